@@ -1,0 +1,54 @@
+# IdeaSpace: `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export FLASK_APP := ideaspace
+
+.PHONY: run test install install-test translations browsers demo serve lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	$(MAKE) --no-print-directory translations
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	$(MAKE) --no-print-directory translations
+
+translations:
+	@$(BIN)/pybabel compile -d ideaspace/translations >/dev/null 2>&1
+
+## run: install, migrate SQLite under instance/, load the demo once, serve on http://127.0.0.1:5000
+run: install
+	$(BIN)/ideaspace init-db
+	$(BIN)/ideaspace demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## test: install everything the suite needs (Chromium too, where possible) and run it
+test: install-test browsers
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+## browsers: Debian's Chromium for the browser tests (as root through apt; otherwise say what to install)
+browsers:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "NOTE: Chromium is not installed, so the browser tests will be skipped."; \
+		echo "      Install it with: sudo apt-get install -y chromium"; \
+	fi
+
+## serve: gunicorn with production settings (set SECRET_KEY and DATABASE_URL first)
+serve: install
+	$(BIN)/ideaspace init-db
+	$(BIN)/gunicorn --workers $${WEB_CONCURRENCY:-2} --threads $${GUNICORN_THREADS:-4} --bind $${BIND:-127.0.0.1:8000} 'ideaspace:create_app()'
+
+lint: install-test
+	$(BIN)/ruff check ideaspace tests
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,74 @@
+"""IdeaSpace: participatory ideation and voting for drafting a programme together."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from sqlalchemy.exc import OperationalError
+
+from .config import Settings, engine_options
+from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Each feature package has a `views.py` exposing `bp`.
+BLUEPRINTS = (
+    "auth",
+    "workspaces",
+    "admin",
+)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(Settings.from_environ(app.instance_path).as_flask_config())
+    if test_config:
+        app.config.update(test_config)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+
+    from .i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    htmx.init_app(app)
+    limiter.init_app(app)
+
+    from . import auth  # noqa: F401  (registers the user loader)
+    from .web import init_web
+
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_module(f".{name}.views", __name__).bp)
+    init_web(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        db.session.rollback()
+        return render_template("errors/503.html"), 503
+
+    @app.get("/healthz")
+    def healthz():
+        db.session.execute(db.text("SELECT 1"))
+        return {"status": "ok"}
+
+    @app.context_processor
+    def _current_path():
+        return {"current_path": request.full_path.rstrip("?")}
+
+    return app

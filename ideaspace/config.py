@@ -1,0 +1,116 @@
+"""Settings read from the environment, in one typed place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the app reads from the environment; `as_flask_config()` maps it onto Flask keys."""
+
+    secret_key: str
+    database_url: str
+    redis_url: str
+    secure_cookies: bool
+    mail_server: str
+    mail_port: int
+    mail_username: str
+    mail_password: str
+    mail_use_tls: bool
+    mail_sender: str
+    mail_outbox: str
+    public_url: str
+    min_group_size: int
+    comment_edit_minutes: int
+
+    @classmethod
+    def from_environ(cls, instance_path: str) -> Settings:
+        secret = env_str("SECRET_KEY")
+        if not secret:
+            # A development default that is stable across restarts of the same instance folder.
+            key_file = Path(instance_path) / "secret_key"
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            if not key_file.exists():
+                key_file.write_text(secrets.token_hex(32))
+                key_file.chmod(0o600)
+            secret = key_file.read_text().strip()
+        default_db = "sqlite:///" + str(Path(instance_path) / "ideaspace.sqlite3")
+        return cls(
+            secret_key=secret,
+            database_url=env_str("DATABASE_URL") or default_db,
+            redis_url=env_str("REDIS_URL"),
+            secure_cookies=env_bool("SECURE_COOKIES", default=False),
+            mail_server=env_str("MAIL_SERVER"),
+            mail_port=env_int("MAIL_PORT", 25),
+            mail_username=env_str("MAIL_USERNAME"),
+            mail_password=env_str("MAIL_PASSWORD"),
+            mail_use_tls=env_bool("MAIL_USE_TLS"),
+            mail_sender=env_str("MAIL_SENDER", "IdeaSpace <no-reply@localhost>"),
+            mail_outbox=env_str("MAIL_OUTBOX") or str(Path(instance_path) / "outbox"),
+            public_url=env_str("PUBLIC_URL", "http://127.0.0.1:5000"),
+            min_group_size=env_int("MIN_GROUP_SIZE", 5),
+            comment_edit_minutes=env_int("COMMENT_EDIT_MINUTES", 30),
+        )
+
+    def as_flask_config(self) -> dict:
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": normalise_database_url(self.database_url),
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.secure_cookies,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": self.secure_cookies,
+            "PREFERRED_URL_SCHEME": "https" if self.secure_cookies else "http",
+            "MAIL_SERVER": self.mail_server,
+            "MAIL_PORT": self.mail_port,
+            "MAIL_USERNAME": self.mail_username,
+            "MAIL_PASSWORD": self.mail_password,
+            "MAIL_USE_TLS": self.mail_use_tls,
+            "MAIL_SENDER": self.mail_sender,
+            "MAIL_OUTBOX": self.mail_outbox,
+            "PUBLIC_URL": self.public_url,
+            "MIN_GROUP_SIZE": self.min_group_size,
+            "COMMENT_EDIT_MINUTES": self.comment_edit_minutes,
+            "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
+            "BABEL_DEFAULT_LOCALE": "fi",
+            "BABEL_TRANSLATION_DIRECTORIES": "translations",
+            "WTF_CSRF_TIME_LIMIT": None,
+        }
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for every PostgreSQL URL."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # WAL and the busy timeout are set per connection in extensions.py.
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}

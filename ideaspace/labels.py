@@ -1,0 +1,103 @@
+"""Translated names for the values people see: roles, statuses, kinds, error pages."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from .models import (
+    ActivityKind,
+    ActivityStatus,
+    Attribution,
+    Comparator,
+    IdeaStatus,
+    MeasureStatus,
+    MemberRole,
+    ResultsVisibility,
+    Role,
+    WorkspaceAccess,
+    WorkspaceStatus,
+)
+
+LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.MODERATOR: _l("Moderator"),
+    Role.PARTICIPANT: _l("Participant"),
+    Role.OBSERVER: _l("Observer"),
+    MemberRole.PARTICIPANT: _l("Participant"),
+    MemberRole.MODERATOR: _l("Moderator"),
+    WorkspaceStatus.DRAFT: _l("Draft"),
+    WorkspaceStatus.OPEN: _l("Open"),
+    WorkspaceStatus.CLOSED: _l("Closed"),
+    WorkspaceStatus.ARCHIVED: _l("Archived"),
+    WorkspaceAccess.INVITED: _l("Invited people only"),
+    WorkspaceAccess.ALL_USERS: _l("Everyone who signs in"),
+    ActivityStatus.DRAFT: _l("Draft"),
+    ActivityStatus.OPEN: _l("Open"),
+    ActivityStatus.CLOSED: _l("Closed"),
+    ActivityKind.DISCUSSION: _l("Discussion"),
+    ActivityKind.SINGLE_CHOICE: _l("Single-choice poll"),
+    ActivityKind.MULTIPLE_CHOICE: _l("Multiple-choice poll"),
+    ActivityKind.SCALE: _l("Scale 0–10 (eNPS)"),
+    ActivityKind.NOTES: _l("Notes wall"),
+    ActivityKind.IDEAS: _l("Idea collection"),
+    ResultsVisibility.ALWAYS: _l("Always"),
+    ResultsVisibility.AFTER_ANSWERING: _l("After answering"),
+    ResultsVisibility.AFTER_CLOSING: _l("After closing"),
+    ResultsVisibility.MODERATORS: _l("To moderators only"),
+    MeasureStatus.PROPOSED: _l("Proposed"),
+    MeasureStatus.IN_PROGRAMME: _l("In the programme"),
+    MeasureStatus.DROPPED: _l("Dropped"),
+    Comparator.GT: _l("more than"),
+    Comparator.GE: _l("at least"),
+    Comparator.EQ: _l("exactly"),
+    Comparator.LE: _l("at most"),
+    Comparator.LT: _l("less than"),
+    Comparator.QUALITATIVE: _l("qualitative"),
+    IdeaStatus.NEW: _l("New"),
+    IdeaStatus.UNDER_REVIEW: _l("Under review"),
+    IdeaStatus.ACCEPTED: _l("Accepted"),
+    IdeaStatus.MERGED: _l("Merged"),
+    IdeaStatus.NOT_TAKEN: _l("Not taken forward"),
+    Attribution.ROLE: _l("A supervisor"),
+    Attribution.ROLE_AND_UNIT: _l("A supervisor, with the unit"),
+    Attribution.NAME: _l("The author's name (with consent)"),
+}
+
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    403: _l("No access"),
+    404: _l("Page not found"),
+    405: _l("Not allowed"),
+    413: _l("The upload is too large"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong"),
+}
+
+ERROR_TEXTS = {
+    400: _l("The request could not be understood. If you sent a form, reload the page and try again."),
+    403: _l("You do not have access to this page. If you think you should, contact the workspace's moderators."),
+    404: _l("The page you were looking for does not exist or has been moved."),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("The file you sent is larger than allowed."),
+    429: _l("You have made too many requests in a short time. Please wait a moment and try again."),
+    500: _l("An unexpected error occurred. Nothing you sent was saved. Please try again."),
+}
+
+
+def label(value) -> str:
+    """The translated name of an enum value."""
+    return str(LABELS.get(value, value))
+
+
+def choices(enum_cls) -> list[tuple[str, str]]:
+    """(value, translated label) pairs for a select field."""
+    return [(member.value, LABELS[member]) for member in enum_cls]
+
+
+TEMPLATE_GLOBALS = {
+    "label": label,
+    "role_label": label,
+    "status_label": label,
+    "error_title": lambda code: str(ERROR_TITLES.get(code, ERROR_TITLES[500])),
+    "error_text": lambda code: str(ERROR_TEXTS.get(code, ERROR_TEXTS[500])),
+}

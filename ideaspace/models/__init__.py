@@ -1,0 +1,63 @@
+"""Every model, importable from one place (and registered on the metadata for Alembic)."""
+
+from .activity import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    Answer,
+    AnswerChoice,
+    Option,
+    Respondent,
+    ResultsVisibility,
+)
+from .audit import AuditLog, SigninToken
+from .base import LANGUAGES, LocalizedText, utcnow
+from .content import Comment, CommentLike, Note, NoteGroup, Report
+from .idea import Idea, IdeaStatus, IdeaStatusChange, IdeaSupport
+from .org import Role, Unit, User
+from .programme import Comparator, Indicator, IndicatorReading, Measure, MeasureStatus, ProgrammeSnapshot
+from .quote import Attribution, Quote
+from .workspace import MemberRole, Membership, Theme, Visit, Workspace, WorkspaceAccess, WorkspaceStatus
+
+__all__ = [
+    "LANGUAGES",
+    "Activity",
+    "ActivityKind",
+    "ActivityStatus",
+    "Answer",
+    "AnswerChoice",
+    "Attribution",
+    "AuditLog",
+    "Comment",
+    "CommentLike",
+    "Comparator",
+    "Idea",
+    "IdeaStatus",
+    "IdeaStatusChange",
+    "IdeaSupport",
+    "Indicator",
+    "IndicatorReading",
+    "LocalizedText",
+    "Measure",
+    "MeasureStatus",
+    "MemberRole",
+    "Membership",
+    "Note",
+    "NoteGroup",
+    "Option",
+    "ProgrammeSnapshot",
+    "Quote",
+    "Report",
+    "Respondent",
+    "ResultsVisibility",
+    "Role",
+    "SigninToken",
+    "Theme",
+    "Unit",
+    "User",
+    "Visit",
+    "Workspace",
+    "WorkspaceAccess",
+    "WorkspaceStatus",
+    "utcnow",
+]

@@ -1,0 +1,219 @@
+"""The one place that answers "may this user do this to that?".
+
+Views call `require(...)` with a predicate's answer; templates call the same predicates (they are
+registered as Jinja globals), so a button is shown exactly when its route would allow it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import abort, current_app, g, has_app_context, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from .extensions import db
+from .models import (
+    Activity,
+    ActivityStatus,
+    Comment,
+    Idea,
+    MemberRole,
+    Membership,
+    ResultsVisibility,
+    Role,
+    User,
+    Workspace,
+    WorkspaceAccess,
+    WorkspaceStatus,
+    utcnow,
+)
+
+
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+def membership_of(user, workspace: Workspace) -> Membership | None:
+    """The user's membership of the workspace, loaded once per request."""
+    if not _signed_in(user):
+        return None
+    cache = g.setdefault("_memberships", {}) if has_app_context() else {}
+    key = (user.id, workspace.id)
+    if key not in cache:
+        cache[key] = db.session.scalar(
+            select(Membership).where(Membership.user_id == user.id, Membership.workspace_id == workspace.id)
+        )
+    return cache[key]
+
+
+def forget_membership(user, workspace: Workspace) -> None:
+    if has_app_context():
+        g.setdefault("_memberships", {}).pop((user.id, workspace.id), None)
+
+
+# --- the platform ---------------------------------------------------------------------------
+
+
+def is_admin(user) -> bool:
+    return _signed_in(user) and user.role is Role.ADMIN
+
+
+def can_manage_users(user) -> bool:
+    return is_admin(user)
+
+
+def can_create_workspace(user) -> bool:
+    return _signed_in(user) and user.role in (Role.ADMIN, Role.MODERATOR)
+
+
+def can_read_audit_log(user) -> bool:
+    return is_admin(user)
+
+
+# --- a workspace ----------------------------------------------------------------------------
+
+
+def can_moderate(user, workspace: Workspace) -> bool:
+    """Admins, and moderators the workspace names as its moderators."""
+    if is_admin(user):
+        return True
+    if not _signed_in(user) or user.role is not Role.MODERATOR:
+        return False
+    membership = membership_of(user, workspace)
+    return membership is not None and membership.role is MemberRole.MODERATOR
+
+
+def can_view_workspace(user, workspace: Workspace) -> bool:
+    if not _signed_in(user):
+        return False
+    if can_moderate(user, workspace):
+        return True
+    if workspace.status is WorkspaceStatus.DRAFT:
+        return False
+    if user.role in (Role.OBSERVER, Role.MODERATOR):
+        return True
+    return workspace.access is WorkspaceAccess.ALL_USERS or membership_of(user, workspace) is not None
+
+
+def can_participate(user, workspace: Workspace) -> bool:
+    """May write in the workspace: comment, answer, post notes and ideas."""
+    if not _signed_in(user) or user.role is Role.OBSERVER:
+        return False
+    if workspace.status is not WorkspaceStatus.OPEN:
+        return False
+    if can_moderate(user, workspace):
+        return True
+    return workspace.access is WorkspaceAccess.ALL_USERS or membership_of(user, workspace) is not None
+
+
+def can_view_statistics(user, workspace: Workspace) -> bool:
+    if can_moderate(user, workspace):
+        return True
+    return _signed_in(user) and user.role is Role.OBSERVER and workspace.status is not WorkspaceStatus.DRAFT
+
+
+def can_invite(user, workspace: Workspace) -> bool:
+    return can_moderate(user, workspace)
+
+
+def can_export(user, workspace: Workspace) -> bool:
+    return can_moderate(user, workspace)
+
+
+# --- activities -----------------------------------------------------------------------------
+
+
+def activity_is_open(activity: Activity, workspace: Workspace) -> bool:
+    return workspace.status is WorkspaceStatus.OPEN and activity.status is ActivityStatus.OPEN
+
+
+def activity_is_closed(activity: Activity, workspace: Workspace) -> bool:
+    return activity.status is ActivityStatus.CLOSED or workspace.status in (
+        WorkspaceStatus.CLOSED,
+        WorkspaceStatus.ARCHIVED,
+    )
+
+
+def can_view_activity(user, activity: Activity, workspace: Workspace) -> bool:
+    if activity.status is ActivityStatus.DRAFT:
+        return can_moderate(user, workspace)
+    return can_view_workspace(user, workspace)
+
+
+def can_answer(user, activity: Activity, workspace: Workspace) -> bool:
+    return activity.kind.is_answered and activity_is_open(activity, workspace) and can_participate(
+        user, workspace
+    )
+
+
+def can_post_in(user, activity: Activity, workspace: Workspace) -> bool:
+    """Comment on, post a note to, or drop an idea into an open activity."""
+    return activity_is_open(activity, workspace) and can_participate(user, workspace)
+
+
+def can_change_answer(user, activity: Activity, workspace: Workspace) -> bool:
+    """Non-anonymous answers can be changed while open, unless the activity makes them final."""
+    return (
+        can_answer(user, activity, workspace) and activity.answers_changeable and not activity.is_anonymous
+    )
+
+
+def can_see_results(user, activity: Activity, workspace: Workspace, has_answered: bool) -> bool:
+    if can_moderate(user, workspace):
+        return True
+    if not can_view_activity(user, activity, workspace):
+        return False
+    rule = activity.results_visibility
+    if rule is ResultsVisibility.ALWAYS:
+        return True
+    if rule is ResultsVisibility.AFTER_ANSWERING:
+        return has_answered or activity_is_closed(activity, workspace)
+    if rule is ResultsVisibility.AFTER_CLOSING:
+        return activity_is_closed(activity, workspace)
+    return False
+
+
+# --- what people wrote ----------------------------------------------------------------------
+
+
+def can_edit_comment(user, comment: Comment, now: datetime | None = None) -> bool:
+    if not _signed_in(user) or comment.author_id != user.id or comment.withdrawn_at or comment.hidden_at:
+        return False
+    window = timedelta(minutes=current_app.config["COMMENT_EDIT_MINUTES"])
+    return (now or utcnow()) - comment.created_at <= window
+
+
+def can_withdraw_comment(user, comment: Comment) -> bool:
+    return _signed_in(user) and comment.author_id == user.id and comment.withdrawn_at is None
+
+
+def can_support_idea(user, idea: Idea, workspace: Workspace) -> bool:
+    return can_participate(user, workspace) and idea.hidden_at is None
+
+
+def can_view_hidden(user, workspace: Workspace) -> bool:
+    return can_moderate(user, workspace)
+
+
+def can_edit_user(actor, target: User) -> bool:
+    return is_admin(actor)
+
+
+# --- enforcing ------------------------------------------------------------------------------
+
+
+def require(allowed: bool):
+    """Stop the request unless allowed: to sign-in when nobody is signed in, else 403."""
+    if allowed:
+        return
+    if not _signed_in(current_user):
+        abort(redirect(url_for("auth.login", next=request.full_path.rstrip("?"))))
+    abort(403)
+
+
+PREDICATES = {
+    name: obj
+    for name, obj in list(globals().items())
+    if callable(obj) and (name.startswith(("can_", "is_")) or name.startswith("activity_is"))
+}

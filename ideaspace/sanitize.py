@@ -1,0 +1,69 @@
+"""The one sanitizer: every piece of rich text a person typed passes through `clean_html`."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import bleach
+from bleach.linkifier import DEFAULT_CALLBACKS
+
+ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "blockquote"})
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _link_rel(attrs: dict, new: bool = False) -> dict:
+    attrs[(None, "rel")] = "nofollow noopener"
+    return attrs
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[],
+)
+
+
+def clean_text(value: str | None) -> str:
+    """Normalise plain text: NFC, no control or direction-override characters, trimmed."""
+    if not value:
+        return ""
+    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub("", value).strip()
+
+
+def clean_html(value: str | None) -> str:
+    """Return rich text with only the allow-listed tags; links get rel="nofollow noopener".
+
+    Plain text (no tags) is wrapped into paragraphs, so a textarea's line breaks survive.
+    """
+    text = clean_text(value)
+    if not text:
+        return ""
+    if "<" not in text:
+        text = _paragraphs(text)
+    cleaned = _cleaner.clean(text)
+    linked = bleach.linkify(cleaned, callbacks=[*DEFAULT_CALLBACKS, _link_rel], parse_email=False)
+    # Linkify re-parses; clean once more so its output is held to the same allow-list.
+    return _cleaner.clean(linked).strip()
+
+
+def _paragraphs(text: str) -> str:
+    from markupsafe import escape
+
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", text) if b.strip()]
+    return "".join("<p>" + str(escape(b)).replace("\n", "<br>") + "</p>" for b in blocks)
+
+
+def html_to_text(value: str) -> str:
+    """The visible text of sanitized HTML, for excerpts, exports and word counts."""
+    with_breaks = re.sub(r"</(p|li|blockquote)>|<br\s*/?>", "\n", value or "")
+    return bleach.clean(with_breaks, tags=set(), strip=True).replace("&amp;", "&").replace(
+        "&lt;", "<"
+    ).replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'").strip()

@@ -1,0 +1,123 @@
+"""The request pipeline shared by every blueprint: one commit per request, headers, template helpers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from flask import Flask, render_template, request
+from flask_babel import format_date, format_decimal
+from sqlalchemy import event
+
+from . import permissions
+from .extensions import db
+from .labels import TEMPLATE_GLOBALS
+from .i18n import LANGUAGE_NAMES, current_language, localize, localize_markup
+from .models.base import LANGUAGES
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def init_web(app: Flask) -> None:
+    _sqlite_transactions(app)
+
+    @app.after_request
+    def finish(response):
+        # Operations only flush; the request commits once here, and nothing of a failed one stays.
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        _security_headers(response)
+        return response
+
+    @app.teardown_request
+    def rollback_on_error(error):
+        if error is not None:
+            db.session.rollback()
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, _error_page(code))
+
+    app.jinja_env.globals.update(
+        permissions.PREDICATES,
+        **TEMPLATE_GLOBALS,
+        LANGUAGES=LANGUAGES,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+        current_language=current_language,
+    )
+    app.jinja_env.filters.update(
+        local=localize_markup,
+        local_text=localize,
+        rich=lambda text, primary="fi": localize_markup(text, primary, rich=True),
+        percent=format_percent,
+        number=format_number,
+        date=lambda value: format_date(value, "short") if value else "",
+    )
+
+
+def _security_headers(response) -> None:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
+def _error_page(code: int):
+    def handler(error):
+        if code == 500:
+            db.session.rollback()
+        return render_template("errors/error.html", code=code, error=error), code
+
+    return handler
+
+
+def _sqlite_transactions(app: Flask) -> None:
+    """Give SQLite real transactions: BEGIN IMMEDIATE takes the write lock up front, so a
+    transaction waits (busy_timeout) instead of failing with "database is locked" on upgrade,
+    and savepoints work as on PostgreSQL."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _no_implicit_transactions(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def format_percent(value: Decimal | float | None) -> str:
+    """Two decimals in the reader's locale: 34,29 % in Finnish and Swedish, 34.29% in English."""
+    if value is None:
+        return "–"
+    number = format_decimal(Decimal(value), format="#,##0.00")
+    return f"{number}%" if current_language() == "en" else f"{number}\u00a0%"
+
+
+def format_number(value) -> str:
+    return format_decimal(value) if value is not None else "–"
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only a path on this site may be a redirect target (no open redirects)."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if "\\" in target:
+        return fallback
+    return target
+

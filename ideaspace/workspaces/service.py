@@ -1,0 +1,94 @@
+"""Reading workspaces and themes, and recording visits."""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import (
+    Activity,
+    Measure,
+    MemberRole,
+    Membership,
+    Role,
+    Theme,
+    User,
+    Visit,
+    Workspace,
+    WorkspaceAccess,
+    WorkspaceStatus,
+    utcnow,
+)
+
+
+def visible_workspaces(user: User) -> list[Workspace]:
+    """The workspaces the user may enter: the same rule as permissions.can_view_workspace, in SQL."""
+    query = select(Workspace).order_by(Workspace.status, Workspace.opens_on.desc(), Workspace.id.desc())
+    if user.role is not Role.ADMIN:
+        member = select(Membership.workspace_id).where(Membership.user_id == user.id)
+        moderated = member.where(Membership.role == MemberRole.MODERATOR)
+        not_draft = Workspace.status != WorkspaceStatus.DRAFT
+        if user.role in (Role.OBSERVER, Role.MODERATOR):
+            readable = not_draft
+        else:
+            readable = not_draft & or_(
+                Workspace.access == WorkspaceAccess.ALL_USERS, Workspace.id.in_(member)
+            )
+        if user.role is Role.MODERATOR:
+            readable = or_(readable, Workspace.id.in_(moderated))
+        query = query.where(readable)
+    return list(db.session.scalars(query))
+
+
+def get_workspace(slug: str) -> Workspace:
+    workspace = db.session.scalar(select(Workspace).where(Workspace.slug == slug))
+    if workspace is None:
+        abort(404)
+    return workspace
+
+
+def get_theme(workspace: Workspace, theme_id: int) -> Theme:
+    """The theme with its measures, indicators, activities and options, all in a few queries.
+
+    404 unless it belongs to this workspace, so ids from another workspace lead nowhere.
+    """
+    theme = db.session.scalar(
+        select(Theme)
+        .where(Theme.id == theme_id, Theme.workspace_id == workspace.id)
+        .options(
+            selectinload(Theme.measures).selectinload(Measure.indicators),
+            selectinload(Theme.activities).selectinload(Activity.options),
+        )
+    )
+    if theme is None:
+        abort(404)
+    return theme
+
+
+def record_visit(user: User, workspace: Workspace, membership: Membership | None) -> Membership | None:
+    """Count a member's visit; an open workspace makes a visitor a member on first visit."""
+    if membership is None:
+        if workspace.access is not WorkspaceAccess.ALL_USERS or user.role is not Role.PARTICIPANT:
+            return None
+        membership = Membership(workspace_id=workspace.id, user_id=user.id)
+        db.session.add(membership)
+    now = utcnow()
+    first_today = membership.last_visit_at is None or membership.last_visit_at.date() != now.date()
+    membership.first_visit_at = membership.first_visit_at or now
+    membership.last_visit_at = now
+    membership.visit_count = (membership.visit_count or 0) + 1
+    if first_today:
+        db.session.flush()
+        if not db.session.scalar(
+            select(Visit.id).where(Visit.membership_id == membership.id, Visit.day == now.date())
+        ):
+            db.session.add(Visit(membership_id=membership.id, day=now.date()))
+    return membership
+
+
+def record_contribution(user: User, workspace: Workspace, membership: Membership | None) -> None:
+    """The first comment, answer, note, idea or support moves a member to "contributed"."""
+    if membership is not None and membership.first_contribution_at is None:
+        membership.first_contribution_at = utcnow()

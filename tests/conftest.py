@@ -1,0 +1,179 @@
+"""Fixtures: an app per database engine migrated once with Alembic, a rolled-back transaction per
+test, factories, a signed-in client per role, and a query counter.
+
+Every test runs on SQLite; when TEST_DATABASE_URL is set it runs on PostgreSQL too (ids show
+`[sqlite]` / `[postgresql]`).
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session as FlaskSession
+from itsdangerous import URLSafeTimedSerializer
+
+from ideaspace import create_app
+from ideaspace.extensions import db
+
+from . import factories
+
+ENGINES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+def database_url_for(engine: str, tmp_path_factory, worker_id: str = "master") -> str:
+    if engine == "sqlite":
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    base = os.environ["TEST_DATABASE_URL"]
+    if worker_id == "master":
+        return base
+    # Each xdist worker gets its own database next to the configured one.
+    name = f"test_{worker_id}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+class CsrfClient(FlaskClient):
+    """A test client that sends a valid CSRF token with every unsafe request, as the pages do.
+
+    Set `client.csrf = False` to send none (to test that such requests are refused).
+    """
+
+    csrf = True
+
+    def open(self, *args, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        if self.csrf and method not in ("GET", "HEAD", "OPTIONS"):
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        with self.session_transaction() as session:
+            raw = session.setdefault("csrf_token", os.urandom(20).hex())
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def app(request, tmp_path_factory, worker_id):
+    url = database_url_for(request.param, tmp_path_factory, worker_id)
+    if request.param == "postgresql":
+        _reset_postgres(url)
+    os.environ.pop("DATABASE_URL", None)
+    application = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_ENABLED": False,
+            "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
+            "SERVER_NAME": "localhost",
+        }
+    )
+    application.test_client_class = CsrfClient
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+class _TestSession(FlaskSession):
+    def get_bind(self, *args, **kwargs):
+        return self.bind
+
+
+@pytest.fixture
+def session(app):
+    """The app's session, bound to one connection whose transaction is rolled back after the test.
+
+    The request pipeline's commits become savepoints inside it.
+    """
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"class_": _TestSession, "bind": connection, "join_transaction_mode": "create_savepoint"}
+        )
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            if transaction.is_active:
+                transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app, session):
+    return app.test_client()
+
+
+@pytest.fixture
+def make(session):
+    """Factories bound to this test's session: `make.user(role=...)`, `make.workspace()`, ..."""
+    return factories.Factories(session)
+
+
+def sign_in(client, user) -> None:
+    with client.session_transaction() as sess:
+        sess["_user_id"] = user.get_id()
+        sess["_fresh"] = True
+
+
+@pytest.fixture
+def login(client):
+    """Sign the test client in as a user: `login(user)`."""
+
+    def _login(user):
+        sign_in(client, user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def count_queries(app, session):
+    """Count SQL statements run inside a `with count_queries() as counter:` block."""
+
+    @contextmanager
+    def _counter():
+        statements: list[str] = []
+
+        def listener(conn, cursor, statement, *args):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                statements.append(statement)
+
+        engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+
+    return _counter
+
+
+@pytest.fixture
+def engine_name(app) -> str:
+    with app.app_context():
+        return db.engine.dialect.name

@@ -1,0 +1,117 @@
+"""Small factories: each call builds a valid object with sensible defaults, flushed, ready to use.
+
+Rich-text defaults carry a script payload, so every rendering test also exercises the sanitizer.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+from werkzeug.security import generate_password_hash
+
+from ideaspace.models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    Comparator,
+    Indicator,
+    Measure,
+    MemberRole,
+    Membership,
+    Option,
+    Role,
+    Theme,
+    Unit,
+    User,
+    Workspace,
+    WorkspaceAccess,
+    WorkspaceStatus,
+    utcnow,
+)
+from ideaspace.sanitize import clean_html
+
+PASSWORD = "correct horse battery staple"
+PASSWORD_HASH = generate_password_hash(PASSWORD)
+XSS = '<script>alert("hello");</script>'
+
+_seq = itertools.count(1)
+
+
+class Factories:
+    def __init__(self, session):
+        self.session = session
+
+    def _save(self, obj):
+        self.session.add(obj)
+        self.session.flush()
+        return obj
+
+    def unit(self, name: str | None = None, parent: Unit | None = None, **kw) -> Unit:
+        n = next(_seq)
+        name = name or f"Yksikkö {n}"
+        return self._save(Unit(name={"fi": name, "sv": f"Enhet {n}"}, parent=parent, **kw))
+
+    def user(self, role: Role = Role.PARTICIPANT, unit: Unit | None = None, **kw) -> User:
+        n = next(_seq)
+        kw.setdefault("email", f"person{n}@example.fi")
+        kw.setdefault("name", f"Person {n}")
+        return self._save(User(role=role, unit=unit, password_hash=PASSWORD_HASH, **kw))
+
+    def workspace(self, status: WorkspaceStatus = WorkspaceStatus.OPEN, **kw) -> Workspace:
+        n = next(_seq)
+        kw.setdefault("slug", f"workspace-{n}")
+        kw.setdefault("title", {"fi": f"Työtila {n}", "sv": f"Arbetsrum {n}"})
+        kw.setdefault("introduction", {"fi": clean_html(f"Johdanto {XSS}")})
+        kw.setdefault("access", WorkspaceAccess.INVITED)
+        kw.setdefault("opens_on", date.today() - timedelta(days=7))
+        kw.setdefault("closes_on", date.today() + timedelta(days=30))
+        return self._save(Workspace(status=status, **kw))
+
+    def member(self, workspace: Workspace, user: User, role: MemberRole = MemberRole.PARTICIPANT) -> Membership:
+        return self._save(
+            Membership(workspace_id=workspace.id, user_id=user.id, role=role, invited_at=utcnow())
+        )
+
+    def theme(self, workspace: Workspace, **kw) -> Theme:
+        n = next(_seq)
+        kw.setdefault("title", {"fi": f"Teema {n}", "sv": f"Tema {n}"})
+        kw.setdefault("introduction", {"fi": clean_html(f"Teeman johdanto {XSS}")})
+        kw.setdefault("position", n)
+        return self._save(Theme(workspace_id=workspace.id, **kw))
+
+    def measure(self, theme: Theme, **kw) -> Measure:
+        n = next(_seq)
+        kw.setdefault("goal", {"fi": f"Tavoite {n}"})
+        kw.setdefault("text", {"fi": f"Toimenpide {n}", "sv": f"Åtgärd {n}"})
+        kw.setdefault("schedule", {"fi": "2023–2025"})
+        kw.setdefault("responsible", {"fi": "Henkilöstöpalvelut"})
+        kw.setdefault("position", n)
+        return self._save(Measure(theme_id=theme.id, **kw))
+
+    def indicator(self, measure: Measure, **kw) -> Indicator:
+        kw.setdefault("description", {"fi": "Anonyymit rekrytoinnit"})
+        kw.setdefault("baseline_year", 2022)
+        kw.setdefault("baseline_value", 11)
+        kw.setdefault("comparator", Comparator.GT)
+        kw.setdefault("target_value", 20)
+        return self._save(Indicator(measure_id=measure.id, **kw))
+
+    def activity(
+        self,
+        theme: Theme,
+        kind: ActivityKind = ActivityKind.SINGLE_CHOICE,
+        options: int | list[str] = 0,
+        **kw,
+    ) -> Activity:
+        n = next(_seq)
+        kw.setdefault("title", {"fi": f"Kysely {n}", "sv": f"Enkät {n}"})
+        kw.setdefault("status", ActivityStatus.OPEN)
+        kw.setdefault("position", n)
+        activity = self._save(Activity(theme_id=theme.id, kind=kind, **kw))
+        labels = options if isinstance(options, list) else [f"Vaihtoehto {i + 1}" for i in range(options)]
+        for i, text in enumerate(labels):
+            self.session.add(Option(activity_id=activity.id, position=i, label={"fi": text}))
+        self.session.flush()
+        self.session.refresh(activity)
+        return activity
