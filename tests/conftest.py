@@ -8,6 +8,7 @@ Every test runs on SQLite; when TEST_DATABASE_URL is set it runs on PostgreSQL t
 from __future__ import annotations
 
 import os
+import uuid
 from contextlib import contextmanager
 
 import pytest
@@ -25,28 +26,29 @@ from . import factories
 ENGINES = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
-def _reset_postgres(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-        conn.exec_driver_sql("CREATE SCHEMA public")
-    engine.dispose()
+def _admin_engine(base_url: str) -> sa.Engine:
+    return sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
 
 
-def database_url_for(engine: str, tmp_path_factory, worker_id: str = "master") -> str:
-    if engine == "sqlite":
-        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
-    base = os.environ["TEST_DATABASE_URL"]
-    if worker_id == "master":
-        return base
-    # Each xdist worker gets its own database next to the configured one.
-    name = f"test_{worker_id}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+def create_scratch_postgres(base_url: str, label: str) -> str:
+    """A new, empty database beside TEST_DATABASE_URL's, unique to this run; returns its URL.
+
+    Runs never share a database, so parallel workers and parallel runs cannot disturb each other.
+    """
+    name = f"ideaspace_{label}_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = _admin_engine(base_url)
     with admin.connect() as conn:
-        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
-    return base.rsplit("/", 1)[0] + "/" + name
+    return base_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_scratch_postgres(base_url: str, url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = _admin_engine(base_url)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
 
 
 class CsrfClient(FlaskClient):
@@ -73,9 +75,10 @@ class CsrfClient(FlaskClient):
 
 @pytest.fixture(scope="session", params=ENGINES)
 def app(request, tmp_path_factory, worker_id):
-    url = database_url_for(request.param, tmp_path_factory, worker_id)
     if request.param == "postgresql":
-        _reset_postgres(url)
+        url = create_scratch_postgres(os.environ["TEST_DATABASE_URL"], worker_id)
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
     os.environ.pop("DATABASE_URL", None)
     application = create_app(
         {
@@ -93,6 +96,8 @@ def app(request, tmp_path_factory, worker_id):
     yield application
     with application.app_context():
         db.engine.dispose()
+    if request.param == "postgresql":
+        drop_scratch_postgres(os.environ["TEST_DATABASE_URL"], url)
 
 
 class _TestSession(FlaskSession):

@@ -1,25 +1,23 @@
 """The schema exists only through the Alembic chain: up, one step down, and up again."""
 
+import os
+
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from ideaspace.extensions import db
+
+from .conftest import create_scratch_postgres, drop_scratch_postgres
 
 
 def test_upgrade_downgrade_upgrade_on_an_empty_database(app, tmp_path):
     # A fresh database of the same engine as `app`, so both engines are checked.
     with app.app_context():
         engine_name = db.engine.dialect.name
-        app_url = db.engine.url.render_as_string(hide_password=False)
     if engine_name == "sqlite":
         url = "sqlite:///" + str(tmp_path / "migrate.sqlite3")
     else:
-        url = app_url.rsplit("/", 1)[0] + "/ideaspace_migration_check"
-        admin = sa.create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql("DROP DATABASE IF EXISTS ideaspace_migration_check WITH (FORCE)")
-            conn.exec_driver_sql("CREATE DATABASE ideaspace_migration_check")
-        admin.dispose()
+        url = create_scratch_postgres(os.environ["TEST_DATABASE_URL"], "migrations")
 
     from ideaspace import create_app
 
@@ -35,6 +33,8 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(app, tmp_path):
         after = set(sa.inspect(db.engine).get_table_names())
         assert after == tables
         db.engine.dispose()
+    if engine_name != "sqlite":
+        drop_scratch_postgres(os.environ["TEST_DATABASE_URL"], url)
 
 
 def test_models_match_the_migrations(app):

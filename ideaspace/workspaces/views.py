@@ -26,5 +26,7 @@ def theme(slug: str, theme_id: int):
     workspace = service.get_workspace(slug)
     require(can_view_workspace(current_user, workspace))
     theme = service.get_theme(workspace, theme_id)
-    service.record_visit(current_user, workspace, membership_of(current_user, workspace))
-    return render_template("workspaces/theme.html", workspace=workspace, theme=theme)
+    membership = service.record_visit(current_user, workspace, membership_of(current_user, workspace))
+    context = {"workspace": workspace, "theme": theme, "membership": membership}
+    # Participation features add what their partials need (each one line, computed in bulk):
+    return render_template("workspaces/theme.html", **context)
