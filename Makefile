@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := ideaspace
 
-.PHONY: run test install install-test translations browsers demo serve lint clean
+.PHONY: run test install install-test translations messages browsers serve lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ install-test: $(BIN)/python
 
 translations:
 	@$(BIN)/pybabel compile -d ideaspace/translations >/dev/null 2>&1
+
+## messages: extract the strings and update the fi, sv and en catalogues
+messages: install-test
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o ideaspace/translations/messages.pot .
+	$(BIN)/pybabel update -i ideaspace/translations/messages.pot -d ideaspace/translations --no-fuzzy-matching
 
 ## run: install, migrate SQLite under instance/, load the demo once, serve on http://127.0.0.1:5000
 run: install
