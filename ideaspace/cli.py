@@ -16,6 +16,7 @@ def main() -> None:
 
 
 def register_commands(app: Flask) -> None:
+    """Register every command; features with commands of their own add one line each here."""
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create or upgrade the database schema through the migrations."""
