@@ -18,6 +18,7 @@ BLUEPRINTS = (
     "auth",
     "workspaces",
     "admin",
+    "pages",
 )
 
 

@@ -42,6 +42,7 @@ class Settings:
     public_url: str
     min_group_size: int
     comment_edit_minutes: int
+    accessibility_contact: str
 
     @classmethod
     def from_environ(cls, instance_path: str) -> Settings:
@@ -70,6 +71,7 @@ class Settings:
             public_url=env_str("PUBLIC_URL", "http://127.0.0.1:5000"),
             min_group_size=env_int("MIN_GROUP_SIZE", 5),
             comment_edit_minutes=env_int("COMMENT_EDIT_MINUTES", 30),
+            accessibility_contact=env_str("ACCESSIBILITY_CONTACT", "saavutettavuus@example.fi"),
         )
 
     def as_flask_config(self) -> dict:
@@ -94,6 +96,7 @@ class Settings:
             "PUBLIC_URL": self.public_url,
             "MIN_GROUP_SIZE": self.min_group_size,
             "COMMENT_EDIT_MINUTES": self.comment_edit_minutes,
+            "ACCESSIBILITY_CONTACT": self.accessibility_contact,
             "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
             "BABEL_DEFAULT_LOCALE": "fi",
             "BABEL_TRANSLATION_DIRECTORIES": "translations",
