@@ -98,11 +98,11 @@ def _sqlite_transactions(app: Flask) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def format_percent(value: Decimal | float | None) -> str:
-    """Two decimals in the reader's locale: 34,29 % in Finnish and Swedish, 34.29% in English."""
+def format_percent(value: Decimal | float | None, digits: int = 2) -> str:
+    """Two decimals (or `digits`) in the reader's locale: 34,29 % in fi and sv, 34.29% in en."""
     if value is None:
         return "–"
-    number = format_decimal(Decimal(value), format="#,##0.00")
+    number = format_decimal(Decimal(value), format="#,##0." + "0" * digits if digits else "#,##0")
     return f"{number}%" if current_language() == "en" else f"{number}\u00a0%"
 
 
