@@ -56,7 +56,8 @@ class Factories:
         n = next(_seq)
         kw.setdefault("email", f"person{n}@example.fi")
         kw.setdefault("name", f"Person {n}")
-        return self._save(User(role=role, unit=unit, password_hash=PASSWORD_HASH, **kw))
+        kw.setdefault("password_hash", PASSWORD_HASH)
+        return self._save(User(role=role, unit=unit, **kw))
 
     def workspace(self, status: WorkspaceStatus = WorkspaceStatus.OPEN, **kw) -> Workspace:
         n = next(_seq)

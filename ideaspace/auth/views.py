@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -25,6 +25,7 @@ def login():
             if locale and not user.locale:
                 service.set_language(user, locale)
             return redirect(safe_next(form.next.data, url_for("workspaces.index")))
+        # One message for every failure (unknown email, wrong password, inactive): nothing revealed.
         form.password.errors.append(_("The email or password is not correct."))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
@@ -42,9 +43,9 @@ def logout():
 @bp.post("/language")
 def language():
     form = LanguageForm()
-    target = safe_next(form.next.data, url_for("workspaces.index"))
-    if form.validate_on_submit():
-        session["locale"] = form.language.data
-        service.set_language(current_user if current_user.is_authenticated else None, form.language.data)
-        db.session.flush()
-    return redirect(target)
+    if not form.validate_on_submit():
+        abort(400)
+    session["locale"] = form.language.data
+    service.set_language(current_user if current_user.is_authenticated else None, form.language.data)
+    db.session.flush()
+    return redirect(safe_next(form.next.data, url_for("workspaces.index")))
