@@ -19,6 +19,7 @@ BLUEPRINTS = (
     "workspaces",
     "admin",
     "pages",
+    "stats",
 )
 
 

@@ -17,6 +17,10 @@ def main() -> None:
 
 def register_commands(app: Flask) -> None:
     """Register every command; features with commands of their own add one line each here."""
+    from .stats.cli import stats_command
+
+    app.cli.add_command(stats_command)
+
     @app.cli.command("init-db")
     def init_db() -> None:
         """Create or upgrade the database schema through the migrations."""
