@@ -1,10 +1,18 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from ..discussion.service import theme_discussion
 from ..permissions import can_view_workspace, membership_of, require
+from ..ideas.service import for_theme as ideas_for_theme, has_collection as has_idea_collection
+from ..polls.service import theme_context as polls_context
 from . import service
 
 bp = Blueprint("workspaces", __name__)
+
+# Moderators' pages (endpoints `workspaces.manage.*`): settings, themes, measures, activities.
+from . import content_views, manage_views  # noqa: E402,F401
+
+bp.register_blueprint(manage_views.bp)
 
 
 @bp.get("/")
@@ -18,7 +26,12 @@ def workspace(slug: str):
     workspace = service.get_workspace(slug)
     require(can_view_workspace(current_user, workspace))
     service.record_visit(current_user, workspace, membership_of(current_user, workspace))
-    return render_template("workspaces/workspace.html", workspace=workspace, themes=workspace.themes)
+    return render_template(
+        "workspaces/workspace.html",
+        workspace=workspace,
+        themes=workspace.themes,
+        has_idea_barrel=has_idea_collection(workspace),  # ideas: link to the workspace's idea barrel
+    )
 
 
 @bp.get("/w/<slug>/themes/<int:theme_id>")
@@ -29,4 +42,7 @@ def theme(slug: str, theme_id: int):
     membership = service.record_visit(current_user, workspace, membership_of(current_user, workspace))
     context = {"workspace": workspace, "theme": theme, "membership": membership}
     # Participation features add what their partials need (each one line, computed in bulk):
+    context.update(polls_context(current_user, workspace, theme.activities))  # polls: answered, results
+    context["theme_ideas"] = ideas_for_theme(current_user, workspace, theme)  # ideas: latest ideas, counts
+    context["discussion"] = theme_discussion(current_user, workspace, theme)  # discussion: threads, counts
     return render_template("workspaces/theme.html", **context)

@@ -1,0 +1,274 @@
+"""Moderators' pages for a theme's content: measures, indicators, activities and their options.
+
+Routes of the `workspaces.manage` blueprint; each loads by workspace (404), then checks moderation (403).
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db, htmx
+from ..models import Theme
+from ..permissions import can_moderate, require
+from . import activities, manage, measures, service
+from .forms import activity_form, indicator_form, measure_form
+from .manage_views import _theme_context, bp, move_direction, moved_context, refused
+
+
+def theme_url(workspace, theme_id: int, anchor: str = "") -> str:
+    return url_for("workspaces.manage.theme", slug=workspace.slug, theme_id=theme_id) + anchor
+
+
+def _moved(workspace, theme_id: int, obj, direction: str, name: dict):
+    """After a move: the theme's lists as a fragment for htmx, else back to the page."""
+    anchor = f"#{type(obj).__tablename__}-{obj.id}"
+    if htmx:
+        moved = moved_context(obj, direction, name, workspace.primary_language)
+        db.session.flush()
+        db.session.expire_all()  # the lists were loaded in their old order
+        theme = service.get_theme(workspace, theme_id)
+        context = _theme_context(workspace, theme, **moved)
+        template = "_activities.html" if type(obj).__tablename__ == "activity" else "_measures.html"
+        return render_template(f"workspaces/manage/{template}", **context)
+    return redirect(theme_url(workspace, theme_id, anchor))
+
+
+def _form_page(template: str, form, **context):
+    status = 422 if form.has_errors else 200
+    return render_template(template, form=form, **context), status
+
+
+# --- measures ----------------------------------------------------------------------------------
+
+
+@bp.route("/w/<slug>/manage/themes/<int:theme_id>/measures/new", methods=["GET", "POST"])
+def new_measure(slug: str, theme_id: int):
+    workspace = service.get_workspace(slug)
+    theme = service.get_theme(workspace, theme_id)
+    require(can_moderate(current_user, workspace))
+    form = measure_form(workspace.primary_language)()
+    if form.validate_on_submit():
+        measure = measures.create_measure(current_user, theme, **form.values())
+        flash(_("The measure was added."), "success")
+        return redirect(theme_url(workspace, theme.id, f"#measure-{measure.id}"))
+    return _form_page("workspaces/manage/measure_form.html", form, workspace=workspace, theme=theme, measure=None)
+
+
+@bp.route("/w/<slug>/manage/measures/<int:measure_id>/edit", methods=["GET", "POST"])
+def edit_measure(slug: str, measure_id: int):
+    workspace = service.get_workspace(slug)
+    measure = measures.get_measure(workspace, measure_id)
+    require(can_moderate(current_user, workspace))
+    data = {name: getattr(measure, name) for name in measures.MEASURE_TEXTS}
+    form = measure_form(workspace.primary_language)(data={**data, "status": measure.status.value})
+    if form.validate_on_submit():
+        measures.update_measure(current_user, measure, workspace_id=workspace.id, **form.values())
+        flash(_("The measure was saved."), "success")
+        return redirect(theme_url(workspace, measure.theme_id, f"#measure-{measure.id}"))
+    theme = db.session.get(Theme, measure.theme_id)
+    return _form_page(
+        "workspaces/manage/measure_form.html", form, workspace=workspace, theme=theme, measure=measure
+    )
+
+
+@bp.post("/w/<slug>/manage/measures/<int:measure_id>/move")
+def move_measure(slug: str, measure_id: int):
+    workspace = service.get_workspace(slug)
+    measure = measures.get_measure(workspace, measure_id)
+    require(can_moderate(current_user, workspace))
+    direction = move_direction()
+    manage.move(current_user, measure, direction, workspace_id=workspace.id)
+    return _moved(workspace, measure.theme_id, measure, direction, measure.text)
+
+
+@bp.post("/w/<slug>/manage/measures/<int:measure_id>/delete")
+def delete_measure(slug: str, measure_id: int):
+    workspace = service.get_workspace(slug)
+    measure = measures.get_measure(workspace, measure_id)
+    require(can_moderate(current_user, workspace))
+    theme_id = measure.theme_id
+    try:
+        measures.delete_measure(current_user, measure, workspace_id=workspace.id)
+    except manage.Refused as error:
+        return refused(error, theme_url(workspace, theme_id, f"#measure-{measure_id}"))
+    flash(_("The measure was deleted."), "success")
+    return redirect(theme_url(workspace, theme_id, "#measures-heading"))
+
+
+# --- indicators --------------------------------------------------------------------------------
+
+
+@bp.route("/w/<slug>/manage/measures/<int:measure_id>/indicators/new", methods=["GET", "POST"])
+def new_indicator(slug: str, measure_id: int):
+    workspace = service.get_workspace(slug)
+    measure = measures.get_measure(workspace, measure_id)
+    require(can_moderate(current_user, workspace))
+    form = indicator_form(workspace.primary_language)()
+    if form.validate_on_submit():
+        indicator = measures.create_indicator(current_user, measure, workspace_id=workspace.id, **form.values())
+        flash(_("The indicator was added."), "success")
+        return redirect(theme_url(workspace, measure.theme_id, f"#indicator-{indicator.id}"))
+    theme = db.session.get(Theme, measure.theme_id)
+    return _form_page(
+        "workspaces/manage/indicator_form.html", form,
+        workspace=workspace, theme=theme, measure=measure, indicator=None,
+    )
+
+
+@bp.route("/w/<slug>/manage/indicators/<int:indicator_id>/edit", methods=["GET", "POST"])
+def edit_indicator(slug: str, indicator_id: int):
+    workspace = service.get_workspace(slug)
+    indicator = measures.get_indicator(workspace, indicator_id)
+    require(can_moderate(current_user, workspace))
+    data = {name: getattr(indicator, name) for name in measures.INDICATOR_TEXTS}
+    data.update(
+        baseline_year=indicator.baseline_year,
+        baseline_value=indicator.baseline_value,
+        comparator=indicator.comparator.value,
+        target_value=indicator.target_value,
+    )
+    form = indicator_form(workspace.primary_language)(data=data)
+    measure = indicator.measure
+    if form.validate_on_submit():
+        measures.update_indicator(current_user, indicator, workspace_id=workspace.id, **form.values())
+        flash(_("The indicator was saved."), "success")
+        return redirect(theme_url(workspace, measure.theme_id, f"#indicator-{indicator.id}"))
+    theme = db.session.get(Theme, measure.theme_id)
+    return _form_page(
+        "workspaces/manage/indicator_form.html", form,
+        workspace=workspace, theme=theme, measure=measure, indicator=indicator,
+    )
+
+
+@bp.post("/w/<slug>/manage/indicators/<int:indicator_id>/move")
+def move_indicator(slug: str, indicator_id: int):
+    workspace = service.get_workspace(slug)
+    indicator = measures.get_indicator(workspace, indicator_id)
+    require(can_moderate(current_user, workspace))
+    direction = move_direction()
+    manage.move(current_user, indicator, direction, workspace_id=workspace.id)
+    return _moved(workspace, indicator.measure.theme_id, indicator, direction, indicator.description)
+
+
+@bp.post("/w/<slug>/manage/indicators/<int:indicator_id>/delete")
+def delete_indicator(slug: str, indicator_id: int):
+    workspace = service.get_workspace(slug)
+    indicator = measures.get_indicator(workspace, indicator_id)
+    require(can_moderate(current_user, workspace))
+    measure = indicator.measure
+    try:
+        measures.delete_indicator(current_user, indicator, workspace_id=workspace.id)
+    except manage.Refused as error:
+        return refused(error, theme_url(workspace, measure.theme_id, f"#indicator-{indicator_id}"))
+    flash(_("The indicator was deleted."), "success")
+    return redirect(theme_url(workspace, measure.theme_id, f"#measure-{measure.id}"))
+
+
+# --- activities --------------------------------------------------------------------------------
+
+
+def _activity_page(form, status: int, **context):
+    return render_template("workspaces/manage/activity_form.html", form=form, **context), status
+
+
+@bp.route("/w/<slug>/manage/themes/<int:theme_id>/activities/new", methods=["GET", "POST"])
+def new_activity(slug: str, theme_id: int):
+    workspace = service.get_workspace(slug)
+    theme = service.get_theme(workspace, theme_id)
+    require(can_moderate(current_user, workspace))
+    form = activity_form(workspace.primary_language)(measure_choices=activities.measure_choices(workspace))
+    context = {"workspace": workspace, "theme": theme, "activity": None, "locked": False, "answered": set()}
+    if request.method == "GET":
+        form.add_blank_rows(4)
+    elif "add_option" in request.form:
+        form.add_blank_rows()
+        return _activity_page(form, 200, **context)
+    elif form.validate_on_submit():
+        try:
+            activity = activities.create_activity(current_user, workspace, theme, **form.values())
+        except manage.Refused as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(_("The activity was added."), "success")
+            return redirect(theme_url(workspace, theme.id, f"#activity-{activity.id}"))
+    return _activity_page(form, 422 if form.has_errors else 200, **context)
+
+
+@bp.route("/w/<slug>/manage/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+def edit_activity(slug: str, activity_id: int):
+    workspace = service.get_workspace(slug)
+    activity = activities.get_activity(workspace, activity_id)
+    require(can_moderate(current_user, workspace))
+    form_class = activity_form(workspace.primary_language)
+    contents = activities.activity_contents(activity)
+    context = {
+        "workspace": workspace,
+        "theme": db.session.get(Theme, activity.theme_id),
+        "activity": activity,
+        "locked": any(contents.values()),
+        "answered": activities.answered_option_ids(activity),
+    }
+    choices = activities.measure_choices(workspace)
+    if request.method == "GET":
+        form = form_class(data=_activity_data(activity), measure_choices=choices)
+        form.add_blank_rows()
+        return _activity_page(form, 200, **context)
+    form = form_class(measure_choices=choices)
+    if not form.submitted_option_ids() <= {option.id for option in activity.options}:
+        abort(404)  # an option id of another activity
+    if "add_option" in request.form:
+        form.add_blank_rows()
+        return _activity_page(form, 200, **context)
+    if form.validate_on_submit():
+        try:
+            activities.update_activity(current_user, workspace, activity, **form.values())
+        except manage.Refused as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(_("The activity was saved."), "success")
+            return redirect(theme_url(workspace, activity.theme_id, f"#activity-{activity.id}"))
+    return _activity_page(form, 422 if form.has_errors else 200, **context)
+
+
+def _activity_data(activity) -> dict:
+    return {
+        "kind": activity.kind.value,
+        "title": activity.title,
+        "prompt": activity.prompt,
+        "status": activity.status.value,
+        "is_anonymous": activity.is_anonymous,
+        "results_visibility": activity.results_visibility.value,
+        "answers_changeable": activity.answers_changeable,
+        "max_selections": activity.max_selections,
+        "options": [
+            {"id": str(option.id), "label": option.label, "measure_id": option.measure_id}
+            for option in activity.options
+        ],
+    }
+
+
+@bp.post("/w/<slug>/manage/activities/<int:activity_id>/move")
+def move_activity(slug: str, activity_id: int):
+    workspace = service.get_workspace(slug)
+    activity = activities.get_activity(workspace, activity_id)
+    require(can_moderate(current_user, workspace))
+    direction = move_direction()
+    manage.move(current_user, activity, direction, workspace_id=workspace.id)
+    return _moved(workspace, activity.theme_id, activity, direction, activity.title)
+
+
+@bp.post("/w/<slug>/manage/activities/<int:activity_id>/delete")
+def delete_activity(slug: str, activity_id: int):
+    workspace = service.get_workspace(slug)
+    activity = activities.get_activity(workspace, activity_id)
+    require(can_moderate(current_user, workspace))
+    theme_id = activity.theme_id
+    try:
+        activities.delete_activity(current_user, workspace, activity)
+    except manage.Refused as error:
+        return refused(error, theme_url(workspace, theme_id, f"#activity-{activity_id}"))
+    flash(_("The activity was deleted."), "success")
+    return redirect(theme_url(workspace, theme_id, "#activities-heading"))
+
