@@ -20,6 +20,7 @@ BLUEPRINTS = (
     "admin",
     "pages",
     "stats",
+    "ideas",
 )
 
 

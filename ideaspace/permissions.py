@@ -15,6 +15,7 @@ from sqlalchemy import select
 from .extensions import db
 from .models import (
     Activity,
+    ActivityKind,
     ActivityStatus,
     Comment,
     Idea,
@@ -188,8 +189,40 @@ def can_withdraw_comment(user, comment: Comment) -> bool:
     return _signed_in(user) and comment.author_id == user.id and comment.withdrawn_at is None
 
 
-def can_support_idea(user, idea: Idea, workspace: Workspace) -> bool:
-    return can_participate(user, workspace) and idea.hidden_at is None
+def can_support_idea(user, idea: Idea, workspace: Workspace, collections=()) -> bool:
+    """Support (or withdraw support from) a visible idea while the idea barrel is open."""
+    return (
+        is_idea_barrel_open(workspace, collections)
+        and can_participate(user, workspace)
+        and idea.hidden_at is None
+        and idea.workspace_id == workspace.id
+    )
+
+
+# --- the idea barrel ------------------------------------------------------------------------
+
+
+def is_idea_barrel_open(workspace: Workspace, collections) -> bool:
+    """Ideas are dropped in and supported while the workspace and one of its idea collections
+    (activities of kind "ideas", given as `collections`) are open."""
+    return any(
+        activity.kind is ActivityKind.IDEAS and activity_is_open(activity, workspace) for activity in collections
+    )
+
+
+def can_submit_idea(user, workspace: Workspace, collections) -> bool:
+    return is_idea_barrel_open(workspace, collections) and can_participate(user, workspace)
+
+
+def can_view_idea(user, idea: Idea, workspace: Workspace) -> bool:
+    """Hidden ideas stay visible to moderators and to their own author (who sees why)."""
+    if idea.workspace_id != workspace.id or not can_view_workspace(user, workspace):
+        return False
+    return idea.hidden_at is None or can_view_hidden(user, workspace) or idea.author_id == user.id
+
+
+def can_change_idea_status(user, workspace: Workspace) -> bool:
+    return can_moderate(user, workspace)
 
 
 def can_view_hidden(user, workspace: Workspace) -> bool:

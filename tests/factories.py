@@ -116,3 +116,27 @@ class Factories:
         self.session.flush()
         self.session.refresh(activity)
         return activity
+
+    # --- the idea barrel (ideas) ---
+
+    def idea(self, workspace: Workspace, author: User | None = None, theme: Theme | None = None, **kw):
+        from ideaspace.models import Idea
+
+        n = next(_seq)
+        kw.setdefault("title", f"Idea {n}")
+        kw.setdefault("body", clean_html(f"Idean kuvaus {n} {XSS}"))
+        if author is not None:
+            kw.setdefault("unit_id", author.unit_id)
+        return self._save(
+            Idea(
+                workspace_id=workspace.id,
+                author_id=author.id if author else None,
+                theme_id=theme.id if theme else None,
+                **kw,
+            )
+        )
+
+    def idea_support(self, idea, user: User):
+        from ideaspace.models import IdeaSupport
+
+        return self._save(IdeaSupport(idea_id=idea.id, user_id=user.id))
