@@ -1,0 +1,1 @@
+"""People: importing the organisation's people and units from a CSV file."""
