@@ -1,0 +1,473 @@
+"""Comments on a theme, a measure, a discussion activity or an idea: post, reply, edit, withdraw, like.
+
+Showing a discussion on any page (the idea page does it like this)::
+
+    # in the view
+    from ..discussion.service import thread
+    context["thread"] = thread(current_user, workspace, idea)   # 2 queries, however many comments
+
+    {# in the template #}
+    {% with thread=thread, target_kind="idea", target_id=idea.id %}
+      {% include "discussion/_thread.html" %}
+    {% endwith %}
+
+`thread(user, workspace, target)` returns a `Thread`: a list of top-level `Entry`s (oldest first),
+each with `.replies` (one level deep), `.likes`, `.liked` (by this user) and what this user may do
+(`.can_edit`, `.can_withdraw`, `.can_like`); the list itself says whether the user may post
+(`.can_post`), whether the target is anonymous (`.anonymous`) and whether the user may write on behalf
+of their unit (`.can_post_for_unit`). `discussion/_thread.html` expects the variables `workspace`,
+`thread`, `target_kind` ('theme' | 'measure' | 'activity' | 'idea') and `target_id`; it posts to the
+discussion blueprint and, without JavaScript, comes back to the page it was shown on.
+
+Anonymity (an anonymous discussion activity): the comment stores no author, its unit only when the
+unit has at least the workspace's minimum group size of people, and a creation date with no time of
+day, so it cannot be lined up with membership timestamps.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import (
+    Activity,
+    ActivityKind,
+    Comment,
+    CommentLike,
+    Idea,
+    Measure,
+    Membership,
+    Theme,
+    User,
+    Workspace,
+    utcnow,
+)
+from ..permissions import (
+    can_comment_on,
+    can_edit_comment,
+    can_like_comment,
+    can_post_for_unit,
+    can_view_hidden,
+    can_withdraw_comment,
+)
+from ..workspaces.service import record_contribution
+from . import formatting
+
+MAX_LENGTH = 5000
+KINDS = ("theme", "measure", "activity", "idea")
+_COLUMN = {
+    "theme": Comment.theme_id,
+    "measure": Comment.measure_id,
+    "activity": Comment.activity_id,
+    "idea": Comment.idea_id,
+}
+
+
+class CommentError(ValueError):
+    """What a person wrote cannot be published as it is."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+# --- targets -----------------------------------------------------------------------------------
+
+
+def kind_of(target) -> str:
+    for kind, model in (("theme", Theme), ("measure", Measure), ("activity", Activity), ("idea", Idea)):
+        if isinstance(target, model):
+            return kind
+    raise TypeError(f"cannot comment on {target!r}")
+
+
+def get_target(workspace: Workspace, kind: str, target_id: int):
+    """The theme, measure, discussion activity or idea, only if it belongs to this workspace (else 404)."""
+    if kind == "theme":
+        query = select(Theme).where(Theme.id == target_id, Theme.workspace_id == workspace.id)
+    elif kind == "measure":
+        query = (
+            select(Measure)
+            .join(Theme, Measure.theme_id == Theme.id)
+            .where(Measure.id == target_id, Theme.workspace_id == workspace.id)
+            .options(joinedload(Measure.theme))
+        )
+    elif kind == "activity":
+        query = (
+            select(Activity)
+            .join(Theme, Activity.theme_id == Theme.id)
+            .where(
+                Activity.id == target_id,
+                Theme.workspace_id == workspace.id,
+                Activity.kind == ActivityKind.DISCUSSION,
+            )
+            .options(joinedload(Activity.theme))
+        )
+    elif kind == "idea":
+        query = select(Idea).where(Idea.id == target_id, Idea.workspace_id == workspace.id)
+    else:
+        abort(404)
+    target = db.session.scalar(query)
+    if target is None:
+        abort(404)
+    return target
+
+
+def target_of(workspace: Workspace, comment: Comment):
+    kind, target_id = target_key(comment)
+    return get_target(workspace, kind, target_id)
+
+
+def target_key(comment: Comment) -> tuple[str, int]:
+    for kind, column in _COLUMN.items():
+        value = getattr(comment, column.key)
+        if value is not None:
+            return kind, value
+    raise ValueError("a comment without a target")
+
+
+def is_anonymous(target) -> bool:
+    return isinstance(target, Activity) and target.is_anonymous
+
+
+def get_comment(user, workspace: Workspace, comment_id: int) -> Comment:
+    """A comment of this workspace that the user may see (hidden ones only for moderators), else 404."""
+    comment = db.session.scalar(
+        _visible(select(Comment), user, workspace).where(
+            Comment.id == comment_id, Comment.workspace_id == workspace.id
+        )
+    )
+    if comment is None:
+        abort(404)
+    return comment
+
+
+def get_parent(user, workspace: Workspace, target, parent_id: int) -> Comment:
+    """The comment replied to: on the same target, in this workspace, visible to the user (else 404)."""
+    column = _COLUMN[kind_of(target)]
+    parent = db.session.scalar(
+        _visible(select(Comment), user, workspace).where(
+            Comment.id == parent_id, Comment.workspace_id == workspace.id, column == target.id
+        )
+    )
+    if parent is None:
+        abort(404)
+    return parent
+
+
+# --- anonymity ---------------------------------------------------------------------------------
+
+
+def start_of_day(moment: datetime) -> datetime:
+    moment = moment.astimezone(UTC)
+    return datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+
+
+def unit_shown_anonymously(user: User, workspace: Workspace) -> int | None:
+    """The author's unit, kept on an anonymous contribution only when it is big enough to hide in."""
+    if user.unit_id is None:
+        return None
+    members = db.session.scalar(
+        select(func.count(User.id)).where(
+            User.unit_id == user.unit_id, User.erased_at.is_(None), User.is_active_account.is_(True)
+        )
+    )
+    return user.unit_id if members >= workspace.min_group_size else None
+
+
+def record_anonymous_contribution(user: User, workspace: Workspace, membership: Membership | None) -> None:
+    """Count the contribution, but to the day only, so its time cannot point at an anonymous row."""
+    first = membership is not None and membership.first_contribution_at is None
+    record_contribution(user, workspace, membership)
+    if first and membership.first_contribution_at is not None:
+        membership.first_contribution_at = start_of_day(membership.first_contribution_at)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def render_body(source: str | None) -> str:
+    """Check the length and turn the typed text into sanitized HTML; raise CommentError if unusable."""
+    text = (source or "").strip()
+    if len(text) > MAX_LENGTH:
+        raise CommentError(
+            _l("A comment can be at most %(max)d characters long (now %(n)d).", max=MAX_LENGTH, n=len(text))
+        )
+    body = formatting.render(text)
+    if not body:
+        raise CommentError(_l("Write a comment before publishing."))
+    return body
+
+
+def post_comment(
+    user: User,
+    workspace: Workspace,
+    target,
+    body: str | None,
+    *,
+    membership: Membership | None = None,
+    parent: Comment | None = None,
+    on_behalf_of_unit: bool = False,
+    now: datetime | None = None,
+) -> Comment:
+    """Publish a comment (or a reply) on the target; a reply to a reply attaches to its parent."""
+    html = render_body(body)
+    kind = kind_of(target)
+    if parent is not None:
+        if parent.workspace_id != workspace.id or getattr(parent, _COLUMN[kind].key) != target.id:
+            abort(404)
+        if parent.parent_id is not None:
+            parent = db.session.get(Comment, parent.parent_id)
+    now = now or utcnow()
+    comment = Comment(
+        workspace_id=workspace.id,
+        parent_id=parent.id if parent is not None else None,
+        body=html,
+        on_behalf_of_unit=bool(on_behalf_of_unit and can_post_for_unit(user, workspace)),
+    )
+    setattr(comment, _COLUMN[kind].key, target.id)
+    if is_anonymous(target):
+        comment.author_id = None
+        comment.unit_id = unit_shown_anonymously(user, workspace)
+        comment.created_at = start_of_day(now)
+        if comment.unit_id is None:
+            comment.on_behalf_of_unit = False
+        db.session.add(comment)
+        db.session.flush()
+        record_anonymous_contribution(user, workspace, membership)
+    else:
+        comment.author_id = user.id
+        comment.unit_id = user.unit_id
+        comment.created_at = now
+        db.session.add(comment)
+        db.session.flush()
+        record_contribution(user, workspace, membership)
+    return comment
+
+
+def edit_comment(user: User, comment: Comment, body: str | None, now: datetime | None = None) -> Comment:
+    """Change an own comment's text within the edit window (the view checks can_edit_comment)."""
+    comment.body = render_body(body)
+    comment.edited_at = now or utcnow()
+    db.session.flush()
+    return comment
+
+
+def withdraw_comment(user: User, comment: Comment, now: datetime | None = None) -> Comment:
+    """Soft-delete an own comment: it shows as withdrawn, its replies stay."""
+    comment.withdrawn_at = comment.withdrawn_at or now or utcnow()
+    db.session.flush()
+    return comment
+
+
+def set_like(user: User, comment: Comment, liked: bool) -> bool:
+    """Like or unlike once; a second like (also two at the same moment) counts once. Returns liked."""
+    existing = db.session.get(CommentLike, (comment.id, user.id))
+    if not liked:
+        if existing is not None:
+            db.session.delete(existing)
+            db.session.flush()
+        return False
+    if existing is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(CommentLike(comment_id=comment.id, user_id=user.id))
+        except IntegrityError:
+            pass  # another request of the same person liked it first: it still counts once
+    return True
+
+
+def like_count(comment: Comment) -> int:
+    return db.session.scalar(select(func.count()).where(CommentLike.comment_id == comment.id)) or 0
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    """One comment as a reader sees it."""
+
+    comment: Comment
+    likes: int = 0
+    liked: bool = False
+    can_edit: bool = False
+    can_withdraw: bool = False
+    can_like: bool = False
+    replies: list[Entry] = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        return self.comment.id
+
+    @property
+    def body(self) -> Markup:
+        return Markup(self.comment.body)  # sanitized when written
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.comment.withdrawn_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.comment.hidden_at is not None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.comment.author_id is None
+
+
+class Thread(list):
+    """The top-level entries of one target, plus what the reader may do there."""
+
+    def __init__(self, entries=(), *, target_kind: str, target_id: int, can_post: bool = False,
+                 anonymous: bool = False, can_post_for_unit: bool = False):
+        super().__init__(entries)
+        self.target_kind = target_kind
+        self.target_id = target_id
+        self.can_post = can_post
+        self.anonymous = anonymous
+        self.can_post_for_unit = can_post_for_unit
+
+    @property
+    def count(self) -> int:
+        """Comments a reader sees (withdrawn ones not counted)."""
+        return sum(
+            (not e.is_withdrawn) + sum(not r.is_withdrawn for r in e.replies) for e in self
+        )
+
+
+def _visible(query, user, workspace: Workspace):
+    return query if can_view_hidden(user, workspace) else query.where(Comment.hidden_at.is_(None))
+
+
+def _load(user, workspace: Workspace, condition) -> tuple[list[Comment], dict[int, tuple[int, bool]]]:
+    """The comments matching `condition` with authors and units, and their likes: two queries."""
+    comments = list(
+        db.session.scalars(
+            _visible(select(Comment), user, workspace)
+            .where(Comment.workspace_id == workspace.id, condition)
+            .options(joinedload(Comment.author), joinedload(Comment.unit))
+            .order_by(Comment.created_at, Comment.id)
+        ).unique()
+    )
+    likes: dict[int, tuple[int, bool]] = {}
+    if comments:
+        user_id = getattr(user, "id", None) if getattr(user, "is_authenticated", False) else None
+        mine = func.sum(case((CommentLike.user_id == user_id, 1), else_=0)) if user_id else func.sum(0)
+        rows = db.session.execute(
+            select(CommentLike.comment_id, func.count(), mine)
+            .join(Comment, Comment.id == CommentLike.comment_id)
+            .where(Comment.workspace_id == workspace.id, condition)
+            .group_by(CommentLike.comment_id)
+        )
+        likes = {comment_id: (count, bool(own)) for comment_id, count, own in rows}
+    return comments, likes
+
+
+def _build(user, workspace: Workspace, target, comments, likes, now=None) -> Thread:
+    kind = kind_of(target)
+    may_post = can_comment_on(user, target, workspace)
+    entries: dict[int, Entry] = {}
+    for comment in comments:
+        count, own = likes.get(comment.id, (0, False))
+        entries[comment.id] = Entry(
+            comment,
+            likes=count,
+            liked=own,
+            can_edit=may_post and can_edit_comment(user, comment, now),
+            can_withdraw=can_withdraw_comment(user, comment),
+            can_like=may_post and can_like_comment(user, comment, target, workspace),
+        )
+    top: list[Entry] = []
+    for entry in entries.values():
+        parent_id = entry.comment.parent_id
+        if parent_id is None:
+            top.append(entry)
+        elif parent_id in entries:
+            entries[parent_id].replies.append(entry)
+        # A reply whose parent the reader may not see (hidden) is left out with it.
+    return Thread(
+        top,
+        target_kind=kind,
+        target_id=target.id,
+        can_post=may_post,
+        anonymous=is_anonymous(target),
+        can_post_for_unit=may_post and can_post_for_unit(user, workspace),
+    )
+
+
+def thread(user, workspace: Workspace, target, now: datetime | None = None) -> Thread:
+    """The target's comments with replies, like counts and the user's likes, in two queries."""
+    column = _COLUMN[kind_of(target)]
+    comments, likes = _load(user, workspace, column == target.id)
+    return _build(user, workspace, target, comments, likes, now)
+
+
+@dataclass
+class ThemeDiscussion:
+    """What a theme page shows: its own thread, each discussion activity's, and measures' counts."""
+
+    theme: Thread
+    activities: dict[int, Thread]
+    measure_counts: dict[int, int]
+
+
+def theme_discussion(user, workspace: Workspace, theme: Theme) -> ThemeDiscussion:
+    """Every discussion on a theme page at once: three queries for the whole page."""
+    activities = [a for a in theme.activities if a.kind is ActivityKind.DISCUSSION]
+    condition = Comment.theme_id == theme.id
+    if activities:
+        condition = or_(condition, Comment.activity_id.in_([a.id for a in activities]))
+    comments, likes = _load(user, workspace, condition)
+    by_theme: list[Comment] = []
+    by_activity: dict[int, list[Comment]] = defaultdict(list)
+    for comment in comments:
+        if comment.theme_id is not None:
+            by_theme.append(comment)
+        else:
+            by_activity[comment.activity_id].append(comment)
+    return ThemeDiscussion(
+        theme=_build(user, workspace, theme, by_theme, likes),
+        activities={a.id: _build(user, workspace, a, by_activity[a.id], likes) for a in activities},
+        measure_counts=measure_counts(workspace, [m.id for m in theme.measures]),
+    )
+
+
+def measure_counts(workspace: Workspace, measure_ids: list[int]) -> dict[int, int]:
+    """Visible, not withdrawn comments per measure, in one GROUP BY."""
+    if not measure_ids:
+        return {}
+    rows = db.session.execute(
+        select(Comment.measure_id, func.count())
+        .where(
+            Comment.workspace_id == workspace.id,
+            Comment.measure_id.in_(measure_ids),
+            Comment.hidden_at.is_(None),
+            Comment.withdrawn_at.is_(None),
+        )
+        .group_by(Comment.measure_id)
+    )
+    return dict(rows.all())
+
+
+def get_measure(workspace: Workspace, measure_id: int) -> Measure:
+    """The measure with its theme and indicators, only if it belongs to this workspace."""
+    measure = db.session.scalar(
+        select(Measure)
+        .join(Theme, Measure.theme_id == Theme.id)
+        .where(Measure.id == measure_id, Theme.workspace_id == workspace.id)
+        .options(joinedload(Measure.theme), selectinload(Measure.indicators))
+    )
+    if measure is None:
+        abort(404)
+    return measure

@@ -1,0 +1,229 @@
+"""Comments: the measure page, and posting, replying, editing, withdrawing and liking comments."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.routing import BuildError
+
+from ..extensions import htmx
+from ..models import Activity, Idea
+from ..permissions import (
+    can_comment_on,
+    can_edit_comment,
+    can_like_comment,
+    can_view_activity,
+    can_view_idea,
+    can_view_workspace,
+    can_withdraw_comment,
+    membership_of,
+    require,
+)
+from ..web import safe_next
+from ..workspaces import service as workspaces
+from . import formatting, service
+from .forms import ActionForm, CommentForm, LikeForm
+
+bp = Blueprint("discussion", __name__)
+
+KIND = "<any(theme,measure,activity,idea):kind>"
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def _workspace(slug: str):
+    workspace = workspaces.get_workspace(slug)
+    require(can_view_workspace(current_user, workspace))
+    return workspace
+
+
+def _require_view_target(workspace, target) -> None:
+    if isinstance(target, Activity):
+        require(can_view_activity(current_user, target, workspace))
+    elif isinstance(target, Idea) and not can_view_idea(current_user, target, workspace):
+        abort(404)
+
+
+def _target(workspace, kind: str, target_id: int):
+    target = service.get_target(workspace, kind, target_id)
+    _require_view_target(workspace, target)
+    return target
+
+
+def _comment(workspace, comment_id: int):
+    comment = service.get_comment(current_user, workspace, comment_id)
+    target = service.target_of(workspace, comment)
+    _require_view_target(workspace, target)
+    return comment, target
+
+
+def _page_of(workspace, target) -> str:
+    """Where a target's discussion is shown, when the form did not say where it came from."""
+    if isinstance(target, Activity):
+        return url_for("workspaces.theme", slug=workspace.slug, theme_id=target.theme_id)
+    kind = service.kind_of(target)
+    if kind == "theme":
+        return url_for("workspaces.theme", slug=workspace.slug, theme_id=target.id)
+    if kind == "measure":
+        return url_for("discussion.measure", slug=workspace.slug, measure_id=target.id)
+    try:
+        return url_for("ideas.idea", slug=workspace.slug, idea_id=target.id)
+    except BuildError:
+        return url_for("workspaces.workspace", slug=workspace.slug)
+
+
+def _back(workspace, target, next_url: str | None, anchor: str | None = None) -> str:
+    page = safe_next((next_url or "").split("#", 1)[0], _page_of(workspace, target))
+    return f"{page}#{anchor}" if anchor else page
+
+
+def _fragment(workspace, target, next_url, *, status=200, **extra):
+    """The thread region for htmx: the comments and forms, and the announcement out of band."""
+    context = {
+        "workspace": workspace,
+        "thread": service.thread(current_user, workspace, target),
+        "target_kind": service.kind_of(target),
+        "target_id": target.id,
+        "next_url": _back(workspace, target, next_url),
+        **extra,
+    }
+    return render_template("discussion/_thread_response.html", **context), status
+
+
+def _form_page(workspace, target, form, *, comment=None, status=200):
+    """Without JavaScript: a page with just the form (to fix an error, or to edit)."""
+    context = {
+        "workspace": workspace,
+        "target": target,
+        "target_kind": service.kind_of(target),
+        "form": form,
+        "comment": comment,
+        "back": _back(workspace, target, form.next.data),
+    }
+    return render_template("discussion/form.html", **context), status
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+@bp.get("/w/<slug>/measures/<int:measure_id>")
+def measure(slug: str, measure_id: int):
+    workspace = _workspace(slug)
+    measure = service.get_measure(workspace, measure_id)
+    workspaces.record_visit(current_user, workspace, membership_of(current_user, workspace))
+    context = {
+        "workspace": workspace,
+        "measure": measure,
+        "theme": measure.theme,
+        "thread": service.thread(current_user, workspace, measure),
+    }
+    return render_template("discussion/measure.html", **context)
+
+
+@bp.get(f"/w/<slug>/comments/{KIND}/<int:target_id>")
+def show(slug: str, kind: str, target_id: int):
+    """The thread region (htmx, e.g. after cancelling an edit); otherwise the page that shows it."""
+    workspace = _workspace(slug)
+    target = _target(workspace, kind, target_id)
+    if htmx:
+        return _fragment(workspace, target, request.args.get("next"), focus=request.args.get("focus"))
+    return redirect(_back(workspace, target, request.args.get("next"), f"thread-{kind}-{target_id}"))
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+@bp.post(f"/w/<slug>/comments/{KIND}/<int:target_id>")
+def create(slug: str, kind: str, target_id: int):
+    workspace = _workspace(slug)
+    target = _target(workspace, kind, target_id)
+    require(can_comment_on(current_user, target, workspace))
+    form = CommentForm()
+    parent = None
+    if form.parent_id.data:
+        parent = service.get_parent(current_user, workspace, target, form.parent_id.data)
+    if not form.validate_on_submit():
+        if htmx:
+            state = {"parent_id": parent.id if parent else None, "body": form.body.data or "",
+                     "errors": form.body.errors or [_("The form could not be sent. Please try again.")]}
+            return _fragment(workspace, target, form.next.data, status=422, form_state=state,
+                             focus="form-error")
+        return _form_page(workspace, target, form, status=422)
+    comment = service.post_comment(
+        current_user,
+        workspace,
+        target,
+        form.body.data,
+        membership=membership_of(current_user, workspace),
+        parent=parent,
+        on_behalf_of_unit=form.on_behalf.data,
+    )
+    if htmx:
+        return _fragment(workspace, target, form.next.data, focus=f"comment-{comment.id}",
+                         announcement=_("Comment published."))
+    flash(_("Comment published."), "success")
+    return redirect(_back(workspace, target, form.next.data, f"comment-{comment.id}"))
+
+
+@bp.route("/w/<slug>/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+def edit(slug: str, comment_id: int):
+    workspace = _workspace(slug)
+    comment, target = _comment(workspace, comment_id)
+    require(can_edit_comment(current_user, comment) and can_comment_on(current_user, target, workspace))
+    if request.method == "GET":
+        form = CommentForm(formdata=None, body=formatting.source_of(comment.body), next=request.args.get("next"))
+        if htmx:
+            state = {"id": comment.id, "body": form.body.data, "errors": []}
+            return _fragment(workspace, target, form.next.data, editing=state, focus=f"edit-{comment.id}")
+        return _form_page(workspace, target, form, comment=comment)
+    form = CommentForm()
+    if not form.validate_on_submit():
+        if htmx:
+            state = {"id": comment.id, "body": form.body.data or "",
+                     "errors": form.body.errors or [_("The form could not be sent. Please try again.")]}
+            return _fragment(workspace, target, form.next.data, status=422, editing=state,
+                             focus=f"edit-{comment.id}")
+        return _form_page(workspace, target, form, comment=comment, status=422)
+    service.edit_comment(current_user, comment, form.body.data)
+    if htmx:
+        return _fragment(workspace, target, form.next.data, focus=f"comment-{comment.id}",
+                         announcement=_("Comment updated."))
+    flash(_("Comment updated."), "success")
+    return redirect(_back(workspace, target, form.next.data, f"comment-{comment.id}"))
+
+
+@bp.post("/w/<slug>/comments/<int:comment_id>/withdraw")
+def withdraw(slug: str, comment_id: int):
+    workspace = _workspace(slug)
+    comment, target = _comment(workspace, comment_id)
+    require(can_withdraw_comment(current_user, comment))
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    service.withdraw_comment(current_user, comment)
+    if htmx:
+        return _fragment(workspace, target, form.next.data, focus=f"comment-{comment.id}",
+                         announcement=_("Comment withdrawn."))
+    flash(_("Comment withdrawn."), "success")
+    return redirect(_back(workspace, target, form.next.data, f"comment-{comment.id}"))
+
+
+@bp.post("/w/<slug>/comments/<int:comment_id>/like")
+def like(slug: str, comment_id: int):
+    workspace = _workspace(slug)
+    comment, target = _comment(workspace, comment_id)
+    require(can_like_comment(current_user, comment, target, workspace))
+    form = LikeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    liked = service.set_like(current_user, comment, form.liked.data != "0")
+    if htmx:
+        entry = service.Entry(comment, likes=service.like_count(comment), liked=liked, can_like=True)
+        return render_template(
+            "discussion/_like.html",
+            workspace=workspace,
+            entry=entry,
+            next_url=_back(workspace, target, form.next.data),
+            focus=f"like-{comment.id}",
+        )
+    return redirect(_back(workspace, target, form.next.data, f"comment-{comment.id}"))

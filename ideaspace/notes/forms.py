@@ -1,0 +1,50 @@
+"""Forms of a notes wall: post a note; moderators name groups and put notes in them."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import ValidationError
+
+from . import service
+
+
+def _optional_int(value):
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(_l("Your note"), render_kw={"maxlength": service.MAX_LENGTH, "rows": 2})
+    next = HiddenField()
+
+    def validate_text(self, field):
+        try:
+            field.data = service.clean_note(field.data)
+        except service.NoteError as error:
+            raise ValidationError(str(error.message)) from None
+
+
+class GroupForm(FlaskForm):
+    label = StringField(_l("Name of the new group"), render_kw={"maxlength": service.GROUP_LABEL_MAX})
+
+    def validate_label(self, field):
+        from ..sanitize import clean_text
+
+        value = clean_text(field.data)
+        if not value:
+            raise ValidationError(_l("Give the group a name."))
+        if len(value) > service.GROUP_LABEL_MAX:
+            raise ValidationError(
+                _l("A group name can be at most %(max)d characters long.", max=service.GROUP_LABEL_MAX)
+            )
+
+
+class AssignForm(FlaskForm):
+    # Empty: take the note out of its group.
+    group_id = HiddenField(filters=[_optional_int])
