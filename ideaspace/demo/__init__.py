@@ -1,0 +1,1 @@
+"""The Kokkola demo: data files and their loader."""

@@ -1,0 +1,53 @@
+"""`ideaspace import-workspace FILE.json` and `ideaspace export-workspace SLUG [-o FILE]`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+
+@click.command("import-workspace")
+@click.argument("file", type=click.File("rb"))
+@with_appcontext
+def import_workspace_command(file) -> None:
+    """Create a workspace (and any missing units and people) from a workspace JSON file."""
+    from ..extensions import db
+    from . import TransferError, import_workspace
+
+    try:
+        data = json.loads(file.read().decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise click.ClickException(f"{file.name} is not UTF-8 text: {error}") from None
+    except json.JSONDecodeError as error:
+        raise click.ClickException(
+            f"{file.name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
+        ) from None
+    try:
+        workspace = import_workspace(data)
+    except TransferError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Imported workspace {workspace.slug!r} with {len(workspace.themes)} themes.")
+
+
+@click.command("export-workspace")
+@click.argument("slug")
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="Write to this file instead of standard output.")
+@with_appcontext
+def export_workspace_command(slug: str, output) -> None:
+    """Print a workspace as workspace JSON (structure, content, anonymous answer aggregates)."""
+    from ..extensions import db
+    from ..models import Workspace
+    from . import export_workspace
+
+    workspace = db.session.scalar(select(Workspace).where(Workspace.slug == slug))
+    if workspace is None:
+        raise click.ClickException(f"No workspace with the address {slug!r}.")
+    output.write(json.dumps(export_workspace(workspace), ensure_ascii=False, indent=2) + "\n")
+    if output.name != "<stdout>":
+        click.echo(f"Wrote {slug!r} to {output.name}.", err=True)

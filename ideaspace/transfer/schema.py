@@ -1,0 +1,682 @@
+"""Read and validate a workspace document into clean Python values, naming the path of every bad value.
+
+`parse_document(data)` checks the whole document before anything touches the database and raises
+`TransferError` listing every problem as `workspace.themes[1].measures[0].goal.fi: ...`. Rich text is
+sanitized here (`clean_html`), plain text normalised (`clean_text`), so the import only builds rows.
+The format is described in docs/workspace-json.md.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+
+from ..models import (
+    LANGUAGES,
+    ActivityKind,
+    ActivityStatus,
+    Attribution,
+    Comparator,
+    IdeaStatus,
+    MeasureStatus,
+    MemberRole,
+    ResultsVisibility,
+    Role,
+    WorkspaceAccess,
+    WorkspaceStatus,
+)
+from ..sanitize import clean_html, clean_text
+
+FORMAT = "ideaspace.workspace"
+VERSION = 1
+UNIT_SEPARATOR = " / "
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MISSING = object()
+
+
+class TransferError(ValueError):
+    """The document is not a valid workspace document; `errors` lists each problem with its path."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        shown = errors[:50] + ([f"... and {len(errors) - 50} more"] if len(errors) > 50 else [])
+        super().__init__("The workspace document is not valid:\n" + "\n".join(f"  {e}" for e in shown))
+
+
+class Reader:
+    """Typed getters that record an error with the value's path instead of raising."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def fail(self, path: str, message: str) -> None:
+        self.errors.append(f"{path}: {message}")
+
+    def obj(self, value, path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
+        if not isinstance(value, dict):
+            self.fail(path, "must be an object")
+            return {}
+        for key in value:
+            if key not in allowed:
+                self.fail(f"{path}.{key}", "unknown field")
+        for key in required:
+            if key not in value:
+                self.fail(f"{path}.{key}", "is required")
+        return value
+
+    def items(self, data: dict, key: str, path: str) -> list[tuple[object, str]]:
+        value = data.get(key, [])
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(f"{path}.{key}", "must be a list")
+            return []
+        return [(item, f"{path}.{key}[{i}]") for i, item in enumerate(value)]
+
+    def text(self, data: dict, key: str, path: str, *, required=False, max_len=None, rich=False):
+        value = data.get(key)
+        if value is None or value == "":
+            if required:
+                self.fail(f"{path}.{key}", "is required")
+            return None
+        if not isinstance(value, str):
+            self.fail(f"{path}.{key}", f"must be a string (got {type(value).__name__})")
+            return None
+        cleaned = clean_html(value) if rich else clean_text(value)
+        if required and not cleaned:
+            self.fail(f"{path}.{key}", "is required")
+        if max_len and len(cleaned) > max_len:
+            self.fail(f"{path}.{key}", f"is too long ({len(cleaned)} characters, at most {max_len})")
+        return cleaned or None
+
+    def localized(self, data: dict, key: str, path: str, *, required=False, rich=False, max_len=None):
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(f"{path}.{key}", "is required")
+            return {}
+        if not isinstance(value, dict):
+            self.fail(f"{path}.{key}", 'must be an object of languages, e.g. {"fi": "...", "sv": "..."}')
+            return {}
+        out = {}
+        for lang, _ in value.items():
+            if lang not in LANGUAGES:
+                self.fail(f"{path}.{key}.{lang}", f"unknown language (use {', '.join(LANGUAGES)})")
+                continue
+            cleaned = self.text(value, lang, f"{path}.{key}", rich=rich, max_len=max_len)
+            if cleaned:
+                out[lang] = cleaned
+        if required and not out:
+            self.fail(f"{path}.{key}", "needs a text in at least one language")
+        return out
+
+    def choice(self, data: dict, key: str, path: str, enum_cls, default=MISSING):
+        value = data.get(key, MISSING)
+        if value is MISSING or value is None:
+            if default is MISSING:
+                self.fail(f"{path}.{key}", "is required")
+                return None
+            return default
+        try:
+            return enum_cls(value)
+        except ValueError:
+            allowed = ", ".join(m.value for m in enum_cls)
+            self.fail(f"{path}.{key}", f"must be one of {allowed} (got {value!r})")
+            return None
+
+    def boolean(self, data: dict, key: str, path: str, default: bool) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(f"{path}.{key}", "must be true or false")
+            return default
+        return value
+
+    def integer(self, data: dict, key: str, path: str, *, default=None, minimum=None, maximum=None):
+        value = data.get(key, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(f"{path}.{key}", f"must be a whole number (got {value!r})")
+            return None
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            self.fail(f"{path}.{key}", f"must be between {minimum} and {maximum} (got {value})")
+            return None
+        return value
+
+    def number(self, data: dict, key: str, path: str):
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            self.fail(f"{path}.{key}", f"must be a number (got {value!r})")
+            return None
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            self.fail(f"{path}.{key}", f"must be a number (got {value!r})")
+            return None
+        if not number.is_finite() or abs(number) >= Decimal("1e12"):
+            self.fail(f"{path}.{key}", f"is out of range (got {value!r})")
+            return None
+        return number.quantize(Decimal("0.01"))
+
+    def day(self, data: dict, key: str, path: str, *, required=False):
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(f"{path}.{key}", "is required")
+            return None
+        return self.day_value(value, f"{path}.{key}")
+
+    def day_value(self, value, path: str):
+        try:
+            return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else _bad()
+        except ValueError:
+            self.fail(path, f"must be a date like 2022-09-01 (got {value!r})")
+            return None
+
+    def moment(self, data: dict, key: str, path: str, *, required=False):
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(f"{path}.{key}", "is required")
+            return None
+        try:
+            parsed = datetime.fromisoformat(value) if isinstance(value, str) else _bad()
+        except ValueError:
+            self.fail(f"{path}.{key}", f"must be a date and time like 2022-09-05T08:00:00+00:00 (got {value!r})")
+            return None
+        if parsed.tzinfo is None:
+            self.fail(f"{path}.{key}", "needs a time zone, e.g. +00:00")
+            return None
+        return parsed.astimezone(UTC)
+
+    def email(self, data: dict, key: str, path: str, *, required=False):
+        value = self.text(data, key, path, required=required, max_len=254)
+        if value is None:
+            return None
+        if not EMAIL.match(value):
+            self.fail(f"{path}.{key}", f"is not an email address (got {value!r})")
+            return None
+        return value.lower()
+
+    def key(self, data: dict, path: str, seen: set, *, required=True):
+        value = data.get("key")
+        if value is None:
+            if required:
+                self.fail(f"{path}.key", "is required")
+            return None
+        if not isinstance(value, str) or not value or len(value) > 80:
+            self.fail(f"{path}.key", "must be a non-empty string of at most 80 characters")
+            return None
+        if value in seen:
+            self.fail(f"{path}.key", f"{value!r} is used twice")
+            return None
+        seen.add(value)
+        return value
+
+
+def _bad():
+    raise ValueError
+
+
+# --- the document ---------------------------------------------------------------------------
+
+TOP = ("format", "version", "units", "people", "workspace")
+UNIT = ("name", "code", "units")
+PERSON = ("email", "name", "role", "unit", "locale", "password", "consents_to_named_quotes")
+WORKSPACE = (
+    "slug", "title", "introduction", "strategy", "status", "access", "opens_on", "closes_on",
+    "primary_language", "min_group_size", "created_at", "memberships", "themes", "ideas",
+)
+MEMBERSHIP = (
+    "person", "role", "invited_at", "invited_by", "first_visit_at", "last_visit_at", "visit_count",
+    "first_contribution_at", "last_reminded_at", "visits",
+)
+THEME = ("key", "title", "introduction", "measures", "activities", "comments", "quotes")
+MEASURE = ("key", "goal", "text", "schedule", "responsible", "status", "origin_idea", "indicators", "comments")
+INDICATOR = (
+    "description", "unit_of_measure", "baseline_year", "baseline_value", "baseline_source", "comparator",
+    "target_value", "target_text", "readings",
+)
+READING = ("year", "value", "note")
+ACTIVITY = (
+    "key", "kind", "title", "prompt", "status", "is_anonymous", "results_visibility", "answers_changeable",
+    "max_selections", "in_programme", "programme_position", "options", "answers", "respondents",
+    "note_groups", "notes", "comments",
+)
+OPTION = ("key", "label", "measure")
+ANSWER = ("on", "options", "value", "unit")
+NOTE = ("key", "text", "author", "unit", "group", "created_at", "hidden")
+COMMENT = (
+    "key", "body", "author", "unit", "on_behalf_of_unit", "created_at", "edited_at", "withdrawn_at",
+    "hidden", "liked_by", "replies",
+)
+HIDDEN = ("at", "reason", "by")
+IDEA = (
+    "key", "title", "body", "theme", "author", "unit", "status", "status_reason", "merged_into",
+    "created_at", "hidden", "supporters", "history", "comments",
+)
+SUPPORT = ("person", "at")
+CHANGE = ("from", "to", "reason", "by", "at")
+QUOTE = (
+    "excerpt", "language", "attribution", "attributed_unit", "attributed_name", "source", "created_at",
+)
+
+
+def parse_document(data) -> dict:
+    """Validate a workspace document; return its clean values or raise TransferError."""
+    r = Reader()
+    doc = r.obj(data, "$", TOP, ("format", "version", "workspace"))
+    if not doc:
+        raise TransferError(r.errors)
+    if doc.get("format") != FORMAT:
+        r.fail("format", f"must be {FORMAT!r} (got {doc.get('format')!r})")
+    if doc.get("version") != VERSION:
+        r.fail("version", f"must be {VERSION} (got {doc.get('version')!r}); this IdeaSpace reads version {VERSION}")
+    parser = _Parser(r)
+    units = parser.units(doc)
+    people = parser.people(doc)
+    workspace = parser.workspace(doc.get("workspace"))
+    parser.check_references(units, people)
+    if r.errors:
+        raise TransferError(r.errors)
+    return {"units": units, "people": people, "workspace": workspace, "refs": parser.refs}
+
+
+class _Parser:
+    def __init__(self, reader: Reader) -> None:
+        self.r = reader
+        # References to check once everything is read: (kind, value, path).
+        self.refs: list[tuple[str, str, str]] = []
+
+    def person_ref(self, data: dict, key: str, path: str, *, required=False):
+        email = self.r.email(data, key, path, required=required)
+        if email:
+            self.refs.append(("person", email, f"{path}.{key}"))
+        return email
+
+    def person_list(self, data: dict, key: str, path: str) -> list[str]:
+        """A list of email addresses, each a reference to a person; sorted, without duplicates."""
+        emails = set()
+        for value, p in self.r.items(data, key, path):
+            email = self.r.email({"email": value}, "email", p)
+            if email:
+                self.refs.append(("person", email, p))
+                emails.add(email)
+        return sorted(emails)
+
+    def unit_ref(self, data: dict, key: str, path: str):
+        value = self.r.text(data, key, path, max_len=1000)
+        if value:
+            value = UNIT_SEPARATOR.join(part.strip() for part in value.split("/"))
+            self.refs.append(("unit", value, f"{path}.{key}"))
+        return value
+
+    # -- organisation and people
+
+    def units(self, doc: dict) -> list[dict]:
+        out: list[dict] = []
+        codes: set[str] = set()
+
+        def walk(items, parent_path):
+            for item, path in items:
+                u = self.r.obj(item, path, UNIT, ("name",))
+                if not u:
+                    continue
+                name = self.r.localized(u, "name", path, required=True, max_len=200)
+                fi = name.get("fi") or next(iter(name.values()), None)
+                if fi and "/" in fi:
+                    self.r.fail(f"{path}.name", "must not contain '/' (it separates the levels of a unit path)")
+                code = self.r.text(u, "code", path, max_len=64)
+                if code in codes:
+                    self.r.fail(f"{path}.code", f"{code!r} is used twice")
+                codes.add(code)
+                own = f"{parent_path}{UNIT_SEPARATOR}{fi}" if parent_path else fi
+                if not fi or any(x["path"] == own for x in out):
+                    if fi:
+                        self.r.fail(f"{path}.name", f"the unit {own!r} is listed twice")
+                    continue
+                out.append({"path": own, "parent": parent_path, "name": name, "code": code})
+                walk(self.r.items(u, "units", path), own)
+
+        walk(self.r.items(doc, "units", "units"), None)
+        return out
+
+    def people(self, doc: dict) -> list[dict]:
+        out, seen = [], set()
+        for item, path in self.r.items(doc, "people", "people"):
+            p = self.r.obj(item, path, PERSON, ("email", "name"))
+            email = self.r.email(p, "email", path, required=True)
+            if email in seen:
+                self.r.fail(f"{path}.email", f"{email} is listed twice")
+            seen.add(email)
+            locale = p.get("locale")
+            if locale is not None and locale not in LANGUAGES:
+                self.r.fail(f"{path}.locale", f"must be one of {', '.join(LANGUAGES)} (got {locale!r})")
+            out.append({
+                "email": email,
+                "name": self.r.text(p, "name", path, required=True, max_len=200),
+                "role": self.r.choice(p, "role", path, Role, Role.PARTICIPANT),
+                "unit": self.unit_ref(p, "unit", path),
+                "locale": locale,
+                "password": p.get("password") if isinstance(p.get("password"), str) else None,
+                "consents_to_named_quotes": self.r.boolean(p, "consents_to_named_quotes", path, False),
+            })
+        return out
+
+    # -- the workspace
+
+    def workspace(self, data) -> dict:
+        path = "workspace"
+        w = self.r.obj(data, path, WORKSPACE, ("slug", "title"))
+        slug = self.r.text(w, "slug", path, required=True, max_len=80)
+        if slug and not SLUG.match(slug):
+            self.r.fail(f"{path}.slug", "may hold only lowercase letters a–z, digits and single hyphens")
+        language = w.get("primary_language", "fi")
+        if language not in LANGUAGES:
+            self.r.fail(f"{path}.primary_language", f"must be one of {', '.join(LANGUAGES)}")
+        self.keys = {"theme": set(), "measure": set(), "activity": set(), "idea": set(),
+                     "comment": set(), "note": set()}
+        out = {
+            "slug": slug,
+            "title": self.r.localized(w, "title", path, required=True, max_len=200),
+            "introduction": self.r.localized(w, "introduction", path, rich=True),
+            "strategy": self.r.localized(w, "strategy", path, max_len=500),
+            "status": self.r.choice(w, "status", path, WorkspaceStatus, WorkspaceStatus.DRAFT),
+            "access": self.r.choice(w, "access", path, WorkspaceAccess, WorkspaceAccess.INVITED),
+            "opens_on": self.r.day(w, "opens_on", path),
+            "closes_on": self.r.day(w, "closes_on", path),
+            "primary_language": language,
+            "min_group_size": self.r.integer(w, "min_group_size", path, default=5, minimum=1, maximum=1000),
+            "created_at": self.r.moment(w, "created_at", path),
+            "memberships": [self.membership(m, p) for m, p in self.r.items(w, "memberships", path)],
+            "themes": [self.theme(t, p) for t, p in self.r.items(w, "themes", path)],
+            "ideas": [self.idea(i, p) for i, p in self.r.items(w, "ideas", path)],
+        }
+        if out["opens_on"] and out["closes_on"] and out["closes_on"] < out["opens_on"]:
+            self.r.fail(f"{path}.closes_on", "is before opens_on")
+        members = [m["person"] for m in out["memberships"] if m["person"]]
+        for dup in {e for e in members if members.count(e) > 1}:
+            self.r.fail(f"{path}.memberships", f"{dup} is listed twice")
+        return out
+
+    def membership(self, data, path) -> dict:
+        m = self.r.obj(data, path, MEMBERSHIP, ("person",))
+        visits = [self.r.day_value(value, p) for value, p in self.r.items(m, "visits", path)]
+        return {
+            "person": self.person_ref(m, "person", path, required=True),
+            "role": self.r.choice(m, "role", path, MemberRole, MemberRole.PARTICIPANT),
+            "invited_at": self.r.moment(m, "invited_at", path),
+            "invited_by": self.person_ref(m, "invited_by", path),
+            "first_visit_at": self.r.moment(m, "first_visit_at", path),
+            "last_visit_at": self.r.moment(m, "last_visit_at", path),
+            "visit_count": self.r.integer(m, "visit_count", path, default=0, minimum=0, maximum=10**9),
+            "first_contribution_at": self.r.moment(m, "first_contribution_at", path),
+            "last_reminded_at": self.r.moment(m, "last_reminded_at", path),
+            "visits": sorted({v for v in visits if v}),
+        }
+
+    def theme(self, data, path) -> dict:
+        t = self.r.obj(data, path, THEME, ("key", "title"))
+        return {
+            "key": self.r.key(t, path, self.keys["theme"]),
+            "title": self.r.localized(t, "title", path, required=True, max_len=300),
+            "introduction": self.r.localized(t, "introduction", path, rich=True),
+            "measures": [self.measure(m, p) for m, p in self.r.items(t, "measures", path)],
+            "activities": [self.activity(a, p) for a, p in self.r.items(t, "activities", path)],
+            "comments": self.comments(t, path),
+            "quotes": [self.quote(q, p) for q, p in self.r.items(t, "quotes", path)],
+        }
+
+    def measure(self, data, path) -> dict:
+        m = self.r.obj(data, path, MEASURE, ("key", "text"))
+        origin = self.r.text(m, "origin_idea", path)
+        if origin:
+            self.refs.append(("idea", origin, f"{path}.origin_idea"))
+        return {
+            "key": self.r.key(m, path, self.keys["measure"]),
+            "goal": self.r.localized(m, "goal", path, max_len=1000),
+            "text": self.r.localized(m, "text", path, required=True, max_len=2000),
+            "schedule": self.r.localized(m, "schedule", path, max_len=200),
+            "responsible": self.r.localized(m, "responsible", path, max_len=500),
+            "status": self.r.choice(m, "status", path, MeasureStatus, MeasureStatus.IN_PROGRAMME),
+            "origin_idea": origin,
+            "indicators": [self.indicator(i, p) for i, p in self.r.items(m, "indicators", path)],
+            "comments": self.comments(m, path),
+        }
+
+    def indicator(self, data, path) -> dict:
+        i = self.r.obj(data, path, INDICATOR, ("description",))
+        readings, years = [], set()
+        for item, p in self.r.items(i, "readings", path):
+            rd = self.r.obj(item, p, READING, ("year",))
+            year = self.r.integer(rd, "year", p, minimum=1900, maximum=2200)
+            if year in years:
+                self.r.fail(f"{p}.year", f"{year} has two readings")
+            years.add(year)
+            readings.append({"year": year, "value": self.r.number(rd, "value", p),
+                             "note": self.r.localized(rd, "note", p, max_len=1000)})
+        out = {
+            "description": self.r.localized(i, "description", path, required=True, max_len=1000),
+            "unit_of_measure": self.r.localized(i, "unit_of_measure", path, max_len=100),
+            "baseline_year": self.r.integer(i, "baseline_year", path, minimum=1900, maximum=2200),
+            "baseline_value": self.r.number(i, "baseline_value", path),
+            "baseline_source": self.r.localized(i, "baseline_source", path, max_len=300),
+            "comparator": self.r.choice(i, "comparator", path, Comparator, Comparator.QUALITATIVE),
+            "target_value": self.r.number(i, "target_value", path),
+            "target_text": self.r.localized(i, "target_text", path, max_len=500),
+            "readings": sorted(readings, key=lambda x: x["year"] or 0),
+        }
+        if out["comparator"] not in (None, Comparator.QUALITATIVE) and out["target_value"] is None:
+            self.r.fail(f"{path}.target_value", f"is required with the comparator {out['comparator'].value!r}")
+        return out
+
+    def activity(self, data, path) -> dict:
+        a = self.r.obj(data, path, ACTIVITY, ("key", "kind", "title"))
+        kind = self.r.choice(a, "kind", path, ActivityKind)
+        option_keys: set[str] = set()
+        options = []
+        for item, p in self.r.items(a, "options", path):
+            o = self.r.obj(item, p, OPTION, ("key", "label"))
+            measure = self.r.text(o, "measure", p)
+            if measure:
+                self.refs.append(("measure", measure, f"{p}.measure"))
+            options.append({"key": self.r.key(o, p, option_keys),
+                            "label": self.r.localized(o, "label", p, required=True, max_len=500),
+                            "measure": measure})
+        if options and kind is not None and not kind.is_poll:
+            self.r.fail(f"{path}.options", f"only polls have options, not a {kind.value} activity")
+        if kind is not None and kind.is_poll and len(options) < 2:
+            self.r.fail(f"{path}.options", "a poll needs at least two options")
+        max_sel = self.r.integer(a, "max_selections", path, minimum=1, maximum=1000)
+        out = {
+            "key": self.r.key(a, path, self.keys["activity"]),
+            "kind": kind,
+            "title": self.r.localized(a, "title", path, required=True, max_len=300),
+            "prompt": self.r.localized(a, "prompt", path, rich=True),
+            "status": self.r.choice(a, "status", path, ActivityStatus, ActivityStatus.OPEN),
+            "is_anonymous": self.r.boolean(a, "is_anonymous", path, False),
+            "results_visibility": self.r.choice(a, "results_visibility", path, ResultsVisibility,
+                                                ResultsVisibility.ALWAYS),
+            "answers_changeable": self.r.boolean(a, "answers_changeable", path, True),
+            "max_selections": max_sel,
+            "in_programme": self.r.boolean(a, "in_programme", path, False),
+            "programme_position": self.r.integer(a, "programme_position", path, default=0, minimum=0,
+                                                 maximum=10**6),
+            "options": options,
+            "answers": [],
+            "respondents": [],
+            "note_groups": [],
+            "notes": [],
+            "comments": self.comments(a, path),
+        }
+        for item, p in self.r.items(a, "answers", path):
+            out["answers"].append(self.answer(item, p, kind, option_keys, max_sel))
+        out["respondents"] = self.person_list(a, "respondents", path)
+        if (out["answers"] or out["respondents"]) and kind is not None and not kind.is_answered:
+            self.r.fail(f"{path}.answers", f"a {kind.value} activity takes no answers")
+        groups: set[str] = set()
+        for item, p in self.r.items(a, "note_groups", path):
+            g = self.r.obj(item, p, ("key", "label"), ("key", "label"))
+            out["note_groups"].append({"key": self.r.key(g, p, groups),
+                                       "label": self.r.text(g, "label", p, required=True, max_len=120)})
+        for item, p in self.r.items(a, "notes", path):
+            out["notes"].append(self.note(item, p, groups))
+        if (out["notes"] or out["note_groups"]) and kind is not ActivityKind.NOTES:
+            self.r.fail(f"{path}.notes", "only a notes activity holds notes")
+        return out
+
+    def answer(self, data, path, kind, option_keys, max_sel) -> dict:
+        a = self.r.obj(data, path, ANSWER, ("on",))
+        chosen = a.get("options") or []
+        if not isinstance(chosen, list) or not all(isinstance(k, str) for k in chosen):
+            self.r.fail(f"{path}.options", "must be a list of option keys")
+            chosen = []
+        for k in chosen:
+            if k not in option_keys:
+                self.r.fail(f"{path}.options", f"{k!r} is not an option of this activity")
+        if len(set(chosen)) != len(chosen):
+            self.r.fail(f"{path}.options", "names an option twice")
+        value = self.r.integer(a, "value", path, minimum=0, maximum=10)
+        if kind is ActivityKind.SINGLE_CHOICE and len(chosen) != 1:
+            self.r.fail(f"{path}.options", "a single-choice answer names exactly one option")
+        if kind is ActivityKind.MULTIPLE_CHOICE:
+            if not chosen:
+                self.r.fail(f"{path}.options", "a multiple-choice answer names at least one option")
+            if max_sel and len(chosen) > max_sel:
+                self.r.fail(f"{path}.options", f"names {len(chosen)} options, at most {max_sel} allowed")
+        if kind is ActivityKind.SCALE and (value is None or chosen):
+            self.r.fail(f"{path}.value", "a scale answer has a value 0–10 and no options")
+        if kind is not ActivityKind.SCALE and a.get("value") is not None:
+            self.r.fail(f"{path}.value", "only a scale answer has a value")
+        return {"on": self.r.day(a, "on", path, required=True), "options": sorted(chosen),
+                "value": value, "unit": self.unit_ref(a, "unit", path)}
+
+    def hidden(self, data: dict, path: str):
+        if data.get("hidden") is None:
+            return None
+        h = self.r.obj(data["hidden"], f"{path}.hidden", HIDDEN, ("at",))
+        return {"at": self.r.moment(h, "at", f"{path}.hidden", required=True),
+                "reason": self.r.text(h, "reason", f"{path}.hidden", max_len=500),
+                "by": self.person_ref(h, "by", f"{path}.hidden")}
+
+    def note(self, data, path, groups: set[str]) -> dict:
+        n = self.r.obj(data, path, NOTE, ("text",))
+        group = self.r.text(n, "group", path)
+        if group and group not in groups:
+            self.r.fail(f"{path}.group", f"{group!r} is not a note group of this activity")
+        return {
+            "key": self.r.key(n, path, self.keys["note"], required=False),
+            "text": self.r.text(n, "text", path, required=True, max_len=280),
+            "author": self.person_ref(n, "author", path),
+            "unit": self.unit_ref(n, "unit", path),
+            "group": group,
+            "created_at": self.r.moment(n, "created_at", path),
+            "hidden": self.hidden(n, path),
+        }
+
+    def comments(self, data: dict, path: str, *, depth: int = 0) -> list[dict]:
+        out = []
+        for item, p in self.r.items(data, "comments" if depth == 0 else "replies", path):
+            c = self.r.obj(item, p, COMMENT, ("body",))
+            if depth and c.get("replies"):
+                self.r.fail(f"{p}.replies", "replies go one level deep only")
+            liked = self.person_list(c, "liked_by", p)
+            out.append({
+                "key": self.r.key(c, p, self.keys["comment"], required=False),
+                "body": self.r.text(c, "body", p, required=True, rich=True, max_len=20000),
+                "author": self.person_ref(c, "author", p),
+                "unit": self.unit_ref(c, "unit", p),
+                "on_behalf_of_unit": self.r.boolean(c, "on_behalf_of_unit", p, False),
+                "created_at": self.r.moment(c, "created_at", p),
+                "edited_at": self.r.moment(c, "edited_at", p),
+                "withdrawn_at": self.r.moment(c, "withdrawn_at", p),
+                "hidden": self.hidden(c, p),
+                "liked_by": liked,
+                "replies": [] if depth else self.comments(c, p, depth=1),
+            })
+        return out
+
+    def idea(self, data, path) -> dict:
+        i = self.r.obj(data, path, IDEA, ("key", "title", "body"))
+        theme = self.r.text(i, "theme", path)
+        if theme:
+            self.refs.append(("theme", theme, f"{path}.theme"))
+        merged = self.r.text(i, "merged_into", path)
+        if merged:
+            self.refs.append(("idea", merged, f"{path}.merged_into"))
+        supporters, history = [], []
+        for item, p in self.r.items(i, "supporters", path):
+            s = self.r.obj(item, p, SUPPORT, ("person",))
+            supporters.append({"person": self.person_ref(s, "person", p, required=True),
+                               "at": self.r.moment(s, "at", p)})
+        for item, p in self.r.items(i, "history", path):
+            h = self.r.obj(item, p, CHANGE, ("to",))
+            history.append({"from": self.r.choice(h, "from", p, IdeaStatus, None),
+                            "to": self.r.choice(h, "to", p, IdeaStatus),
+                            "reason": self.r.text(h, "reason", p, max_len=5000),
+                            "by": self.person_ref(h, "by", p),
+                            "at": self.r.moment(h, "at", p)})
+        emails = [s["person"] for s in supporters]
+        for dup in {e for e in emails if e and emails.count(e) > 1}:
+            self.r.fail(f"{path}.supporters", f"{dup} supports the idea twice")
+        return {
+            "key": self.r.key(i, path, self.keys["idea"]),
+            "title": self.r.text(i, "title", path, required=True, max_len=200),
+            "body": self.r.text(i, "body", path, required=True, rich=True, max_len=20000),
+            "theme": theme,
+            "author": self.person_ref(i, "author", path),
+            "unit": self.unit_ref(i, "unit", path),
+            "status": self.r.choice(i, "status", path, IdeaStatus, IdeaStatus.NEW),
+            "status_reason": self.r.text(i, "status_reason", path, max_len=5000),
+            "merged_into": merged,
+            "created_at": self.r.moment(i, "created_at", path),
+            "hidden": self.hidden(i, path),
+            "supporters": supporters,
+            "history": history,
+            "comments": self.comments(i, path),
+        }
+
+    def quote(self, data, path) -> dict:
+        q = self.r.obj(data, path, QUOTE, ("excerpt",))
+        source = q.get("source")
+        if source is not None:
+            s = self.r.obj(source, f"{path}.source", ("comment", "note", "idea"))
+            if len(s) != 1:
+                self.r.fail(f"{path}.source", 'names exactly one of "comment", "note" or "idea"')
+                source = None
+            else:
+                (kind, key), = s.items()
+                if kind in ("comment", "note", "idea") and isinstance(key, str):
+                    self.refs.append((kind, key, f"{path}.source.{kind}"))
+                    source = (kind, key)
+                else:
+                    self.r.fail(f"{path}.source.{kind}", "must be a key")
+                    source = None
+        language = q.get("language", "fi")
+        if language not in LANGUAGES:
+            self.r.fail(f"{path}.language", f"must be one of {', '.join(LANGUAGES)}")
+        return {
+            "excerpt": self.r.text(q, "excerpt", path, required=True, max_len=5000),
+            "language": language,
+            "attribution": self.r.choice(q, "attribution", path, Attribution, Attribution.ROLE),
+            "attributed_unit": self.r.text(q, "attributed_unit", path, max_len=200),
+            "attributed_name": self.r.text(q, "attributed_name", path, max_len=200),
+            "source": source,
+            "created_at": self.r.moment(q, "created_at", path),
+        }
+
+    # -- cross references
+
+    def check_references(self, units: list[dict], people: list[dict]) -> None:
+        """Keys must name something in this document; people and units are checked against the
+        database by the import (they may already exist there)."""
+        ws_keys = self.keys if hasattr(self, "keys") else {}
+        for kind, value, path in self.refs:
+            if kind in ("person", "unit"):
+                continue
+            if value not in ws_keys.get(kind, set()):
+                self.r.fail(path, f"no {kind} has the key {value!r} in this workspace")
