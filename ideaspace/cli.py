@@ -20,6 +20,12 @@ def register_commands(app: Flask) -> None:
     from .stats.cli import stats_command
 
     app.cli.add_command(stats_command)
+    from .demo.cli import demo_command
+    from .transfer.cli import export_workspace_command, import_workspace_command
+
+    app.cli.add_command(demo_command)
+    app.cli.add_command(import_workspace_command)
+    app.cli.add_command(export_workspace_command)
 
     @app.cli.command("init-db")
     def init_db() -> None:
