@@ -299,8 +299,11 @@ def test_signed_in_language_choice_persists_across_a_new_session(app, client, ma
 
     fresh = app.test_client()  # a new browser: nothing in its session
     g.__dict__.clear()
-    response = fresh.post("/login", data={"email": user.email, "password": PASSWORD},
-                          headers={"X-CSRFToken": fresh.csrf_token()})
+    response = fresh.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD},
+        headers={"X-CSRFToken": fresh.csrf_token()},
+    )
     assert response.status_code == 302
     g.__dict__.clear()
     html = fresh.get("/").text

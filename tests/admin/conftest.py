@@ -1,0 +1,1 @@
+from ..auth.conftest import fresh_requests  # noqa: F401
