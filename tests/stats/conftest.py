@@ -41,7 +41,8 @@ class Rows:
         return obj
 
     def members(self, workspace, count: int, unit=None, visited: int = 0, contributed: int = 0,
-                invited: bool = True, role: MemberRole = MemberRole.PARTICIPANT) -> list[Membership]:
+                invited: bool = True, role: MemberRole = MemberRole.PARTICIPANT,
+                when: datetime | None = None) -> list[Membership]:
         """`count` people in `unit` with memberships; the first `visited` visited, the first
         `contributed` contributed. Added in bulk (one flush)."""
         users = []
@@ -51,7 +52,7 @@ class Rows:
                               unit=unit))
         self.session.add_all(users)
         self.session.flush()
-        now = utcnow()
+        now = when or utcnow()
         memberships = [
             Membership(
                 workspace_id=workspace.id,
