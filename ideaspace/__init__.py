@@ -21,6 +21,8 @@ BLUEPRINTS = (
     "pages",
     "stats",
     "ideas",
+    "people",
+    "invitations",
 )
 
 

@@ -50,3 +50,9 @@ def register_commands(app: Flask) -> None:
         user.set_password(password)
         db.session.commit()
         click.echo(f"Administrator {email} is ready.")
+
+    from .invitations.cli import register as register_invitations
+    from .people.cli import register as register_people
+
+    register_people(app)
+    register_invitations(app)

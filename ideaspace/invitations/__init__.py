@@ -1,0 +1,1 @@
+"""Invitations: invite people and units to a workspace by email, remind them, sign in by link."""

@@ -1,0 +1,271 @@
+"""Inviting people to a workspace and reminding them: plain operations that flush and audit.
+
+Order of work, and what happens when mail fails: the memberships and sign-in tokens are written
+and flushed first (so a database error stops everything before any mail leaves); then the mail is
+sent; then, for every address the mail server refused (or when it could not be reached at all),
+the work is undone for that person only: a membership created by this invitation is removed (a
+pre-existing one gets its invitation fields back), a reminder's `last_reminded_at` is restored,
+and the unsent token is deleted. Those people are reported as failed, so inviting or reminding
+again reaches exactly them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
+
+from .. import audit, mail
+from ..extensions import db
+from ..models import MemberRole, Membership, Unit, User, Workspace, utcnow
+from . import messages
+from .messages import INVITATION, NOT_CONTRIBUTED, NOT_VISITED
+from .tokens import issue_token
+
+AUDIENCES = (NOT_VISITED, NOT_CONTRIBUTED)
+
+
+@dataclass
+class Outcome:
+    sent: list[User] = field(default_factory=list)
+    already: list[User] = field(default_factory=list)  # invitations: invited before, not again
+    failed: dict[str, str] = field(default_factory=dict)  # address → reason
+
+
+# --- who ------------------------------------------------------------------------------------
+
+
+def unit_rows() -> list[tuple[Unit, int]]:
+    """Every unit with its depth, in tree order (for choosing units)."""
+    units = list(db.session.scalars(select(Unit)))
+    children: dict[int | None, list[Unit]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    for siblings in children.values():
+        siblings.sort(key=lambda u: ((u.name or {}).get("fi") or "").casefold())
+    rows: list[tuple[Unit, int]] = []
+    seen: set[int] = set()
+
+    def walk(parent_id: int | None, depth: int) -> None:
+        for unit in children.get(parent_id, []):
+            if unit.id not in seen:
+                seen.add(unit.id)
+                rows.append((unit, depth))
+                walk(unit.id, depth + 1)
+
+    walk(None, 0)
+    return rows
+
+
+def unit_and_descendant_ids(unit_ids: list[int], include_subunits: bool = True) -> set[int]:
+    wanted = set(unit_ids)
+    if not include_subunits:
+        return wanted
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in db.session.execute(select(Unit.id, Unit.parent_id)):
+        children.setdefault(parent_id, []).append(unit_id)
+    stack, found = list(wanted), set()
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(children.get(current, []))
+    return found
+
+
+def find_unit(path: str) -> Unit | None:
+    """A unit by its path of Finnish names, "Sivistyspalvelut / Varhaiskasvatus" (case-insensitive)."""
+    parts = [part.strip().casefold() for part in path.split("/") if part.strip()]
+    by_parent: dict[tuple[int | None, str], Unit] = {}
+    for unit in db.session.scalars(select(Unit).order_by(Unit.id)):
+        by_parent.setdefault((unit.parent_id, ((unit.name or {}).get("fi") or "").casefold()), unit)
+    unit, parent_id = None, None
+    for part in parts:
+        unit = by_parent.get((parent_id, part))
+        if unit is None:
+            return None
+        parent_id = unit.id
+    return unit
+
+
+def people_to_invite(unit_ids: list[int] | None = None, include_subunits: bool = True,
+                     emails: list[str] | None = None) -> tuple[list[User], list[str]]:
+    """Active people in the units (and sub-units) and with the emails; and the unknown emails."""
+    conditions = []
+    if unit_ids:
+        conditions.append(User.unit_id.in_(unit_and_descendant_ids(unit_ids, include_subunits)))
+    wanted = sorted({email.strip().lower() for email in emails or [] if email.strip()})
+    if wanted:
+        conditions.append(func.lower(User.email).in_(wanted))
+    if not conditions:
+        return [], []
+    users = list(db.session.scalars(
+        select(User)
+        .where(or_(*conditions), User.is_active_account.is_(True), User.erased_at.is_(None))
+        .order_by(User.name, User.id)
+    ))
+    known = {user.email.lower() for user in users}
+    return users, [email for email in wanted if email not in known]
+
+
+def members(workspace: Workspace) -> list[Membership]:
+    return list(db.session.scalars(
+        select(Membership)
+        .join(Membership.user)
+        .where(Membership.workspace_id == workspace.id, Membership.invited_at.is_not(None))
+        .options(contains_eager(Membership.user).joinedload(User.unit))
+        .order_by(User.name, User.id)
+    ).unique())
+
+
+# --- inviting -------------------------------------------------------------------------------
+
+
+def invite(actor: User | None, workspace: Workspace, users: list[User],
+           now: datetime | None = None) -> Outcome:
+    """Make each person a member, invited now, and send them a personal sign-in link by email."""
+    now = now or utcnow()
+    outcome = Outcome()
+    existing = {
+        m.user_id: m
+        for m in db.session.scalars(select(Membership).where(Membership.workspace_id == workspace.id))
+    }
+    pending = []  # (user, membership, created, previous invitation fields, token, message)
+    seen: set[int] = set()
+    for user in users:
+        if user.id in seen or not user.is_active:
+            continue
+        seen.add(user.id)
+        membership = existing.get(user.id)
+        if membership is not None and membership.invited_at is not None:
+            outcome.already.append(user)
+            continue
+        created = membership is None
+        if created:
+            membership = Membership(workspace_id=workspace.id, user_id=user.id, role=MemberRole.PARTICIPANT)
+            db.session.add(membership)
+        previous = (membership.invited_at, membership.invited_by_id)
+        membership.invited_at = now
+        membership.invited_by_id = actor.id if actor is not None else None
+        raw, token = issue_token(user, workspace, now)
+        link = mail.public_url("invitations.signin", token=raw)
+        message = messages.compose(INVITATION, user, workspace, link, actor.name if actor else None)
+        pending.append((user, membership, created, previous, token, message))
+    db.session.flush()
+
+    result = mail.send([entry[-1] for entry in pending])
+    for user, membership, created, previous, token, message in pending:
+        address = mail.recipient(message)
+        if address in result.failed:
+            outcome.failed[address] = result.failed[address]
+            db.session.delete(token)
+            if created:
+                db.session.delete(membership)
+            else:
+                membership.invited_at, membership.invited_by_id = previous
+        else:
+            outcome.sent.append(user)
+    db.session.flush()
+    audit.record(
+        actor, "workspace.invite", workspace, workspace_id=workspace.id,
+        invited=len(outcome.sent), already_invited=len(outcome.already), failed=len(outcome.failed),
+    )
+    return outcome
+
+
+# --- reminding ------------------------------------------------------------------------------
+
+
+def _audience_query(workspace: Workspace, audience: str, now: datetime):
+    if audience not in AUDIENCES:
+        raise ValueError(audience)
+    cutoff = now - timedelta(hours=current_app.config["REMINDER_INTERVAL_HOURS"])
+    query = (
+        select(Membership)
+        .join(Membership.user)
+        .where(
+            Membership.workspace_id == workspace.id,
+            Membership.role == MemberRole.PARTICIPANT,
+            Membership.invited_at.is_not(None),
+            or_(Membership.last_reminded_at.is_(None), Membership.last_reminded_at <= cutoff),
+            User.is_active_account.is_(True),
+            User.erased_at.is_(None),
+        )
+    )
+    if audience == NOT_VISITED:
+        return query.where(Membership.first_visit_at.is_(None))
+    return query.where(Membership.first_visit_at.is_not(None), Membership.first_contribution_at.is_(None))
+
+
+def reminder_audience(workspace: Workspace, audience: str, now: datetime | None = None) -> list[Membership]:
+    """Who would get this reminder now: not reminded within REMINDER_INTERVAL_HOURS."""
+    query = _audience_query(workspace, audience, now or utcnow())
+    return list(db.session.scalars(
+        query.options(contains_eager(Membership.user)).order_by(User.name, User.id)
+    ).unique())
+
+
+def reminder_counts(workspace: Workspace, now: datetime | None = None) -> dict[str, int]:
+    now = now or utcnow()
+    return {
+        audience: db.session.scalar(
+            select(func.count()).select_from(_audience_query(workspace, audience, now).subquery())
+        )
+        for audience in AUDIENCES
+    }
+
+
+def languages_of(workspace: Workspace, memberships: list[Membership]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for membership in memberships:
+        language = messages.language_for(membership.user, workspace)
+        counts[language] = counts.get(language, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))
+
+
+def reminder_preview(workspace: Workspace, audience: str, language: str, name: str,
+                     sender: User | None = None) -> tuple[str, str]:
+    """(subject, text) of the reminder as the recipients will read it, with a placeholder link."""
+    link = mail.public_url("invitations.signin", token="…")
+    subject, text, _html = messages.render(
+        audience, name=name, workspace=workspace, link=link, language=language,
+        inviter=sender.name if sender else None,
+    )
+    return subject, text
+
+
+def send_reminders(actor: User | None, workspace: Workspace, audience: str,
+                   now: datetime | None = None) -> Outcome:
+    """Remind the audience, each in their language with a fresh sign-in link."""
+    now = now or utcnow()
+    outcome = Outcome()
+    pending = []
+    for membership in reminder_audience(workspace, audience, now):
+        user = membership.user
+        previous = membership.last_reminded_at
+        membership.last_reminded_at = now
+        raw, token = issue_token(user, workspace, now)
+        link = mail.public_url("invitations.signin", token=raw)
+        message = messages.compose(audience, user, workspace, link)
+        pending.append((user, membership, previous, token, message))
+    db.session.flush()
+
+    result = mail.send([entry[-1] for entry in pending])
+    for user, membership, previous, token, message in pending:
+        address = mail.recipient(message)
+        if address in result.failed:
+            outcome.failed[address] = result.failed[address]
+            membership.last_reminded_at = previous
+            db.session.delete(token)
+        else:
+            outcome.sent.append(user)
+    db.session.flush()
+    audit.record(
+        actor, "workspace.remind", workspace, workspace_id=workspace.id,
+        audience=audience, reminded=len(outcome.sent), failed=len(outcome.failed),
+    )
+    return outcome
+
