@@ -106,7 +106,13 @@ def units():
 
 
 def _unit_form(unit=None):
-    return UnitForm(obj=unit, unit_choices=service.unit_choices(service.all_units(), _("None (top level)")))
+    units = service.all_units()
+    choices = service.unit_choices(units, _("None (top level)"))
+    if unit is not None:
+        # Neither the unit itself nor anything below it can be its parent (the service refuses too).
+        below = service.descendant_ids(units, unit.id)
+        choices = [choice for choice in choices if choice[0] not in below]
+    return UnitForm(obj=unit, unit_choices=choices)
 
 
 @bp.route("/units/new", methods=["GET", "POST"])

@@ -410,10 +410,14 @@ def test_admin_creates_a_unit_under_a_department(client, login, people, session)
     ]
 
 
-def test_admin_edits_a_unit(client, login, people, session):
+def test_admin_edits_a_unit(client, login, people, make, session):
     login(people["admin"])
     unit = people["unit"]
+    team = make.unit("Tiimi", parent=unit)
     form = client.get(f"/admin/units/{unit.id}").text
+    # The parent list offers neither the unit itself nor what is below it.
+    assert f'<option selected value="{people["dept"].id}">' in form
+    assert f'value="{unit.id}"' not in form and f'value="{team.id}"' not in form
     assert 'value="Henkilöstöpalvelut"' in form
     response = client.post(
         f"/admin/units/{unit.id}", data={"name-fi": "HR-palvelut", "name-sv": "HR", "parent": ""}
@@ -461,6 +465,6 @@ def test_a_unit_cannot_move_under_itself(client, login, people, make, session, w
         f"/admin/units/{dept.id}", data={"name-fi": "Keskushallinto", "parent": str(parent.id)}
     )
     assert response.status_code == 422
-    assert "A unit cannot be placed under itself or under one of its own sub-units." in response.text
+    assert 'id="parent-error"' in response.text
     session.expire_all()
     assert session.get(Unit, dept.id).parent_id is None
