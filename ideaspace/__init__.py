@@ -21,6 +21,7 @@ BLUEPRINTS = (
     "pages",
     "stats",
     "ideas",
+    "polls",
     "people",
     "invitations",
 )

@@ -1,0 +1,1 @@
+"""Polls and scales: answering once, anonymously where asked, and exact results."""

@@ -1,0 +1,100 @@
+"""Answering polls and scales, and their live results."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import htmx
+from ..permissions import (
+    activity_is_open,
+    can_answer,
+    can_view_activity,
+    can_view_workspace,
+    membership_of,
+    require,
+)
+from ..workspaces import service as workspaces
+from . import service
+from .forms import AnswerForm
+
+bp = Blueprint("polls", __name__)
+
+
+def _load(slug: str, activity_id: int):
+    workspace = workspaces.get_workspace(slug)
+    require(can_view_workspace(current_user, workspace))
+    activity = service.get_activity(workspace, activity_id)
+    require(can_view_activity(current_user, activity, workspace))
+    return workspace, activity
+
+
+def _render(workspace, activity, *, status=200, errors=(), confirmation=None, submitted=None):
+    """The activity's panel (htmx) or a page with it alone; both use the same partial."""
+    polls = service.poll_states(current_user, workspace, [activity])
+    poll = polls[activity.id]
+    poll.errors = list(errors)
+    poll.confirmation = confirmation
+    if submitted is not None:
+        poll.selected, poll.scale_value = submitted
+    context = {
+        "workspace": workspace,
+        "activity": activity,
+        "theme": activity.theme,
+        "lang": workspace.primary_language,
+        "polls": polls,
+        "poll": poll,
+    }
+    template = "polls/_panel.html" if htmx else "polls/activity.html"
+    return render_template(template, **context), status
+
+
+@bp.post("/w/<slug>/activities/<int:activity_id>/answer")
+def answer(slug: str, activity_id: int):
+    workspace, activity = _load(slug, activity_id)
+    if activity_is_open(activity, workspace):
+        require(can_answer(current_user, activity, workspace))
+    form = AnswerForm(activity)
+    refusal = service.refusal(current_user, workspace, activity)
+    if refusal:
+        return _render(workspace, activity, status=422, errors=[refusal], submitted=form.submitted())
+    if not form.validate_on_submit():
+        return _render(workspace, activity, status=422, errors=form.messages, submitted=form.submitted())
+    try:
+        _answer, first = service.submit(
+            current_user,
+            workspace,
+            activity,
+            membership_of(current_user, workspace),
+            option_ids=form.option_ids,
+            scale_value=form.scale_value,
+        )
+    except service.AnswerRefused as refused:
+        return _render(workspace, activity, status=422, errors=[str(refused)], submitted=form.submitted())
+    message = _("Thank you! Your answer has been recorded.") if first else _("Your answer has been changed.")
+    if htmx:
+        return _render(workspace, activity, confirmation=message)
+    flash(message, "success")
+    return redirect(
+        url_for("workspaces.theme", slug=workspace.slug, theme_id=activity.theme_id, _anchor=f"activity-{activity.id}")
+    )
+
+
+@bp.get("/w/<slug>/activities/<int:activity_id>/results")
+def results(slug: str, activity_id: int):
+    """The results fragment for the live refresh; 204 when nothing has changed since `v`."""
+    workspace, activity = _load(slug, activity_id)
+    if not htmx:
+        return _render(workspace, activity)
+    polls = service.poll_states(current_user, workspace, [activity])
+    poll = polls[activity.id]
+    if request.args.get("v") == poll.version:
+        return "", 204
+    return render_template(
+        "polls/_results_body.html",
+        workspace=workspace,
+        activity=activity,
+        lang=workspace.primary_language,
+        poll=poll,
+    )
