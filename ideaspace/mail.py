@@ -34,7 +34,9 @@ class SendResult:
     failed: dict[str, str] = field(default_factory=dict)
 
 
-def build(to: str, subject: str, text: str, html: str | None = None, language: str | None = None) -> EmailMessage:
+def build(
+    to: str, subject: str, text: str, html: str | None = None, language: str | None = None
+) -> EmailMessage:
     """A message from the configured sender: plain text, with an HTML alternative when given."""
     message = EmailMessage()
     sender = current_app.config["MAIL_SENDER"]
@@ -46,11 +48,12 @@ def build(to: str, subject: str, text: str, html: str | None = None, language: s
     message["Message-ID"] = make_msgid(domain=domain)
     # Keeps out-of-office replies away from the no-reply sender (RFC 3834).
     message["Auto-Submitted"] = "auto-generated"
-    if language:
-        message["Content-Language"] = language
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
+    if language:
+        # After the body: setting content clears the Content-* headers.
+        message["Content-Language"] = language
     return message
 
 

@@ -14,12 +14,15 @@ from . import service
 def register(app: Flask) -> None:
     @app.cli.command("invite")
     @click.argument("slug")
-    @click.option("--unit", "units", multiple=True, help='A unit path, e.g. "Sivistyspalvelut / Varhaiskasvatus".')
+    @click.option(
+        "--unit", "units", multiple=True, help='A unit path, e.g. "Sivistyspalvelut / Varhaiskasvatus".'
+    )
     @click.option("--email", "emails", multiple=True, help="A person's email address.")
     @click.option("--no-subunits", is_flag=True, help="Only the units named, not their sub-units.")
     @click.option("--by", "by_email", help="The moderator named as the inviter.")
-    def invite(slug: str, units: tuple[str, ...], emails: tuple[str, ...], no_subunits: bool,
-               by_email: str | None) -> None:
+    def invite(
+        slug: str, units: tuple[str, ...], emails: tuple[str, ...], no_subunits: bool, by_email: str | None
+    ) -> None:
         """Invite people, or whole units, to a workspace and email them their sign-in links."""
         if not units and not emails:
             raise click.UsageError("Give at least one --unit or --email.")
@@ -42,8 +45,10 @@ def register(app: Flask) -> None:
             raise click.ClickException("Nobody has these addresses: " + ", ".join(unknown))
         outcome = service.invite(actor, workspace, users)
         db.session.commit()
-        click.echo(f"Invited {len(outcome.sent)}; already invited {len(outcome.already)}; "
-                   f"failed {len(outcome.failed)}.")
+        click.echo(
+            f"Invited {len(outcome.sent)}; already invited {len(outcome.already)}; "
+            f"failed {len(outcome.failed)}."
+        )
         for address, reason in sorted(outcome.failed.items()):
             click.echo(f"failed: {address}: {reason}", err=True)
         if outcome.failed:

@@ -32,6 +32,9 @@ class InviteForm(FlaskForm):
         if not super().validate(extra_validators):
             return False
         if not self.units.data and not split_emails(self.emails.data):
-            self.units.errors = [*self.units.errors, _l("Choose at least one unit or write an email address.")]
+            self.units.errors = [
+                *self.units.errors,
+                _l("Choose at least one unit or write an email address."),
+            ]
             return False
         return True

@@ -24,8 +24,9 @@ def language_for(user: User, workspace: Workspace) -> str:
     return workspace.primary_language if workspace.primary_language in LANGUAGES else "fi"
 
 
-def render(kind: str, *, name: str, workspace: Workspace, link: str, language: str,
-           inviter: str | None = None) -> tuple[str, str, str]:
+def render(
+    kind: str, *, name: str, workspace: Workspace, link: str, language: str, inviter: str | None = None
+) -> tuple[str, str, str]:
     """(subject, text, html) of one message in the given language."""
     env = current_app.jinja_env
     with force_locale(language):
@@ -52,8 +53,11 @@ def render(kind: str, *, name: str, workspace: Workspace, link: str, language: s
     return subject, text, html
 
 
-def compose(kind: str, user: User, workspace: Workspace, link: str, inviter: str | None = None) -> EmailMessage:
+def compose(
+    kind: str, user: User, workspace: Workspace, link: str, inviter: str | None = None
+) -> EmailMessage:
     language = language_for(user, workspace)
-    subject, text, html = render(kind, name=user.name, workspace=workspace, link=link,
-                                 language=language, inviter=inviter)
+    subject, text, html = render(
+        kind, name=user.name, workspace=workspace, link=link, language=language, inviter=inviter
+    )
     return mail.build(user.email, subject, text, html, language)

@@ -91,8 +91,9 @@ def find_unit(path: str) -> Unit | None:
     return unit
 
 
-def people_to_invite(unit_ids: list[int] | None = None, include_subunits: bool = True,
-                     emails: list[str] | None = None) -> tuple[list[User], list[str]]:
+def people_to_invite(
+    unit_ids: list[int] | None = None, include_subunits: bool = True, emails: list[str] | None = None
+) -> tuple[list[User], list[str]]:
     """Active people in the units (and sub-units) and with the emails; and the unknown emails."""
     conditions = []
     if unit_ids:
@@ -102,30 +103,35 @@ def people_to_invite(unit_ids: list[int] | None = None, include_subunits: bool =
         conditions.append(func.lower(User.email).in_(wanted))
     if not conditions:
         return [], []
-    users = list(db.session.scalars(
-        select(User)
-        .where(or_(*conditions), User.is_active_account.is_(True), User.erased_at.is_(None))
-        .order_by(User.name, User.id)
-    ))
+    users = list(
+        db.session.scalars(
+            select(User)
+            .where(or_(*conditions), User.is_active_account.is_(True), User.erased_at.is_(None))
+            .order_by(User.name, User.id)
+        )
+    )
     known = {user.email.lower() for user in users}
     return users, [email for email in wanted if email not in known]
 
 
 def members(workspace: Workspace) -> list[Membership]:
-    return list(db.session.scalars(
-        select(Membership)
-        .join(Membership.user)
-        .where(Membership.workspace_id == workspace.id, Membership.invited_at.is_not(None))
-        .options(contains_eager(Membership.user).joinedload(User.unit))
-        .order_by(User.name, User.id)
-    ).unique())
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(Membership.user)
+            .where(Membership.workspace_id == workspace.id, Membership.invited_at.is_not(None))
+            .options(contains_eager(Membership.user).joinedload(User.unit))
+            .order_by(User.name, User.id)
+        ).unique()
+    )
 
 
 # --- inviting -------------------------------------------------------------------------------
 
 
-def invite(actor: User | None, workspace: Workspace, users: list[User],
-           now: datetime | None = None) -> Outcome:
+def invite(
+    actor: User | None, workspace: Workspace, users: list[User], now: datetime | None = None
+) -> Outcome:
     """Make each person a member, invited now, and send them a personal sign-in link by email."""
     now = now or utcnow()
     outcome = Outcome()
@@ -170,8 +176,13 @@ def invite(actor: User | None, workspace: Workspace, users: list[User],
             outcome.sent.append(user)
     db.session.flush()
     audit.record(
-        actor, "workspace.invite", workspace, workspace_id=workspace.id,
-        invited=len(outcome.sent), already_invited=len(outcome.already), failed=len(outcome.failed),
+        actor,
+        "workspace.invite",
+        workspace,
+        workspace_id=workspace.id,
+        invited=len(outcome.sent),
+        already_invited=len(outcome.already),
+        failed=len(outcome.failed),
     )
     return outcome
 
@@ -203,9 +214,11 @@ def _audience_query(workspace: Workspace, audience: str, now: datetime):
 def reminder_audience(workspace: Workspace, audience: str, now: datetime | None = None) -> list[Membership]:
     """Who would get this reminder now: not reminded within REMINDER_INTERVAL_HOURS."""
     query = _audience_query(workspace, audience, now or utcnow())
-    return list(db.session.scalars(
-        query.options(contains_eager(Membership.user)).order_by(User.name, User.id)
-    ).unique())
+    return list(
+        db.session.scalars(
+            query.options(contains_eager(Membership.user)).order_by(User.name, User.id)
+        ).unique()
+    )
 
 
 def reminder_counts(workspace: Workspace, now: datetime | None = None) -> dict[str, int]:
@@ -226,19 +239,25 @@ def languages_of(workspace: Workspace, memberships: list[Membership]) -> dict[st
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
 
-def reminder_preview(workspace: Workspace, audience: str, language: str, name: str,
-                     sender: User | None = None) -> tuple[str, str]:
+def reminder_preview(
+    workspace: Workspace, audience: str, language: str, name: str, sender: User | None = None
+) -> tuple[str, str]:
     """(subject, text) of the reminder as the recipients will read it, with a placeholder link."""
     link = mail.public_url("invitations.signin", token="…")
     subject, text, _html = messages.render(
-        audience, name=name, workspace=workspace, link=link, language=language,
+        audience,
+        name=name,
+        workspace=workspace,
+        link=link,
+        language=language,
         inviter=sender.name if sender else None,
     )
     return subject, text
 
 
-def send_reminders(actor: User | None, workspace: Workspace, audience: str,
-                   now: datetime | None = None) -> Outcome:
+def send_reminders(
+    actor: User | None, workspace: Workspace, audience: str, now: datetime | None = None
+) -> Outcome:
     """Remind the audience, each in their language with a fresh sign-in link."""
     now = now or utcnow()
     outcome = Outcome()
@@ -264,8 +283,12 @@ def send_reminders(actor: User | None, workspace: Workspace, audience: str,
             outcome.sent.append(user)
     db.session.flush()
     audit.record(
-        actor, "workspace.remind", workspace, workspace_id=workspace.id,
-        audience=audience, reminded=len(outcome.sent), failed=len(outcome.failed),
+        actor,
+        "workspace.remind",
+        workspace,
+        workspace_id=workspace.id,
+        audience=audience,
+        reminded=len(outcome.sent),
+        failed=len(outcome.failed),
     )
     return outcome
-

@@ -24,7 +24,9 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode("ascii")).hexdigest()
 
 
-def issue_token(user: User, workspace: Workspace | None, now: datetime | None = None) -> tuple[str, SigninToken]:
+def issue_token(
+    user: User, workspace: Workspace | None, now: datetime | None = None
+) -> tuple[str, SigninToken]:
     """A new link for the user; returns the raw token (for the email only) and the stored row."""
     now = now or utcnow()
     raw = secrets.token_urlsafe(32)

@@ -64,17 +64,24 @@ def invite(slug: str):
     form, rows = _invite_form()
     if not form.validate_on_submit():
         return _page(workspace, form, rows, 422)
-    users, unknown = service.people_to_invite(form.units.data, form.include_subunits.data,
-                                              split_emails(form.emails.data))
+    users, unknown = service.people_to_invite(
+        form.units.data, form.include_subunits.data, split_emails(form.emails.data)
+    )
     if unknown:
-        form.emails.errors = [_("Nobody here has these addresses (import them first): %(emails)s",
-                                emails=", ".join(unknown[:20]))]
+        form.emails.errors = [
+            _(
+                "Nobody here has these addresses (import them first): %(emails)s",
+                emails=", ".join(unknown[:20]),
+            )
+        ]
         return _page(workspace, form, rows, 422)
     if not users:
         form.units.errors = [_("There is nobody in the chosen units.")]
         return _page(workspace, form, rows, 422)
     outcome = service.invite(current_user, workspace, users)
-    _report(outcome, ngettext("%(num)d person was invited.", "%(num)d people were invited.", len(outcome.sent)))
+    _report(
+        outcome, ngettext("%(num)d person was invited.", "%(num)d people were invited.", len(outcome.sent))
+    )
     return redirect(url_for("invitations.index", slug=workspace.slug))
 
 
@@ -83,13 +90,25 @@ def _report(outcome: service.Outcome, done: str) -> None:
     if outcome.already:
         names = ", ".join(user.name for user in outcome.already[:20])
         more = len(outcome.already) - 20
-        flash(ngettext("%(num)d was invited already and was not invited again: %(names)s",
-                       "%(num)d were invited already and were not invited again: %(names)s",
-                       len(outcome.already), names=names + (f" (+{more})" if more > 0 else "")), "info")
+        flash(
+            ngettext(
+                "%(num)d was invited already and was not invited again: %(names)s",
+                "%(num)d were invited already and were not invited again: %(names)s",
+                len(outcome.already),
+                names=names + (f" (+{more})" if more > 0 else ""),
+            ),
+            "info",
+        )
     if outcome.failed:
-        flash(ngettext("Mail to %(num)d address failed; try again later: %(addresses)s",
-                       "Mail to %(num)d addresses failed; try again later: %(addresses)s",
-                       len(outcome.failed), addresses=", ".join(sorted(outcome.failed))), "error")
+        flash(
+            ngettext(
+                "Mail to %(num)d address failed; try again later: %(addresses)s",
+                "Mail to %(num)d addresses failed; try again later: %(addresses)s",
+                len(outcome.failed),
+                addresses=", ".join(sorted(outcome.failed)),
+            ),
+            "error",
+        )
 
 
 def _audience(workspace: Workspace, audience: str):
@@ -106,11 +125,19 @@ def reminder(slug: str, audience: str):
     languages = service.languages_of(workspace, recipients)
     language = request.args.get("language")
     if language not in LANGUAGES:
-        language = current_language() if current_language() in languages or not languages else next(iter(languages))
+        language = (
+            current_language() if current_language() in languages or not languages else next(iter(languages))
+        )
     subject, text = service.reminder_preview(workspace, audience, language, _("(the recipient's name)"))
     return render_template(
-        "invitations/reminder.html", workspace=workspace, audience=audience, count=len(recipients),
-        languages=languages, preview_language=language, subject=subject, text=text,
+        "invitations/reminder.html",
+        workspace=workspace,
+        audience=audience,
+        count=len(recipients),
+        languages=languages,
+        preview_language=language,
+        subject=subject,
+        text=text,
     )
 
 
@@ -120,7 +147,9 @@ def send_reminder(slug: str, audience: str):
     require(can_invite(current_user, workspace))
     _audience(workspace, audience)
     outcome = service.send_reminders(current_user, workspace, audience)
-    _report(outcome, ngettext("%(num)d reminder was sent.", "%(num)d reminders were sent.", len(outcome.sent)))
+    _report(
+        outcome, ngettext("%(num)d reminder was sent.", "%(num)d reminders were sent.", len(outcome.sent))
+    )
     return redirect(url_for("invitations.index", slug=workspace.slug))
 
 
@@ -129,8 +158,9 @@ def send_reminder(slug: str, audience: str):
 
 def _link_problem(status: str):
     code = 404 if status == tokens.UNKNOWN else 410
-    return render_template("invitations/link_problem.html", status=status, code=code,
-                           current_path=url_for("auth.login")), code
+    return render_template(
+        "invitations/link_problem.html", status=status, code=code, current_path=url_for("auth.login")
+    ), code
 
 
 @bp.get("/signin/<token>")
@@ -140,8 +170,9 @@ def signin(token: str):
     if status != tokens.VALID:
         return _link_problem(status)
     workspace = db.session.get(Workspace, record.workspace_id) if record.workspace_id else None
-    return render_template("invitations/signin.html", person=user, workspace=workspace,
-                           current_path=url_for("auth.login"))
+    return render_template(
+        "invitations/signin.html", person=user, workspace=workspace, current_path=url_for("auth.login")
+    )
 
 
 @bp.post("/signin/<token>")

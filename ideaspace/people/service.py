@@ -26,32 +26,63 @@ from sqlalchemy import insert, select
 
 from .. import audit
 from ..extensions import db
-from ..models import LANGUAGES, Role, Unit, User
+from ..models import Role, Unit, User
 from ..sanitize import clean_text
 
 MAX_ROWS = 50_000
 UNIT_SEPARATOR = "/"
 
 HEADER_WORDS = {
-    "name": "name", "nimi": "name", "namn": "name",
-    "email": "email", "e-mail": "email", "sähköposti": "email", "sahkoposti": "email", "e-post": "email",
-    "unit": "unit", "yksikkö": "unit", "yksikko": "unit", "enhet": "unit",
-    "role": "role", "rooli": "role", "roll": "role",
-    "language": "language", "kieli": "language", "språk": "language", "sprak": "language",
+    "name": "name",
+    "nimi": "name",
+    "namn": "name",
+    "email": "email",
+    "e-mail": "email",
+    "sähköposti": "email",
+    "sahkoposti": "email",
+    "e-post": "email",
+    "unit": "unit",
+    "yksikkö": "unit",
+    "yksikko": "unit",
+    "enhet": "unit",
+    "role": "role",
+    "rooli": "role",
+    "roll": "role",
+    "language": "language",
+    "kieli": "language",
+    "språk": "language",
+    "sprak": "language",
 }
 
 ROLE_WORDS = {
-    "admin": Role.ADMIN, "administrator": Role.ADMIN, "ylläpitäjä": Role.ADMIN,
-    "pääkäyttäjä": Role.ADMIN, "administratör": Role.ADMIN,
-    "moderator": Role.MODERATOR, "moderaattori": Role.MODERATOR,
-    "participant": Role.PARTICIPANT, "osallistuja": Role.PARTICIPANT, "deltagare": Role.PARTICIPANT,
-    "observer": Role.OBSERVER, "tarkkailija": Role.OBSERVER, "observatör": Role.OBSERVER,
+    "admin": Role.ADMIN,
+    "administrator": Role.ADMIN,
+    "ylläpitäjä": Role.ADMIN,
+    "pääkäyttäjä": Role.ADMIN,
+    "administratör": Role.ADMIN,
+    "moderator": Role.MODERATOR,
+    "moderaattori": Role.MODERATOR,
+    "participant": Role.PARTICIPANT,
+    "osallistuja": Role.PARTICIPANT,
+    "deltagare": Role.PARTICIPANT,
+    "observer": Role.OBSERVER,
+    "tarkkailija": Role.OBSERVER,
+    "observatör": Role.OBSERVER,
 }
 
 LANGUAGE_WORDS = {
-    "fi": "fi", "suomi": "fi", "finnish": "fi", "finska": "fi",
-    "sv": "sv", "ruotsi": "sv", "swedish": "sv", "svenska": "sv",
-    "en": "en", "englanti": "en", "english": "en", "engelska": "en",
+    "fi": "fi",
+    "suomi": "fi",
+    "finnish": "fi",
+    "finska": "fi",
+    "sv": "sv",
+    "ruotsi": "sv",
+    "swedish": "sv",
+    "svenska": "sv",
+    "en": "en",
+    "englanti": "en",
+    "english": "en",
+    "engelska": "en",
 }
 
 # Deliberately simple: one @, no spaces, a dot in the domain. Mail servers judge the rest.
@@ -161,15 +192,25 @@ def parse_csv(data: bytes) -> tuple[list[Row], list[RowError]]:
                 earlier = first_seen.setdefault(row.email, number)
                 if earlier != number:
                     row_errors.append(
-                        RowError(number, str(_l("The email %(email)s is already on row %(row)d.",
-                                                email=row.email, row=earlier)))
+                        RowError(
+                            number,
+                            str(
+                                _l(
+                                    "The email %(email)s is already on row %(row)d.",
+                                    email=row.email,
+                                    row=earlier,
+                                )
+                            ),
+                        )
                     )
             if row_errors:
                 errors.extend(row_errors)
             else:
                 rows.append(row)
     except csv.Error as error:
-        errors.append(RowError(number or None, str(_l("The file cannot be read as CSV: %(error)s", error=str(error)))))
+        errors.append(
+            RowError(number or None, str(_l("The file cannot be read as CSV: %(error)s", error=str(error))))
+        )
     if header is None and not errors:
         errors.append(RowError(None, str(_l("The file is empty."))))
     elif header is not None and not rows and not errors:
@@ -186,10 +227,16 @@ def _read_header(cells: list[str]) -> tuple[dict[str, int], list[RowError]]:
     missing = [name for name in ("name", "email") if name not in header]
     if missing:
         return header, [
-            RowError(1, str(_l(
-                "The header row must name the columns name, email, unit, role and language; "
-                "missing: %(columns)s.", columns=", ".join(missing),
-            )))
+            RowError(
+                1,
+                str(
+                    _l(
+                        "The header row must name the columns name, email, unit, role and language; "
+                        "missing: %(columns)s.",
+                        columns=", ".join(missing),
+                    )
+                ),
+            )
         ]
     return header, []
 
@@ -220,17 +267,28 @@ def _read_row(number: int, cells: list[str], header: dict[str, int]) -> tuple[Ro
     if raw_role:
         role = ROLE_WORDS.get(raw_role.casefold())
         if role is None:
-            errors.append(RowError(number, str(_l(
-                "Unknown role “%(value)s”: use admin, moderator, participant or observer.", value=raw_role
-            ))))
+            errors.append(
+                RowError(
+                    number,
+                    str(
+                        _l(
+                            "Unknown role “%(value)s”: use admin, moderator, participant or observer.",
+                            value=raw_role,
+                        )
+                    ),
+                )
+            )
 
     language = None
     raw_language = _cell(cells, header, "language")
     if raw_language:
         language = LANGUAGE_WORDS.get(raw_language.casefold())
         if language is None:
-            errors.append(RowError(number, str(_l("Unknown language “%(value)s”: use fi, sv or en.",
-                                                 value=raw_language))))
+            errors.append(
+                RowError(
+                    number, str(_l("Unknown language “%(value)s”: use fi, sv or en.", value=raw_language))
+                )
+            )
 
     unit_path = None
     raw_unit = _cell(cells, header, "unit")
@@ -288,8 +346,9 @@ def _display_path(path: tuple[str, ...] | None) -> str:
     return f" {UNIT_SEPARATOR} ".join(path) if path else ""
 
 
-def plan_import(rows: list[Row], actor: User | None = None,
-                progress: Callable[[int], None] | None = None) -> ImportPlan:
+def plan_import(
+    rows: list[Row], actor: User | None = None, progress: Callable[[int], None] | None = None
+) -> ImportPlan:
     """What importing these rows would do; reads people and units once, writes nothing."""
     plan = ImportPlan()
     users = {user.email.lower(): user for user in db.session.scalars(select(User))}
@@ -311,17 +370,25 @@ def plan_import(rows: list[Row], actor: User | None = None,
                             plan.new_units.append(prefix)
         existing = users.get(row.email)
         if existing is None:
-            plan.changes.append(Change(
-                row.number, row.email, row.name, "create",
-                fields={
-                    "name": ("", row.name),
-                    "role": ("", (row.role or Role.PARTICIPANT).value),
-                    "language": ("", row.language or ""),
-                    "unit": ("", _display_path(row.unit_path)),
-                },
-                values={"role": row.role or Role.PARTICIPANT, "locale": row.language,
-                        "unit_path": row.unit_path},
-            ))
+            plan.changes.append(
+                Change(
+                    row.number,
+                    row.email,
+                    row.name,
+                    "create",
+                    fields={
+                        "name": ("", row.name),
+                        "role": ("", (row.role or Role.PARTICIPANT).value),
+                        "language": ("", row.language or ""),
+                        "unit": ("", _display_path(row.unit_path)),
+                    },
+                    values={
+                        "role": row.role or Role.PARTICIPANT,
+                        "locale": row.language,
+                        "unit_path": row.unit_path,
+                    },
+                )
+            )
         else:
             _plan_update(plan, row, existing, unit, index, actor)
         if progress:
@@ -329,12 +396,21 @@ def plan_import(rows: list[Row], actor: User | None = None,
     return plan
 
 
-def _plan_update(plan: ImportPlan, row: Row, user: User, unit: Unit | None, index: _UnitIndex,
-                 actor: User | None) -> None:
+def _plan_update(
+    plan: ImportPlan, row: Row, user: User, unit: Unit | None, index: _UnitIndex, actor: User | None
+) -> None:
     if user.erased_at is not None:
-        plan.errors.append(RowError(row.number, str(_l(
-            "The person with the email %(email)s has been erased and cannot be imported again.",
-            email=row.email))))
+        plan.errors.append(
+            RowError(
+                row.number,
+                str(
+                    _l(
+                        "The person with the email %(email)s has been erased and cannot be imported again.",
+                        email=row.email,
+                    )
+                ),
+            )
+        )
         return
     fields: dict[str, tuple[str, str]] = {}
     values: dict = {}
@@ -354,15 +430,17 @@ def _plan_update(plan: ImportPlan, row: Row, user: User, unit: Unit | None, inde
         fields["unit"] = (index.path_of(user.unit_id), _display_path(row.unit_path))
         values["unit_path"] = row.unit_path
     action = "update" if fields else "unchanged"
-    plan.changes.append(Change(row.number, row.email, row.name, action, fields=fields, user=user,
-                               values=values))
+    plan.changes.append(
+        Change(row.number, row.email, row.name, action, fields=fields, user=user, values=values)
+    )
 
 
 # --- writing ---------------------------------------------------------------------------------
 
 
-def apply_import(plan: ImportPlan, actor: User | None,
-                 progress: Callable[[int], None] | None = None) -> ImportPlan:
+def apply_import(
+    plan: ImportPlan, actor: User | None, progress: Callable[[int], None] | None = None
+) -> ImportPlan:
     """Write the plan: create the missing units, create and update people; flush, audit, no commit."""
     if not plan.ok:
         raise PlanHasErrors("a plan with errors cannot be applied")
@@ -399,19 +477,25 @@ def apply_import(plan: ImportPlan, actor: User | None,
     db.session.flush()  # units get their ids; updated people are written
     if new_people:
         # One bulk INSERT (batched by the driver), not one statement per person.
-        db.session.execute(insert(User), [
-            {
-                "email": change.email,
-                "name": change.name,
-                "role": change.values["role"],
-                "locale": change.values.get("locale"),
-                "unit_id": unit.id if unit is not None else None,
-            }
-            for change, unit in new_people
-        ])
+        db.session.execute(
+            insert(User),
+            [
+                {
+                    "email": change.email,
+                    "name": change.name,
+                    "role": change.values["role"],
+                    "locale": change.values.get("locale"),
+                    "unit_id": unit.id if unit is not None else None,
+                }
+                for change, unit in new_people
+            ],
+        )
     audit.record(
-        actor, "users.import",
-        created=plan.created, updated=plan.updated, unchanged=plan.unchanged,
+        actor,
+        "users.import",
+        created=plan.created,
+        updated=plan.updated,
+        unchanged=plan.unchanged,
         units_created=len(created_units),
     )
     return plan

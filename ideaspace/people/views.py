@@ -22,7 +22,7 @@ def _serializer() -> URLSafeTimedSerializer:
 def _check(data: bytes):
     rows, errors = service.parse_csv(data)
     plan = service.plan_import(rows, current_user)
-    errors = sorted(errors + plan.errors, key=lambda e: (e.row or 0))
+    errors = sorted(errors + plan.errors, key=lambda e: e.row or 0)
     return plan, errors
 
 
@@ -62,8 +62,12 @@ def confirm_import():
         return render_template("people/import.html", form=UploadForm(), errors=errors), 422
     service.apply_import(plan, current_user)
     flash(
-        _("Import done: %(created)d added, %(updated)d updated, %(unchanged)d unchanged.",
-          created=plan.created, updated=plan.updated, unchanged=plan.unchanged),
+        _(
+            "Import done: %(created)d added, %(updated)d updated, %(unchanged)d unchanged.",
+            created=plan.created,
+            updated=plan.updated,
+            unchanged=plan.unchanged,
+        ),
         "success",
     )
     return redirect(url_for("admin.users"))

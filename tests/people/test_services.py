@@ -69,12 +69,12 @@ def test_empty_rows_are_skipped_and_row_numbers_stay_true():
 
 def test_every_row_error_is_listed_with_its_row_number():
     text = HEADER + (
-        "Anna;anna@kokkola.fi;;;fi\n"       # 2 fine
-        "Anna Two;ANNA@kokkola.fi;;;\n"     # 3 duplicate of row 2
-        "Bea;bea@kokkola.fi;;boss;\n"       # 4 unknown role
-        "Cid;not-an-email;;;\n"             # 5 bad email
-        ";dan@kokkola.fi;;;\n"              # 6 missing name
-        "Eve;eve@kokkola.fi;;;de\n"         # 7 unknown language
+        "Anna;anna@kokkola.fi;;;fi\n"  # 2 fine
+        "Anna Two;ANNA@kokkola.fi;;;\n"  # 3 duplicate of row 2
+        "Bea;bea@kokkola.fi;;boss;\n"  # 4 unknown role
+        "Cid;not-an-email;;;\n"  # 5 bad email
+        ";dan@kokkola.fi;;;\n"  # 6 missing name
+        "Eve;eve@kokkola.fi;;;de\n"  # 7 unknown language
     )
     rows, errors = parse(text)
     by_row = {e.row: e.message for e in errors}
@@ -99,13 +99,18 @@ def test_file_level_errors():
 
 def test_import_creates_units_along_the_path_and_people(session, make):
     root = make.unit("Sivistyspalvelut")
-    plan = run_import(HEADER + (
-        "Maija;maija@kokkola.fi;SIVISTYSPALVELUT / Varhaiskasvatus / Päiväkoti Lohi;moderator;fi\n"
-        "Anna;anna@karleby.fi;Sivistyspalvelut / Varhaiskasvatus;;sv\n"
-    ))
+    plan = run_import(
+        HEADER
+        + (
+            "Maija;maija@kokkola.fi;SIVISTYSPALVELUT / Varhaiskasvatus / Päiväkoti Lohi;moderator;fi\n"
+            "Anna;anna@karleby.fi;Sivistyspalvelut / Varhaiskasvatus;;sv\n"
+        )
+    )
     assert (plan.created, plan.updated, plan.unchanged) == (2, 0, 0)
-    assert plan.new_units == [("SIVISTYSPALVELUT", "Varhaiskasvatus"),
-                              ("SIVISTYSPALVELUT", "Varhaiskasvatus", "Päiväkoti Lohi")]
+    assert plan.new_units == [
+        ("SIVISTYSPALVELUT", "Varhaiskasvatus"),
+        ("SIVISTYSPALVELUT", "Varhaiskasvatus", "Päiväkoti Lohi"),
+    ]
     maija = session.scalar(select(User).where(User.email == "maija@kokkola.fi"))
     anna = session.scalar(select(User).where(User.email == "anna@karleby.fi"))
     assert maija.role is Role.MODERATOR and maija.locale == "fi" and maija.password_hash is None
@@ -131,7 +136,12 @@ def test_reimport_updates_and_never_duplicates(session, make):
     assert (second.created, second.updated, second.unchanged) == (0, 0, 2)
     assert user_count(session) == before + 1
     maija = session.scalar(select(User).where(User.email == "maija@kokkola.fi"))
-    assert (maija.name, maija.role, maija.locale, maija.unit.name["fi"]) == ("Maija New", Role.OBSERVER, "sv", "Hallinto")
+    assert (maija.name, maija.role, maija.locale, maija.unit.name["fi"]) == (
+        "Maija New",
+        Role.OBSERVER,
+        "sv",
+        "Hallinto",
+    )
 
 
 def test_empty_cells_leave_existing_values(session, make):
