@@ -9,7 +9,6 @@ from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from ..labels import label
 from ..models import IdeaStatus
-from ..sanitize import clean_text
 from . import service
 
 

@@ -88,7 +88,9 @@ class Barrel:
         return self.general(workspace)
 
     def anonymous_theme_ids(self, workspace: Workspace, theme_ids) -> set[int]:
-        return {tid for tid in theme_ids if (g := self.governing(workspace, tid)) is not None and g.is_anonymous}
+        return {
+            tid for tid in theme_ids if (g := self.governing(workspace, tid)) is not None and g.is_anonymous
+        }
 
 
 def barrel(workspace: Workspace) -> Barrel:
@@ -209,8 +211,9 @@ def submit_idea(
     collection = collections.governing(workspace, theme.id if theme else None)
     if collection is None or not activity_is_open(collection, workspace):
         raise IdeaError(
-            _l("Ideas on this theme are not being collected right now.") if theme else
-            _l("This workspace is not collecting ideas right now."),
+            _l("Ideas on this theme are not being collected right now.")
+            if theme
+            else _l("This workspace is not collecting ideas right now."),
             "theme_id" if theme else None,
         )
     idea = Idea(workspace_id=workspace.id, theme_id=theme.id if theme else None, title=title, body=cleaned)
@@ -247,7 +250,9 @@ def support(user: User, idea: Idea, workspace: Workspace, supported: bool = True
         return bool(result.rowcount)
     try:
         with db.session.begin_nested():
-            db.session.execute(insert(IdeaSupport).values(idea_id=idea.id, user_id=user.id, created_at=utcnow()))
+            db.session.execute(
+                insert(IdeaSupport).values(idea_id=idea.id, user_id=user.id, created_at=utcnow())
+            )
     except IntegrityError:
         return False
     record_contribution(user, workspace, membership_of(user, workspace))

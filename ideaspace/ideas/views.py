@@ -68,7 +68,9 @@ def _listing(workspace, filters: BarrelFilterForm | None = None) -> service.Idea
     )
 
 
-def _barrel_page(workspace, barrel, form, filters, status=200, new_idea_id=None, template="ideas/barrel.html"):
+def _barrel_page(
+    workspace, barrel, form, filters, status=200, new_idea_id=None, template="ideas/barrel.html"
+):
     context = {
         "workspace": workspace,
         "barrel": barrel,
@@ -90,7 +92,11 @@ def index(slug: str):
     filters = _filters(workspace)
     if htmx and htmx.target == "idea-list":
         return render_template(
-            "ideas/_list.html", workspace=workspace, barrel=barrel, filters=filters, listing=_listing(workspace, filters)
+            "ideas/_list.html",
+            workspace=workspace,
+            barrel=barrel,
+            filters=filters,
+            listing=_listing(workspace, filters),
         )
     form = _idea_form(workspace, barrel) if can_submit_idea(current_user, workspace, barrel) else None
     if form is not None and request.args.get("theme", "").isdigit():
@@ -130,7 +136,12 @@ def submit(slug: str):
         return _theme_fragment(workspace, barrel, activity, form, status=422)
     filters = BarrelFilterForm(None)
     return _barrel_page(
-        workspace, barrel, form, filters, status=422, template="ideas/_barrel.html" if htmx else "ideas/barrel.html"
+        workspace,
+        barrel,
+        form,
+        filters,
+        status=422,
+        template="ideas/_barrel.html" if htmx else "ideas/barrel.html",
     )
 
 
@@ -144,7 +155,9 @@ def _add_error(form, error: service.IdeaError) -> None:
 
 def _fragment_after_submit(workspace, barrel, activity, message, idea):
     if activity is not None:
-        html, status = _theme_fragment(workspace, barrel, activity, idea_form(f"activity{activity.id}"), 200, idea.id)
+        html, status = _theme_fragment(
+            workspace, barrel, activity, idea_form(f"activity{activity.id}"), 200, idea.id
+        )
     else:
         html, status = _barrel_page(
             workspace,
@@ -184,7 +197,9 @@ def mine(slug: str):
         include_hidden=True,
         page=int(page) if page.isdigit() else 1,
     )
-    return render_template("ideas/mine.html", workspace=workspace, barrel=service.barrel(workspace), listing=listing)
+    return render_template(
+        "ideas/mine.html", workspace=workspace, barrel=service.barrel(workspace), listing=listing
+    )
 
 
 @bp.get("/w/<slug>/ideas/<int:idea_id>")

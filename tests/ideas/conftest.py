@@ -5,8 +5,41 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from flask import g
 
 from ideaspace.models import ActivityKind, MemberRole, Role
+
+from ..conftest import sign_in
+from ..factories import Factories
+
+
+class CommittingFactories(Factories):
+    """Factories whose rows survive a request that fails: a 4xx response rolls the session back to
+    its last commit (a savepoint inside the test's transaction), so each object is committed."""
+
+    def _save(self, obj):
+        obj = super()._save(obj)
+        self.session.commit()
+        return obj
+
+
+@pytest.fixture
+def make(session):
+    return CommittingFactories(session)
+
+
+@pytest.fixture
+def login(client):
+    """Sign in as a user; also forget the previous user cached on `g`, which the test's app context
+    shares between requests (so switching people within one test really switches them)."""
+
+    def _login(user):
+        sign_in(client, user)
+        for key in ("_login_user", "_memberships"):
+            g.pop(key, None)
+        return client
+
+    return _login
 
 
 @pytest.fixture

@@ -25,7 +25,9 @@ from ideaspace.models import (
 
 
 def _membership(session, ws, user):
-    return session.scalar(select(Membership).where(Membership.workspace_id == ws.id, Membership.user_id == user.id))
+    return session.scalar(
+        select(Membership).where(Membership.workspace_id == ws.id, Membership.user_id == user.id)
+    )
 
 
 # --- submitting ------------------------------------------------------------------------------
@@ -125,7 +127,9 @@ def test_anonymous_idea_stores_no_author_no_small_unit_and_no_time(barrel, sessi
     assert row.created_at.time() == time(0)
     # Nothing else in the database leads from the person to the idea.
     assert session.scalar(select(func.count()).select_from(IdeaStatusChange)) == 0
-    assert session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.object_type == "idea")) == 0
+    assert (
+        session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.object_type == "idea")) == 0
+    )
     assert session.scalar(select(func.count(Idea.id)).where(Idea.author_id == barrel.member.id)) == 0
     # The funnel still counts the contribution.
     assert _membership(session, barrel.ws, barrel.member).first_contribution_at is not None
@@ -142,7 +146,9 @@ def test_anonymous_idea_keeps_a_unit_big_enough_to_hide_in(barrel, make, session
 def test_a_theme_with_an_anonymous_collection_makes_its_ideas_anonymous(barrel, make):
     make.activity(barrel.other_theme, kind=ActivityKind.IDEAS, is_anonymous=True)
     named = service.submit_idea(barrel.member, barrel.ws, title="Named", body="Text", theme=barrel.theme)
-    hidden = service.submit_idea(barrel.member, barrel.ws, title="Anon", body="Text", theme=barrel.other_theme)
+    hidden = service.submit_idea(
+        barrel.member, barrel.ws, title="Anon", body="Text", theme=barrel.other_theme
+    )
     assert named.author_id == barrel.member.id
     assert hidden.author_id is None
     collections = service.barrel(barrel.ws)
@@ -239,8 +245,13 @@ def test_filters_hidden_comments_and_pages(barrel, make, session, other_ws):
         make.idea(barrel.ws, theme=barrel.other_theme)
     for hidden, withdrawn in ((None, None), (None, None), (utcnow(), None), (None, utcnow())):
         session.add(
-            Comment(workspace_id=barrel.ws.id, idea_id=on_theme.id, body="<p>c</p>", hidden_at=hidden,
-                    withdrawn_at=withdrawn)
+            Comment(
+                workspace_id=barrel.ws.id,
+                idea_id=on_theme.id,
+                body="<p>c</p>",
+                hidden_at=hidden,
+                withdrawn_at=withdrawn,
+            )
         )
     session.flush()
     listing = service.list_ideas(barrel.member, barrel.ws, theme_id=barrel.theme.id)
@@ -283,7 +294,9 @@ def test_change_status_records_history_audit_and_public_reason(barrel, make, ses
         (IdeaStatus.NEW, IdeaStatus.UNDER_REVIEW, barrel.moderator.id),
         (IdeaStatus.UNDER_REVIEW, IdeaStatus.ACCEPTED, barrel.moderator.id),
     ]
-    logs = session.scalars(select(AuditLog).where(AuditLog.object_type == "idea", AuditLog.object_id == idea.id)).all()
+    logs = session.scalars(
+        select(AuditLog).where(AuditLog.object_type == "idea", AuditLog.object_id == idea.id)
+    ).all()
     assert [log.details["to_status"] for log in logs] == ["under_review", "accepted"]
     assert logs[1].reason == "Becomes a measure in theme 2." and logs[1].actor_id == barrel.moderator.id
 
@@ -326,7 +339,9 @@ def test_merge_needs_another_idea_of_the_same_workspace(barrel, make, other_ws):
     idea = make.idea(barrel.ws, status=IdeaStatus.UNDER_REVIEW)
     for target in (None, idea, other_ws.idea, make.idea(barrel.ws, status=IdeaStatus.MERGED)):
         with pytest.raises(service.IdeaError) as error:
-            service.change_status(barrel.moderator, idea, IdeaStatus.MERGED, "Same as another", merged_into=target)
+            service.change_status(
+                barrel.moderator, idea, IdeaStatus.MERGED, "Same as another", merged_into=target
+            )
         assert error.value.field == "merged_into"
     target = make.idea(barrel.ws)
     service.change_status(barrel.moderator, idea, IdeaStatus.MERGED, "Same as another", merged_into=target)
