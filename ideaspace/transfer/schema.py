@@ -60,10 +60,10 @@ class Reader:
             return {}
         for key in value:
             if key not in allowed:
-                self.fail(f"{path}.{key}", "unknown field")
+                self.fail(_join(path, key), "unknown field")
         for key in required:
             if key not in value:
-                self.fail(f"{path}.{key}", "is required")
+                self.fail(_join(path, key), "is required")
         return value
 
     def items(self, data: dict, key: str, path: str) -> list[tuple[object, str]]:
@@ -71,9 +71,9 @@ class Reader:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.fail(f"{path}.{key}", "must be a list")
+            self.fail(_join(path, key), "must be a list")
             return []
-        return [(item, f"{path}.{key}[{i}]") for i, item in enumerate(value)]
+        return [(item, f"{_join(path, key)}[{i}]") for i, item in enumerate(value)]
 
     def text(self, data: dict, key: str, path: str, *, required=False, max_len=None, rich=False):
         value = data.get(key)
@@ -84,7 +84,7 @@ class Reader:
         if not isinstance(value, str):
             self.fail(f"{path}.{key}", f"must be a string (got {type(value).__name__})")
             return None
-        cleaned = clean_html(value) if rich else clean_text(value)
+        cleaned = clean_rich(value) if rich else clean_text(value)
         if required and not cleaned:
             self.fail(f"{path}.{key}", "is required")
         if max_len and len(cleaned) > max_len:
@@ -218,6 +218,24 @@ class Reader:
         return value
 
 
+def clean_rich(value: str) -> str:
+    """Sanitize rich text; text that is already inert HTML stays byte-for-byte as it is.
+
+    `clean_html` wraps tagless text into paragraphs and escapes it, which would change sanitized
+    HTML such as `A &amp; B` on every round trip; it is still the one sanitizer deciding.
+    """
+    text = clean_text(value)
+    if "<" not in text:
+        wrapped = f"<p>{text}</p>"
+        if clean_html(wrapped) == wrapped:
+            return text
+    return clean_html(text)
+
+
+def _join(path: str, key: str) -> str:
+    return key if path == "$" else f"{path}.{key}"
+
+
 def _bad():
     raise ValueError
 
@@ -331,7 +349,7 @@ class _Parser:
                 if fi and "/" in fi:
                     self.r.fail(f"{path}.name", "must not contain '/' (it separates the levels of a unit path)")
                 code = self.r.text(u, "code", path, max_len=64)
-                if code in codes:
+                if code and code in codes:
                     self.r.fail(f"{path}.code", f"{code!r} is used twice")
                 codes.add(code)
                 own = f"{parent_path}{UNIT_SEPARATOR}{fi}" if parent_path else fi
@@ -342,12 +360,12 @@ class _Parser:
                 out.append({"path": own, "parent": parent_path, "name": name, "code": code})
                 walk(self.r.items(u, "units", path), own)
 
-        walk(self.r.items(doc, "units", "units"), None)
+        walk(self.r.items(doc, "units", "$"), None)
         return out
 
     def people(self, doc: dict) -> list[dict]:
         out, seen = [], set()
-        for item, path in self.r.items(doc, "people", "people"):
+        for item, path in self.r.items(doc, "people", "$"):
             p = self.r.obj(item, path, PERSON, ("email", "name"))
             email = self.r.email(p, "email", path, required=True)
             if email in seen:

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import selectinload
 from werkzeug.security import generate_password_hash
 
@@ -104,7 +105,7 @@ class _Exporter:
         return ("unit", unit_id)
 
     def run(self) -> dict:
-        ws_id = self.ws.id
+        ws_id = sa_inspect(self.ws).identity[0]  # without refreshing an expired instance
         workspace = db.session.scalar(
             select(Workspace).where(Workspace.id == ws_id).options(
                 selectinload(Workspace.themes).selectinload(Theme.measures)
