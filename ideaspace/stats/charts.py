@@ -10,7 +10,7 @@ from flask_babel import ngettext
 
 from .service import DayRow, Funnel
 
-FUNNEL_BAR_MAX = 400
+FUNNEL_BAR_MAX = 280
 
 
 @dataclass
