@@ -27,6 +27,7 @@ from ..models import (
 from .manage import Refused, _count, assign, describe_counts, next_position, renumber, rich, text
 from .measures import workspace_measures
 
+
 def get_activity(workspace: Workspace, activity_id: int) -> Activity:
     """The activity with its options, or 404 unless it belongs to a theme of this workspace."""
     activity = db.session.scalar(
@@ -101,7 +102,9 @@ def _settings(values: dict) -> dict:
     return settings
 
 
-def _clean_options(workspace: Workspace, kind: ActivityKind, options: list[dict], max_selections) -> list[dict]:
+def _clean_options(
+    workspace: Workspace, kind: ActivityKind, options: list[dict], max_selections
+) -> list[dict]:
     """Check the options against the kind and the workspace; a label defaults to its measure's text."""
     measures = {m.id: m for m in workspace_measures(workspace)}
     cleaned = []
@@ -118,13 +121,17 @@ def _clean_options(workspace: Workspace, kind: ActivityKind, options: list[dict]
     if kind.is_poll and len(cleaned) < 2:
         raise Refused(_("A poll needs at least two options."))
     if not kind.is_poll and cleaned:
-        raise Refused(_("Only single- and multiple-choice polls have options: remove them, or choose a poll."))
+        raise Refused(
+            _("Only single- and multiple-choice polls have options: remove them, or choose a poll.")
+        )
     if max_selections is not None and not 1 <= max_selections <= len(cleaned):
         raise Refused(_("At most %(count)d: the poll has %(count)d options.", count=len(cleaned)))
     return cleaned
 
 
-def create_activity(actor, workspace: Workspace, theme: Theme, *, options: list[dict] = (), **values) -> Activity:
+def create_activity(
+    actor, workspace: Workspace, theme: Theme, *, options: list[dict] = (), **values
+) -> Activity:
     settings = _settings(values)
     rows = _clean_options(workspace, settings["kind"], list(options), settings["max_selections"])
     activity = Activity(theme_id=theme.id, position=next_position(Activity, theme.id), **settings)
@@ -132,7 +139,9 @@ def create_activity(actor, workspace: Workspace, theme: Theme, *, options: list[
     db.session.flush()
     for position, row in enumerate(rows):
         db.session.add(
-            Option(activity_id=activity.id, position=position, label=row["label"], measure_id=row["measure_id"])
+            Option(
+                activity_id=activity.id, position=position, label=row["label"], measure_id=row["measure_id"]
+            )
         )
     db.session.flush()
     audit.record(
@@ -141,7 +150,9 @@ def create_activity(actor, workspace: Workspace, theme: Theme, *, options: list[
     return activity
 
 
-def update_activity(actor, workspace: Workspace, activity: Activity, *, options: list[dict] = (), **values) -> list[str]:
+def update_activity(
+    actor, workspace: Workspace, activity: Activity, *, options: list[dict] = (), **values
+) -> list[str]:
     """Change an activity and its options; once it has answers, refuse what would corrupt them."""
     settings = _settings(values)
     rows = _clean_options(workspace, settings["kind"], list(options), settings["max_selections"])
@@ -158,7 +169,10 @@ def update_activity(actor, workspace: Workspace, activity: Activity, *, options:
             raise Refused(_("The kind cannot change: the activity already has %(what)s.", what=what))
         if settings["is_anonymous"] != activity.is_anonymous:
             raise Refused(
-                _("Anonymity cannot change: the activity already has %(what)s, given under the old rule.", what=what)
+                _(
+                    "Anonymity cannot change: the activity already has %(what)s, given under the old rule.",
+                    what=what,
+                )
             )
     answered = answered_option_ids(activity)
     blocked = [o for o in removed if o.id in answered]
@@ -186,8 +200,13 @@ def update_activity(actor, workspace: Workspace, activity: Activity, *, options:
     if changed:
         db.session.flush()
         audit.record(
-            actor, "activity.update", activity, workspace_id=workspace.id, changed=changed,
-            options_added=new_rows, options_removed=len(removed),
+            actor,
+            "activity.update",
+            activity,
+            workspace_id=workspace.id,
+            changed=changed,
+            options_added=new_rows,
+            options_removed=len(removed),
         )
     return changed
 
@@ -208,9 +227,11 @@ def delete_activity(actor, workspace: Workspace, activity: Activity) -> None:
     db.session.delete(activity)
     db.session.flush()
     renumber(
-        list(db.session.scalars(
-            select(Activity).where(Activity.theme_id == theme_id).order_by(Activity.position, Activity.id)
-        ))
+        list(
+            db.session.scalars(
+                select(Activity).where(Activity.theme_id == theme_id).order_by(Activity.position, Activity.id)
+            )
+        )
     )
     db.session.flush()
 
@@ -221,6 +242,6 @@ def measure_choices(workspace: Workspace) -> list[tuple[int, str]]:
     themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.workspace_id == workspace.id))}
     lang = workspace.primary_language
     return [
-        (m.id, f"{localize(themes[m.theme_id].title, lang)} – {localize(m.text, lang)}"[:160]) for m in measures
+        (m.id, f"{localize(themes[m.theme_id].title, lang)} – {localize(m.text, lang)}"[:160])
+        for m in measures
     ]
-

@@ -14,7 +14,7 @@ from ..models import Theme
 from ..permissions import can_moderate, require
 from . import activities, manage, measures, service
 from .forms import activity_form, indicator_form, measure_form
-from .manage_views import _theme_context, bp, move_direction, moved_context, refused
+from .manage_views import _theme_context, attempt, bp, move_direction, moved_context, refused
 
 
 def theme_url(workspace, theme_id: int, anchor: str = "") -> str:
@@ -49,11 +49,14 @@ def new_measure(slug: str, theme_id: int):
     theme = service.get_theme(workspace, theme_id)
     require(can_moderate(current_user, workspace))
     form = measure_form(workspace.primary_language)()
-    if form.validate_on_submit():
-        measure = measures.create_measure(current_user, theme, **form.values())
+    if form.validate_on_submit() and (
+        measure := attempt(form, measures.create_measure, current_user, theme, **form.values())
+    ):
         flash(_("The measure was added."), "success")
         return redirect(theme_url(workspace, theme.id, f"#measure-{measure.id}"))
-    return _form_page("workspaces/manage/measure_form.html", form, workspace=workspace, theme=theme, measure=None)
+    return _form_page(
+        "workspaces/manage/measure_form.html", form, workspace=workspace, theme=theme, measure=None
+    )
 
 
 @bp.route("/w/<slug>/manage/measures/<int:measure_id>/edit", methods=["GET", "POST"])
@@ -63,8 +66,12 @@ def edit_measure(slug: str, measure_id: int):
     require(can_moderate(current_user, workspace))
     data = {name: getattr(measure, name) for name in measures.MEASURE_TEXTS}
     form = measure_form(workspace.primary_language)(data={**data, "status": measure.status.value})
-    if form.validate_on_submit():
-        measures.update_measure(current_user, measure, workspace_id=workspace.id, **form.values())
+    if form.validate_on_submit() and (
+        attempt(
+            form, measures.update_measure, current_user, measure, workspace_id=workspace.id, **form.values()
+        )
+        is not None
+    ):
         flash(_("The measure was saved."), "success")
         return redirect(theme_url(workspace, measure.theme_id, f"#measure-{measure.id}"))
     theme = db.session.get(Theme, measure.theme_id)
@@ -106,14 +113,21 @@ def new_indicator(slug: str, measure_id: int):
     measure = measures.get_measure(workspace, measure_id)
     require(can_moderate(current_user, workspace))
     form = indicator_form(workspace.primary_language)()
-    if form.validate_on_submit():
-        indicator = measures.create_indicator(current_user, measure, workspace_id=workspace.id, **form.values())
+    if form.validate_on_submit() and (
+        indicator := attempt(
+            form, measures.create_indicator, current_user, measure, workspace_id=workspace.id, **form.values()
+        )
+    ):
         flash(_("The indicator was added."), "success")
         return redirect(theme_url(workspace, measure.theme_id, f"#indicator-{indicator.id}"))
     theme = db.session.get(Theme, measure.theme_id)
     return _form_page(
-        "workspaces/manage/indicator_form.html", form,
-        workspace=workspace, theme=theme, measure=measure, indicator=None,
+        "workspaces/manage/indicator_form.html",
+        form,
+        workspace=workspace,
+        theme=theme,
+        measure=measure,
+        indicator=None,
     )
 
 
@@ -131,14 +145,27 @@ def edit_indicator(slug: str, indicator_id: int):
     )
     form = indicator_form(workspace.primary_language)(data=data)
     measure = indicator.measure
-    if form.validate_on_submit():
-        measures.update_indicator(current_user, indicator, workspace_id=workspace.id, **form.values())
+    if form.validate_on_submit() and (
+        attempt(
+            form,
+            measures.update_indicator,
+            current_user,
+            indicator,
+            workspace_id=workspace.id,
+            **form.values(),
+        )
+        is not None
+    ):
         flash(_("The indicator was saved."), "success")
         return redirect(theme_url(workspace, measure.theme_id, f"#indicator-{indicator.id}"))
     theme = db.session.get(Theme, measure.theme_id)
     return _form_page(
-        "workspaces/manage/indicator_form.html", form,
-        workspace=workspace, theme=theme, measure=measure, indicator=indicator,
+        "workspaces/manage/indicator_form.html",
+        form,
+        workspace=workspace,
+        theme=theme,
+        measure=measure,
+        indicator=indicator,
     )
 
 
@@ -271,4 +298,3 @@ def delete_activity(slug: str, activity_id: int):
         return refused(error, theme_url(workspace, theme_id, f"#activity-{activity_id}"))
     flash(_("The activity was deleted."), "success")
     return redirect(theme_url(workspace, theme_id, "#activities-heading"))
-

@@ -110,7 +110,7 @@ class LocaleDecimalField(DecimalField):
             return self.raw_data[0]
         if self.data is None:
             return ""
-        return format(self.data.normalize(), "f")
+        return format(Decimal(self.data).normalize(), "f")
 
 
 def _amount(form, field):
@@ -138,9 +138,7 @@ def workspace_form(primary: str) -> type[ManageForm]:
             _l("Primary language"), choices=list(LANGUAGE_NAMES.items()), default="fi"
         )
         title = localized_field(_l("Title"), max_length=200, primary=primary)
-        introduction = localized_field(
-            _l("Introduction"), textarea=True, required=False, max_length=RICH_MAX
-        )
+        introduction = localized_field(_l("Introduction"), textarea=True, required=False, max_length=RICH_MAX)
         strategy = localized_field(_l("Strategy"), textarea=True, required=False, max_length=2000)
         status = _enum_select(_l("Status"), WorkspaceStatus, default=WorkspaceStatus.DRAFT.value)
         access = _enum_select(_l("Who may take part"), WorkspaceAccess, default=WorkspaceAccess.INVITED.value)
@@ -209,9 +207,7 @@ class MoveForm(ManageForm):
 def theme_form(primary: str) -> type[ManageForm]:
     class ThemeForm(ManageForm):
         title = localized_field(_l("Title"), max_length=200, primary=primary)
-        introduction = localized_field(
-            _l("Introduction"), textarea=True, required=False, max_length=RICH_MAX
-        )
+        introduction = localized_field(_l("Introduction"), textarea=True, required=False, max_length=RICH_MAX)
 
         def values(self) -> dict:
             return {
@@ -250,7 +246,10 @@ def indicator_form(primary: str) -> type[ManageForm]:
         unit_of_measure = localized_field(_l("Unit of measure"), required=False, max_length=50)
         baseline_year = IntegerField(
             _l("Baseline year"),
-            validators=[Optional(), NumberRange(min=1900, max=2100, message=_l("Use a year from 1900 to 2100."))],
+            validators=[
+                Optional(),
+                NumberRange(min=1900, max=2100, message=_l("Use a year from 1900 to 2100.")),
+            ],
         )
         baseline_value = LocaleDecimalField(_l("Baseline value"), validators=[Optional(), _amount])
         baseline_source = localized_field(_l("Source of the baseline"), required=False, max_length=300)
@@ -265,14 +264,22 @@ def indicator_form(primary: str) -> type[ManageForm]:
         target_value = LocaleDecimalField(_l("Target value"), validators=[Optional(), _amount])
         target_text = localized_field(_l("Target in words"), required=False, max_length=500)
 
-        def validate_target_value(self, field):
+        def validate(self, extra_validators=None) -> bool:
+            # Here rather than in validate_target_value: Optional() stops that chain on an empty value.
+            ok = super().validate(extra_validators)
+            field = self.target_value
             qualitative = self.comparator.data == Comparator.QUALITATIVE.value
+            if field.errors:
+                return False
             if not qualitative and field.data is None:
-                raise ValidationError(_l("Write the target value, or choose a qualitative target."))
+                field.errors.append(_l("Write the target value, or choose a qualitative target."))
+                return False
             if qualitative and field.data is not None:
-                raise ValidationError(
-                    _l("A qualitative target has no value: leave this empty and describe the target in words.")
+                field.errors.append(
+                    _l("A qualitative target has no value: leave it empty and describe the target in words.")
                 )
+                return False
+            return ok
 
         def values(self) -> dict:
             return {
@@ -319,13 +326,17 @@ def activity_form(primary: str) -> type[ManageForm]:
     class ActivityForm(ManageForm):
         kind = _enum_select(_l("Kind"), ActivityKind, default=ActivityKind.DISCUSSION.value)
         title = localized_field(_l("Title"), max_length=200, primary=primary)
-        prompt = localized_field(_l("Question or instructions"), textarea=True, required=False, max_length=5000)
+        prompt = localized_field(
+            _l("Question or instructions"), textarea=True, required=False, max_length=5000
+        )
         status = _enum_select(_l("Status"), ActivityStatus, default=ActivityStatus.DRAFT.value)
         is_anonymous = BooleanField(_l("Anonymous: answers are stored without who gave them"))
         results_visibility = _enum_select(
             _l("Results are visible"), ResultsVisibility, default=ResultsVisibility.AFTER_ANSWERING.value
         )
-        answers_changeable = BooleanField(_l("Answers can be changed while the activity is open"), default=True)
+        answers_changeable = BooleanField(
+            _l("Answers can be changed while the activity is open"), default=True
+        )
         max_selections = IntegerField(
             _l("Maximum number of selections"),
             validators=[Optional(), NumberRange(min=1, max=1000, message=_l("Use a number of at least 1."))],
@@ -365,8 +376,10 @@ def activity_form(primary: str) -> type[ManageForm]:
                     ok = False
                 if not row.measure_id.data and not clean_text((row.label.data or {}).get(primary)):
                     row.label[primary].errors.append(
-                        _l("Write the option at least in %(language)s, or choose a measure.",
-                           language=LANGUAGE_NAMES[primary])
+                        _l(
+                            "Write the option at least in %(language)s, or choose a measure.",
+                            language=LANGUAGE_NAMES[primary],
+                        )
                     )
                     ok = False
             if kind is not None and kind.is_poll and len(kept) < 2:

@@ -85,7 +85,9 @@ def renumber(items: list) -> None:
 def next_position(model, parent_id: int) -> int:
     """Renumber the list densely and return the position after its end."""
     column = getattr(model, _PARENT[model])
-    items = list(db.session.scalars(select(model).where(column == parent_id).order_by(model.position, model.id)))
+    items = list(
+        db.session.scalars(select(model).where(column == parent_id).order_by(model.position, model.id))
+    )
     renumber(items)
     return len(items)
 
@@ -104,14 +106,18 @@ def move(actor, obj, direction: str, *, workspace_id: int) -> bool:
     if moved:
         db.session.flush()
         audit.record(
-            actor, f"{type(obj).__tablename__}.move", obj, workspace_id=workspace_id,
-            direction=direction, position=obj.position,
+            actor,
+            f"{type(obj).__tablename__}.move",
+            obj,
+            workspace_id=workspace_id,
+            direction=direction,
+            position=obj.position,
         )
     return moved
 
 
 def describe_counts(counts: dict[str, int]) -> str:
-    """"3 comments, 12 answers and 1 idea": what people wrote, in words."""
+    """ "3 comments, 12 answers and 1 idea": what people wrote, in words."""
     words = {
         "comments": lambda n: ngettext("%(num)d comment", "%(num)d comments", n),
         "answers": lambda n: ngettext("%(num)d answer", "%(num)d answers", n),
@@ -305,7 +311,9 @@ def theme_contents(theme: Theme) -> dict[str, int]:
             _count(Quote, Quote.theme_id == theme.id).label("quotes"),
             _count(
                 IndicatorReading,
-                IndicatorReading.indicator_id.in_(select(Indicator.id).where(Indicator.measure_id.in_(measures))),
+                IndicatorReading.indicator_id.in_(
+                    select(Indicator.id).where(Indicator.measure_id.in_(measures))
+                ),
             ).label("readings"),
             # A poll of another theme voting on this theme's measures would lose what it voted on.
             _count(Option, Option.measure_id.in_(measures), Option.activity_id.not_in(activities)).label(
@@ -327,12 +335,14 @@ def delete_theme(actor, theme: Theme) -> None:
             )
         )
     workspace_id = theme.workspace_id
-    audit.record(
-        actor, "theme.delete", theme, workspace_id=workspace_id, title=theme.title
-    )
+    audit.record(actor, "theme.delete", theme, workspace_id=workspace_id, title=theme.title)
     db.session.delete(theme)
     db.session.flush()
-    renumber(list(db.session.scalars(
-        select(Theme).where(Theme.workspace_id == workspace_id).order_by(Theme.position, Theme.id)
-    )))
+    renumber(
+        list(
+            db.session.scalars(
+                select(Theme).where(Theme.workspace_id == workspace_id).order_by(Theme.position, Theme.id)
+            )
+        )
+    )
     db.session.flush()

@@ -31,6 +31,15 @@ def invalid(template: str, **context):
     return render_template(template, **context), 422
 
 
+def attempt(form, operation, *args, **kwargs):
+    """Run a service operation; a refusal becomes an error of the form (shown with a 422)."""
+    try:
+        return operation(*args, **kwargs)
+    except manage.Refused as error:
+        form.form_errors.append(str(error))
+        return None
+
+
 def refused(error: manage.Refused, target: str):
     """Say why an operation was refused and go back; nothing was changed."""
     flash(str(error), "error")
@@ -161,8 +170,9 @@ def remove_moderator(slug: str, user_id: int):
 def new_theme(slug: str):
     workspace = load(slug)
     form = theme_form(workspace.primary_language)()
-    if form.validate_on_submit():
-        theme = manage.create_theme(current_user, workspace, **form.values())
+    if form.validate_on_submit() and (
+        theme := attempt(form, manage.create_theme, current_user, workspace, **form.values())
+    ):
         flash(_("The theme was added."), "success")
         return redirect(url_for("workspaces.manage.theme", slug=slug, theme_id=theme.id))
     context = {"form": form, "workspace": workspace, "theme": None}
@@ -193,9 +203,13 @@ def edit_theme(slug: str, theme_id: int):
     workspace = service.get_workspace(slug)
     theme = service.get_theme(workspace, theme_id)
     require(can_moderate(current_user, workspace))
-    form = theme_form(workspace.primary_language)(data={"title": theme.title, "introduction": theme.introduction})
-    if form.validate_on_submit():
-        manage.update_theme(current_user, theme, **form.values())
+    form = theme_form(workspace.primary_language)(
+        data={"title": theme.title, "introduction": theme.introduction}
+    )
+    if (
+        form.validate_on_submit()
+        and attempt(form, manage.update_theme, current_user, theme, **form.values()) is not None
+    ):
         flash(_("The theme was saved."), "success")
         return redirect(url_for("workspaces.manage.theme", slug=slug, theme_id=theme.id))
     context = {"form": form, "workspace": workspace, "theme": theme}

@@ -10,7 +10,17 @@ from sqlalchemy import select
 
 from .. import audit
 from ..extensions import db
-from ..models import Comment, Comparator, Indicator, IndicatorReading, Measure, MeasureStatus, Option, Theme, Workspace
+from ..models import (
+    Comment,
+    Comparator,
+    Indicator,
+    IndicatorReading,
+    Measure,
+    MeasureStatus,
+    Option,
+    Theme,
+    Workspace,
+)
 from .manage import Refused, _count, assign, describe_counts, next_position, renumber, text
 
 MEASURE_TEXTS = ("goal", "text", "schedule", "responsible")
@@ -114,9 +124,11 @@ def delete_measure(actor, measure: Measure, *, workspace_id: int) -> None:
     db.session.delete(measure)
     db.session.flush()
     renumber(
-        list(db.session.scalars(
-            select(Measure).where(Measure.theme_id == theme_id).order_by(Measure.position, Measure.id)
-        ))
+        list(
+            db.session.scalars(
+                select(Measure).where(Measure.theme_id == theme_id).order_by(Measure.position, Measure.id)
+            )
+        )
     )
     db.session.flush()
 
@@ -164,7 +176,9 @@ def update_indicator(actor, indicator: Indicator, *, workspace_id: int, **values
 
 def delete_indicator(actor, indicator: Indicator, *, workspace_id: int) -> None:
     """Delete an indicator that has no yearly readings yet (readings are follow-up data)."""
-    readings = db.session.scalar(select(_count(IndicatorReading, IndicatorReading.indicator_id == indicator.id)))
+    readings = db.session.scalar(
+        select(_count(IndicatorReading, IndicatorReading.indicator_id == indicator.id))
+    )
     if readings:
         raise Refused(
             _(
@@ -173,7 +187,9 @@ def delete_indicator(actor, indicator: Indicator, *, workspace_id: int) -> None:
             )
         )
     measure_id = indicator.measure_id
-    audit.record(actor, "indicator.delete", indicator, workspace_id=workspace_id, description=indicator.description)
+    audit.record(
+        actor, "indicator.delete", indicator, workspace_id=workspace_id, description=indicator.description
+    )
     db.session.delete(indicator)
     db.session.flush()
     renumber(siblings_of_measure(measure_id))
@@ -183,7 +199,8 @@ def delete_indicator(actor, indicator: Indicator, *, workspace_id: int) -> None:
 def siblings_of_measure(measure_id: int) -> list[Indicator]:
     return list(
         db.session.scalars(
-            select(Indicator).where(Indicator.measure_id == measure_id).order_by(Indicator.position, Indicator.id)
+            select(Indicator)
+            .where(Indicator.measure_id == measure_id)
+            .order_by(Indicator.position, Indicator.id)
         )
     )
-

@@ -2,8 +2,10 @@ from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
 from ..discussion.service import theme_discussion
+from ..ideas.service import for_theme as ideas_for_theme
+from ..ideas.service import has_collection as has_idea_collection
+from ..notes.service import theme_notes
 from ..permissions import can_view_workspace, membership_of, require
-from ..ideas.service import for_theme as ideas_for_theme, has_collection as has_idea_collection
 from ..polls.service import theme_context as polls_context
 from . import service
 
@@ -45,4 +47,5 @@ def theme(slug: str, theme_id: int):
     context.update(polls_context(current_user, workspace, theme.activities))  # polls: answered, results
     context["theme_ideas"] = ideas_for_theme(current_user, workspace, theme)  # ideas: latest ideas, counts
     context["discussion"] = theme_discussion(current_user, workspace, theme)  # discussion: threads, counts
+    context["notes"] = theme_notes(current_user, workspace, theme)  # notes walls: notes, groups, cloud
     return render_template("workspaces/theme.html", **context)

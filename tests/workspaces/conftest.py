@@ -24,11 +24,13 @@ from ideaspace.models import (
 
 
 @pytest.fixture(autouse=True)
-def fresh_requests(client, monkeypatch):
-    """Give every test-client request an empty `g`, as a real request has (see tests/auth)."""
+def fresh_requests(client, session, monkeypatch):
+    """Give every test-client request an empty `g`, as a real request has (see tests/auth), and keep
+    what the test set up: a refused request rolls back only its own changes, as in production."""
     original = client.open
 
     def open_with_fresh_g(*args, **kwargs):
+        session.commit()  # releases the test's savepoint; the outer transaction is still rolled back
         g.__dict__.clear()
         return original(*args, **kwargs)
 
@@ -58,6 +60,9 @@ EXPECTED = {
 
 @pytest.fixture
 def world(make) -> World:
+    """Two workspaces and a person in each role; everyone reads English, so messages are stable."""
+    real_user = make.user
+    make.user = lambda role=Role.PARTICIPANT, **kw: real_user(role, **{"locale": "en", **kw})
     ws = make.workspace()
     other = make.workspace()
     member = make.user(Role.PARTICIPANT)
@@ -105,12 +110,19 @@ class Given:
         return self._save(Comment(workspace_id=workspace.id, author_id=user.id, body="<p>Hyvä</p>", **target))
 
     def note(self, workspace: Workspace, activity: Activity, user: User) -> Note:
-        return self._save(Note(workspace_id=workspace.id, activity_id=activity.id, author_id=user.id, text="Rohkeutta!"))
+        return self._save(
+            Note(workspace_id=workspace.id, activity_id=activity.id, author_id=user.id, text="Rohkeutta!")
+        )
 
     def idea(self, workspace: Workspace, user: User, theme=None) -> Idea:
         return self._save(
-            Idea(workspace_id=workspace.id, theme_id=theme.id if theme else None, author_id=user.id,
-                 title="Idea", body="<p>Idea</p>")
+            Idea(
+                workspace_id=workspace.id,
+                theme_id=theme.id if theme else None,
+                author_id=user.id,
+                title="Idea",
+                body="<p>Idea</p>",
+            )
         )
 
 

@@ -77,7 +77,9 @@ def test_create_workspace_refuses_a_taken_slug_and_bad_dates(make, session):
     with pytest.raises(Refused):
         manage.create_workspace(actor, **workspace_values(slug="taken"))
     with pytest.raises(Refused):
-        manage.create_workspace(actor, **workspace_values(opens_on=date(2023, 1, 2), closes_on=date(2023, 1, 1)))
+        manage.create_workspace(
+            actor, **workspace_values(opens_on=date(2023, 1, 2), closes_on=date(2023, 1, 1))
+        )
     assert session.scalar(select(func.count()).select_from(Workspace)) == 1
 
 
@@ -102,7 +104,10 @@ def test_moderators_are_added_and_removed_but_one_stays(make, session):
     make.member(ws, second)  # already a participant member: the membership is kept and promoted
     manage.add_moderator(actor, ws, second)
     assert {u.id for u in manage.moderators(ws)} == {first.id, second.id}
-    assert session.scalar(select(func.count()).select_from(Membership).where(Membership.user_id == second.id)) == 1
+    assert (
+        session.scalar(select(func.count()).select_from(Membership).where(Membership.user_id == second.id))
+        == 1
+    )
     with pytest.raises(Refused):
         manage.add_moderator(actor, ws, first)
     with pytest.raises(Refused):
@@ -110,11 +115,16 @@ def test_moderators_are_added_and_removed_but_one_stays(make, session):
 
     manage.remove_moderator(actor, ws, first)
     assert [u.id for u in manage.moderators(ws)] == [second.id]
-    assert session.scalar(select(Membership.role).where(Membership.user_id == first.id)) is MemberRole.PARTICIPANT
+    assert (
+        session.scalar(select(Membership.role).where(Membership.user_id == first.id))
+        is MemberRole.PARTICIPANT
+    )
     with pytest.raises(Refused):
         manage.remove_moderator(actor, ws, second)
     assert audit_actions(session, ws.id) == [
-        "workspace.moderator_add", "workspace.moderator_add", "workspace.moderator_remove"
+        "workspace.moderator_add",
+        "workspace.moderator_add",
+        "workspace.moderator_remove",
     ]
     assert first in manage.moderator_candidates(ws)  # demoted, so a candidate again
     assert second not in manage.moderator_candidates(ws)
@@ -147,7 +157,9 @@ def test_move_repairs_gaps_in_positions(make, session):
     themes = [make.theme(ws, position=p) for p in (3, 7, 20)]
     manage.move(actor, themes[2], "up", workspace_id=ws.id)
     assert [(t.title, t.position) for t in manage.themes_of(ws)] == [
-        (themes[0].title, 0), (themes[2].title, 1), (themes[1].title, 2)
+        (themes[0].title, 0),
+        (themes[2].title, 1),
+        (themes[1].title, 2),
     ]
 
 
@@ -166,7 +178,9 @@ def test_delete_theme_when_nobody_wrote_on_it(make, session):
     assert entry.object_id == second.id and entry.workspace_id == ws.id
 
 
-@pytest.mark.parametrize("what", ["comment", "measure_comment", "answer", "note", "idea", "vote_from_elsewhere"])
+@pytest.mark.parametrize(
+    "what", ["comment", "measure_comment", "answer", "note", "idea", "vote_from_elsewhere"]
+)
 def test_delete_theme_refuses_when_people_wrote_on_it(make, session, given, what):
     actor = make.user(Role.ADMIN)
     person = make.user()
@@ -226,7 +240,11 @@ def test_measures_are_created_updated_moved_and_deleted(make, session):
     measures.delete_measure(actor, two, workspace_id=ws.id)
     assert session.get(Measure, two.id) is None and one.position == 0
     assert audit_actions(session, ws.id) == [
-        "measure.create", "measure.create", "measure.update", "measure.move", "measure.delete"
+        "measure.create",
+        "measure.create",
+        "measure.update",
+        "measure.move",
+        "measure.delete",
     ]
 
 
@@ -278,8 +296,12 @@ def test_indicators_are_created_moved_and_deleted(make, session):
     measure = make.measure(make.theme(ws))
     first = measures.create_indicator(actor, measure, workspace_id=ws.id, **indicator_values())
     second = measures.create_indicator(
-        actor, measure, workspace_id=ws.id,
-        **indicator_values(comparator=Comparator.QUALITATIVE, target_value=Decimal(5), target_text={"fi": "Selvitys tehty"}),
+        actor,
+        measure,
+        workspace_id=ws.id,
+        **indicator_values(
+            comparator=Comparator.QUALITATIVE, target_value=Decimal(5), target_text={"fi": "Selvitys tehty"}
+        ),
     )
     assert second.target_value is None  # a qualitative target has no value
     manage.move(actor, second, "up", workspace_id=ws.id)
@@ -287,7 +309,10 @@ def test_indicators_are_created_moved_and_deleted(make, session):
     measures.delete_indicator(actor, second, workspace_id=ws.id)
     assert first.position == 0
     assert audit_actions(session, ws.id) == [
-        "indicator.create", "indicator.create", "indicator.move", "indicator.delete"
+        "indicator.create",
+        "indicator.create",
+        "indicator.move",
+        "indicator.delete",
     ]
 
 
@@ -319,8 +344,10 @@ def activity_values(**kw):
         "results_visibility": ResultsVisibility.AFTER_ANSWERING,
         "answers_changeable": True,
         "max_selections": None,
-        "options": [{"id": None, "label": {"fi": "Yksi"}, "measure_id": None},
-                    {"id": None, "label": {"fi": "Kaksi"}, "measure_id": None}],
+        "options": [
+            {"id": None, "label": {"fi": "Yksi"}, "measure_id": None},
+            {"id": None, "label": {"fi": "Kaksi"}, "measure_id": None},
+        ],
     }
     values.update(kw)
     return values
@@ -331,8 +358,10 @@ def test_create_a_poll_whose_options_vote_on_measures(make, session):
     ws = make.workspace()
     theme = make.theme(ws)
     measure = make.measure(theme, text={"fi": "PRO24-ilmoitukset"})
-    options = [{"id": None, "label": {}, "measure_id": measure.id},
-               {"id": None, "label": {"fi": "Muu"}, "measure_id": None}]
+    options = [
+        {"id": None, "label": {}, "measure_id": measure.id},
+        {"id": None, "label": {"fi": "Muu"}, "measure_id": None},
+    ]
     poll = activities.create_activity(actor, ws, theme, **activity_values(options=options))
     assert [o.label for o in poll.options] == [{"fi": "PRO24-ilmoitukset"}, {"fi": "Muu"}]
     assert poll.options[0].measure_id == measure.id
@@ -362,10 +391,14 @@ def test_create_activity_refuses_bad_settings(make, session, change):
 def test_an_option_cannot_vote_on_a_measure_of_another_workspace(make, session):
     ws, other = make.workspace(), make.workspace()
     foreign = make.measure(make.theme(other))
-    options = [{"id": None, "label": {"fi": "x"}, "measure_id": foreign.id},
-               {"id": None, "label": {"fi": "y"}, "measure_id": None}]
+    options = [
+        {"id": None, "label": {"fi": "x"}, "measure_id": foreign.id},
+        {"id": None, "label": {"fi": "y"}, "measure_id": None},
+    ]
     with pytest.raises(Refused):
-        activities.create_activity(make.user(Role.ADMIN), ws, make.theme(ws), **activity_values(options=options))
+        activities.create_activity(
+            make.user(Role.ADMIN), ws, make.theme(ws), **activity_values(options=options)
+        )
 
 
 def test_multiple_choice_keeps_max_selections_others_drop_it(make):
