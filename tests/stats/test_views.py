@@ -217,3 +217,12 @@ def test_page_takes_the_same_queries_for_5_and_100(client, make, login, rows, se
             assert client.get(f"/w/{ws.slug}/statistics").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("role, shown", [("observer", True), ("moderator of this workspace", True),
+                                         ("participant member", False)])
+def test_workspace_page_links_to_statistics_for_those_who_may_see_them(client, make, login, role, shown):
+    ws = make.workspace()
+    login(_user(make, ws, role))
+    html = client.get(f"/w/{ws.slug}/").text
+    assert (f'href="/w/{ws.slug}/statistics"' in html) is shown
