@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..discussion import service as discussion
 from ..extensions import db, htmx, limiter
 from ..models import Idea, IdeaStatus
 from ..permissions import (
@@ -23,11 +24,6 @@ from ..web import safe_next
 from ..workspaces import service as workspaces
 from . import service
 from .forms import BarrelFilterForm, IdeaForm, StatusForm
-
-try:  # Bridge until the discussion feature lands: the comment thread under an idea.
-    from ..discussion import service as discussion
-except ImportError:  # pragma: no cover
-    discussion = None
 
 bp = Blueprint("ideas", __name__)
 
@@ -221,7 +217,7 @@ def _idea_page(workspace, idea, status_form, status=200):
         "barrel": service.barrel(workspace),
         "row": service.idea_counts(idea, current_user),
         "status_form": status_form,
-        "thread": discussion.thread(current_user, workspace, idea) if discussion else None,
+        "thread": discussion.thread(current_user, workspace, idea),
     }
     return render_template("ideas/idea.html", **context), status
 

@@ -595,3 +595,14 @@ def test_merge_into_an_idea_of_another_workspace_is_refused(client, barrel, make
     )
     assert response.status_code == 302
     assert "The bigger idea" in client.get(f"/w/{barrel.ws.slug}/ideas/{idea.id}").text
+
+
+def test_idea_page_has_the_comment_thread(client, barrel, make, login):
+    idea = make.idea(barrel.ws, title="Discussed idea")
+    make.comment(idea, author=barrel.other_member, body="<p>I like this a lot</p>")
+    make.comment(idea, author=barrel.other_member, body="<p>Hidden remark</p>", hidden_at=utcnow())
+    login(barrel.member)
+    html = client.get(f"/w/{barrel.ws.slug}/ideas/{idea.id}").text
+    assert "I like this a lot" in html and f'id="discussion-idea-{idea.id}"' in html
+    assert "Hidden remark" not in html
+    assert "1 comment" in client.get(f"/w/{barrel.ws.slug}/ideas").text
