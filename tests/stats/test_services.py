@@ -273,7 +273,8 @@ def _populate(make, rows, n: int):
     ws = make.workspace()
     units = [make.unit() for _ in range(3)]
     themes = [make.theme(ws) for _ in range(2)]
-    activities = [make.activity(t, kind) for t in themes for kind in (ActivityKind.DISCUSSION, ActivityKind.NOTES)]
+    kinds = (ActivityKind.DISCUSSION, ActivityKind.NOTES)
+    activities = [make.activity(t, kind) for t in themes for kind in kinds]
     members = []
     for unit in units:
         members += rows.members(ws, n, unit=unit, visited=n // 2, contributed=n // 3)

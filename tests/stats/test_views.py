@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from ideaspace.demo.loader import load_demo
 from ideaspace.models import ActivityKind, MemberRole, Role, WorkspaceStatus
 
 from .conftest import at
@@ -118,8 +119,8 @@ def test_page_has_a_table_beside_every_chart_and_no_inline_styles(client, make, 
     html = client.get(f"/w/{seeded.slug}/statistics").text
 
     assert html.count("<svg") == 2
-    for caption in ("funnel-caption", "themes-caption", "activities-caption", "units-caption", "daily-caption"):
-        assert f'id="{caption}"' in html
+    for caption in ("funnel", "themes", "activities", "units", "daily"):
+        assert f'id="{caption}-caption"' in html
     assert 'scope="col"' in html and 'scope="row"' in html
     assert " style=" not in html and "<style" not in html and " onclick" not in html
     # Each daily bar carries its number as a title.
@@ -226,3 +227,15 @@ def test_workspace_page_links_to_statistics_for_those_who_may_see_them(client, m
     login(_user(make, ws, role))
     html = client.get(f"/w/{ws.slug}/").text
     assert (f'href="/w/{ws.slug}/statistics"' in html) is shown
+
+
+def test_demo_reproduces_the_seed_process(client, make, login, session):
+    load_demo()
+    login(make.user(Role.OBSERVER))
+
+    html = client.get("/w/henkilostoohjelma-2023-2025/statistics").text
+
+    funnel = html[html.index('id="funnel-caption"'):]
+    funnel = funnel[:funnel.index("</table>")]
+    cells = re.findall(r'<td class="number">([^<]*)</td>', funnel)
+    assert cells == ["163", "100,0\u00a0%", "84", "51,5\u00a0%", "20", "12,3\u00a0%"]
