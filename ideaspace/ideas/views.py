@@ -93,6 +93,7 @@ def index(slug: str):
             barrel=barrel,
             filters=filters,
             listing=_listing(workspace, filters),
+            focus_list=True,
         )
     form = _idea_form(workspace, barrel) if can_submit_idea(current_user, workspace, barrel) else None
     if form is not None and request.args.get("theme", "").isdigit():

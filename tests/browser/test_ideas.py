@@ -60,6 +60,7 @@ def test_barrel_submit_support_and_search_with_htmx(
     page.locator(".idea-filters button[type=submit]").click()
     page.wait_for_url(re.compile(r"q=sauna"))
     page.wait_for_function("document.querySelectorAll('.idea-card').length === 1")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'idea-list-count'")
     assert page.locator(".idea-card").inner_text().startswith("Sauna evenings")
     assert page.js_errors == []
 

@@ -140,6 +140,7 @@ def test_htmx_search_returns_only_the_list(client, barrel, make, login):
     )
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<div id="idea-list"') and "Sauna evenings" in response.text
+    assert 'id="idea-list-count" data-focus' in response.text  # focus (and the reader) go to the count
     assert "<html" not in response.text
 
 
