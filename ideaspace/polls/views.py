@@ -77,7 +77,12 @@ def answer(slug: str, activity_id: int):
         return _render(workspace, activity, confirmation=message)
     flash(message, "success")
     return redirect(
-        url_for("workspaces.theme", slug=workspace.slug, theme_id=activity.theme_id, _anchor=f"activity-{activity.id}")
+        url_for(
+            "workspaces.theme",
+            slug=workspace.slug,
+            theme_id=activity.theme_id,
+            _anchor=f"activity-{activity.id}",
+        )
     )
 
 

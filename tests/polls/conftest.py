@@ -115,4 +115,8 @@ def fill(session, activity: Activity, choices: list[list[int]] | None = None, sc
 
 def fill_counts(session, activity: Activity, counts: list[int]) -> None:
     """Single-choice answers: counts[i] answers for the i-th option."""
-    fill(session, activity, [[option.id] for option, n in zip(activity.options, counts) for _ in range(n)])
+    fill(
+        session,
+        activity,
+        [[option.id] for option, n in zip(activity.options, counts, strict=True) for _ in range(n)],
+    )

@@ -68,9 +68,7 @@ def test_an_anonymous_answer_has_no_path_back_to_its_author(session, world, make
         if fk.column.table.name == "answer"
     ]
     assert sorted(references) == [("answer_choice", "answer_key"), ("respondent", "answer_key")]
-    linked = session.execute(
-        sa.select(Respondent).join(Answer, Answer.key == Respondent.answer_key)
-    ).all()
+    linked = session.execute(sa.select(Respondent).join(Answer, Answer.key == Respondent.answer_key)).all()
     assert linked == []
     assert session.scalar(sa.select(sa.func.count()).select_from(AnswerChoice)) == 2
 
@@ -81,22 +79,34 @@ def test_anonymous_answer_keys_are_random_not_sequential(session, world, make):
         person = make.user()
         make.member(world.workspace, person)
         keys.append(
-            service.answer(person, world.workspace, world.anonymous, None, option_ids=[world.anonymous.options[1].id]).key
+            service.answer(
+                person, world.workspace, world.anonymous, None, option_ids=[world.anonymous.options[1].id]
+            ).key
         )
     assert all(re.fullmatch(r"[0-9a-f]{32}", key) for key in keys)
     assert len(set(keys)) == 20
     # In insertion order the keys are not sorted (1 in 20! by chance), so their order says nothing.
     assert keys != sorted(keys) and keys != sorted(keys, reverse=True)
     # Stored keys sort by the key itself, not by when they were written.
-    stored = list(session.scalars(sa.select(Answer.key).where(Answer.activity_id == world.anonymous.id).order_by(Answer.key)))
+    stored = list(
+        session.scalars(
+            sa.select(Answer.key).where(Answer.activity_id == world.anonymous.id).order_by(Answer.key)
+        )
+    )
     assert stored == sorted(keys)
     # Nothing in the respondents points at them.
     assert session.scalar(sa.select(sa.func.count()).where(Respondent.answer_key.is_not(None))) == 0
 
 
 def test_a_named_answer_still_keeps_no_user_on_the_answer_row(session, world):
-    answer = service.answer(world.member, world.workspace, world.single, None, option_ids=[world.single.options[0].id])
-    row = session.execute(sa.text('SELECT * FROM "answer" WHERE "key" = :k'), {"k": answer.key}).mappings().one()
+    answer = service.answer(
+        world.member, world.workspace, world.single, None, option_ids=[world.single.options[0].id]
+    )
+    row = (
+        session.execute(sa.text('SELECT * FROM "answer" WHERE "key" = :k'), {"k": answer.key})
+        .mappings()
+        .one()
+    )
     assert set(row) == {"key", "activity_id", "answered_on", "unit_id", "scale_value"}
     # Only the respondent's key leads to it, so the person can change it.
     assert session.get(Respondent, (world.single.id, world.member.id)).answer_key == answer.key

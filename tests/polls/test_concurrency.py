@@ -44,15 +44,25 @@ def committed(app):
         db.session.add(theme)
         db.session.flush()
         activity = Activity(
-            theme_id=theme.id, kind=ActivityKind.SINGLE_CHOICE, title={"fi": "Kysely"}, answers_changeable=False
+            theme_id=theme.id,
+            kind=ActivityKind.SINGLE_CHOICE,
+            title={"fi": "Kysely"},
+            answers_changeable=False,
         )
         db.session.add(activity)
         db.session.flush()
-        db.session.add_all([Option(activity_id=activity.id, position=i, label={"fi": f"V{i}"}) for i in range(2)])
+        db.session.add_all(
+            [Option(activity_id=activity.id, position=i, label={"fi": f"V{i}"}) for i in range(2)]
+        )
         db.session.add(Membership(workspace_id=ws.id, user_id=user.id))
         db.session.commit()
-        ids = {"workspace": ws.id, "slug": ws.slug, "user": user.id, "activity": activity.id,
-               "options": [o.id for o in activity.options]}
+        ids = {
+            "workspace": ws.id,
+            "slug": ws.slug,
+            "user": user.id,
+            "activity": activity.id,
+            "options": [o.id for o in activity.options],
+        }
         db.session.remove()
     yield ids
     with app.app_context():
@@ -70,7 +80,9 @@ def committed(app):
 def _counts(app, activity_id):
     with app.app_context():
         answers = db.session.scalar(sa.select(sa.func.count()).where(Answer.activity_id == activity_id))
-        respondents = db.session.scalar(sa.select(sa.func.count()).where(Respondent.activity_id == activity_id))
+        respondents = db.session.scalar(
+            sa.select(sa.func.count()).where(Respondent.activity_id == activity_id)
+        )
         db.session.remove()
     return answers, respondents
 

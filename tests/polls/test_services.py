@@ -73,7 +73,9 @@ def test_answering_twice_is_refused_and_counts_once(session, world):
     assert results_for([world.single])[world.single.id].rows[0].count == 1
 
 
-def test_the_respondent_primary_key_stops_a_second_answer_that_slipped_past_the_check(session, world, monkeypatch):
+def test_the_respondent_primary_key_stops_a_second_answer_that_slipped_past_the_check(
+    session, world, monkeypatch
+):
     service.answer(world.member, world.workspace, world.single, None, option_ids=[opt(world.single, 0)])
     # As in a race: the second request did not see the first one's respondent row.
     monkeypatch.setattr(service, "respondent", lambda user, activity: None)
@@ -86,10 +88,16 @@ def test_the_respondent_primary_key_stops_a_second_answer_that_slipped_past_the_
 
 
 def test_a_changeable_answer_is_replaced_not_added(session, world):
-    first, is_first = service.submit(world.member, world.workspace, world.multiple, None, option_ids=[opt(world.multiple, 0)])
+    first, is_first = service.submit(
+        world.member, world.workspace, world.multiple, None, option_ids=[opt(world.multiple, 0)]
+    )
     assert is_first
     changed, is_first = service.submit(
-        world.member, world.workspace, world.multiple, None, option_ids=[opt(world.multiple, 2), opt(world.multiple, 3)]
+        world.member,
+        world.workspace,
+        world.multiple,
+        None,
+        option_ids=[opt(world.multiple, 2), opt(world.multiple, 3)],
     )
     assert not is_first and changed.key == first.key
     assert count(session, Answer, activity_id=world.multiple.id) == 1
@@ -115,7 +123,9 @@ def test_an_answer_marked_final_cannot_be_changed(session, world):
 def test_an_anonymous_answer_cannot_be_changed(session, world):
     service.answer(world.member, world.workspace, world.anonymous, None, option_ids=[opt(world.anonymous, 0)])
     with pytest.raises(service.AnswerRefused, match="Anonymous"):
-        service.submit(world.member, world.workspace, world.anonymous, None, option_ids=[opt(world.anonymous, 1)])
+        service.submit(
+            world.member, world.workspace, world.anonymous, None, option_ids=[opt(world.anonymous, 1)]
+        )
     assert count(session, AnswerChoice, option_id=opt(world.anonymous, 1)) == 0
 
 
@@ -138,7 +148,11 @@ def test_bad_choices_are_refused_and_nothing_is_saved(session, world, which, cho
 
 def test_choosing_the_same_option_twice_counts_it_once(session, world):
     answer = service.answer(
-        world.member, world.workspace, world.multiple, None, option_ids=[opt(world.multiple, 0), opt(world.multiple, 0)]
+        world.member,
+        world.workspace,
+        world.multiple,
+        None,
+        option_ids=[opt(world.multiple, 0), opt(world.multiple, 0)],
     )
     assert len(answer.choices) == 1
 
@@ -166,7 +180,9 @@ def test_scale_accepts_both_ends(session, world, value):
         (ActivityStatus.OPEN, WorkspaceStatus.ARCHIVED),
     ],
 )
-def test_only_open_activities_in_open_workspaces_take_answers(session, world, activity_status, workspace_status):
+def test_only_open_activities_in_open_workspaces_take_answers(
+    session, world, activity_status, workspace_status
+):
     world.single.status = activity_status
     world.workspace.status = workspace_status
     assert service.refusal(world.member, world.workspace, world.single)
@@ -211,7 +227,11 @@ def test_results_of_the_seed_poll(session, world, make):
     assert result.answers == 35 and result.selections == 35
     assert [row.count for row in result.rows] == [3, 12, 2, 8, 10]
     assert [row.percent for row in result.rows] == [
-        Decimal("8.57"), Decimal("34.29"), Decimal("5.71"), Decimal("22.86"), Decimal("28.57")
+        Decimal("8.57"),
+        Decimal("34.29"),
+        Decimal("5.71"),
+        Decimal("22.86"),
+        Decimal("28.57"),
     ]
     assert [row.width for row in result.rows] == [9, 34, 6, 23, 29]
 
@@ -222,11 +242,18 @@ def test_multiple_choice_results_are_shares_of_respondents(session, world):
     result = results_for([world.multiple])[world.multiple.id]
     assert result.answers == 4 and result.selections == 7
     assert [row.count for row in result.rows] == [3, 2, 2, 0]
-    assert [row.percent for row in result.rows] == [Decimal("75.00"), Decimal("50.00"), Decimal("50.00"), Decimal("0.00")]
+    assert [row.percent for row in result.rows] == [
+        Decimal("75.00"),
+        Decimal("50.00"),
+        Decimal("50.00"),
+        Decimal("0.00"),
+    ]
 
 
 def test_scale_results_give_the_distribution_and_enps(session, world):
-    fill(session, world.scale, scale=[10] * 6 + [9] * 4 + [8] * 5 + [7] * 3 + [6] * 2 + [5] * 2 + [3] + [0] * 2)
+    fill(
+        session, world.scale, scale=[10] * 6 + [9] * 4 + [8] * 5 + [7] * 3 + [6] * 2 + [5] * 2 + [3] + [0] * 2
+    )
     result = results_for([world.scale])[world.scale.id]
     assert result.answers == 25
     assert [row.count for row in result.rows] == [2, 0, 0, 1, 0, 2, 2, 3, 5, 4, 6]
@@ -282,7 +309,9 @@ def test_the_version_changes_exactly_when_a_count_changes(session, world):
         (ResultsVisibility.MODERATORS, False, False, False),
     ],
 )
-def test_results_are_visible_by_the_activity_rule(session, world, rule, before, after_answering, after_closing):
+def test_results_are_visible_by_the_activity_rule(
+    session, world, rule, before, after_answering, after_closing
+):
     world.single.results_visibility = rule
     state = service.poll_states(world.member, world.workspace, [world.single])[world.single.id]
     assert state.results_visible is before and (state.results is not None) is before
@@ -294,7 +323,9 @@ def test_results_are_visible_by_the_activity_rule(session, world, rule, before, 
     state = service.poll_states(world.member, world.workspace, [world.single])[world.single.id]
     assert state.results_visible is after_closing and not state.live
     # Moderators always see the results.
-    assert service.poll_states(world.moderator, world.workspace, [world.single])[world.single.id].results_visible
+    assert service.poll_states(world.moderator, world.workspace, [world.single])[
+        world.single.id
+    ].results_visible
 
 
 def test_the_change_form_is_filled_in_with_the_persons_own_answer(session, world):
@@ -302,7 +333,9 @@ def test_the_change_form_is_filled_in_with_the_persons_own_answer(session, world
     service.answer(world.member, world.workspace, world.multiple, None, option_ids=chosen)
     service.answer(world.member, world.workspace, world.scale, None, scale_value=8)
     service.answer(world.member, world.workspace, world.anonymous, None, option_ids=[opt(world.anonymous, 0)])
-    states = service.poll_states(world.member, world.workspace, [world.multiple, world.scale, world.anonymous])
+    states = service.poll_states(
+        world.member, world.workspace, [world.multiple, world.scale, world.anonymous]
+    )
     assert states[world.multiple.id].selected == set(chosen) and states[world.multiple.id].can_change
     assert states[world.scale.id].scale_value == 8
     # Nothing leads back to the anonymous answer, so nothing can be shown or changed.

@@ -65,11 +65,15 @@ def test_people_who_cannot_take_part_get_403(client, session, world, login, role
 
 
 @pytest.mark.parametrize("role", ["member", "moderator", "admin"])
-def test_members_moderators_and_admins_answer_and_are_sent_back_to_the_activity(client, session, world, login, role):
+def test_members_moderators_and_admins_answer_and_are_sent_back_to_the_activity(
+    client, session, world, login, role
+):
     login(person(world, role))
     response = client.post(world.url(world.single), data=choose(world.single, 1))
     assert response.status_code == 302
-    assert response.location.endswith(f"/w/{world.workspace.slug}/themes/{world.theme.id}#activity-{world.single.id}")
+    assert response.location.endswith(
+        f"/w/{world.workspace.slug}/themes/{world.theme.id}#activity-{world.single.id}"
+    )
     assert answers(session, world.single) == 1
     page = client.get(response.location.split("#")[0])
     assert "Thank you! Your answer has been recorded." in page.text  # the flash message
@@ -90,8 +94,14 @@ def test_an_activity_of_another_workspace_is_404(client, session, world, login):
     login(world.member)
     url = f"/w/{world.workspace.slug}/activities/{world.other_activity.id}/answer"
     assert client.post(url, data=choose(world.other_activity, 0)).status_code == 404
-    assert client.get(f"/w/{world.workspace.slug}/activities/{world.other_activity.id}/results").status_code == 404
-    assert client.post(f"/w/nope/activities/{world.single.id}/answer", data=choose(world.single, 0)).status_code == 404
+    assert (
+        client.get(f"/w/{world.workspace.slug}/activities/{world.other_activity.id}/results").status_code
+        == 404
+    )
+    assert (
+        client.post(f"/w/nope/activities/{world.single.id}/answer", data=choose(world.single, 0)).status_code
+        == 404
+    )
     assert answers(session) == 0
 
 
@@ -132,7 +142,9 @@ def error_text(html: str) -> str:
         ("scale", lambda w: {"value": "5.5"}, "whole number from 0 to 10"),
     ],
 )
-def test_bad_answers_get_a_clear_message_and_nothing_is_saved(client, session, world, login, which, data, message, htmx):
+def test_bad_answers_get_a_clear_message_and_nothing_is_saved(
+    client, session, world, login, which, data, message, htmx
+):
     login(world.member)
     activity = getattr(world, which)
     response = client.post(world.url(activity), data=data(world), headers=HX if htmx else {})
@@ -144,7 +156,7 @@ def test_bad_answers_get_a_clear_message_and_nothing_is_saved(client, session, w
         assert response.text.lstrip().startswith('<div class="poll" id="activity-')  # the panel alone
         assert "data-focus" in response.text
     else:
-        assert "<html" in response.text and 'aria-invalid' not in response.text
+        assert "<html" in response.text and "aria-invalid" not in response.text
 
 
 def test_a_bad_answer_keeps_what_was_chosen(client, session, world, login):
@@ -221,7 +233,9 @@ def test_htmx_answer_swaps_the_panel_to_a_confirmation_with_results(client, sess
     assert response.status_code == 200
     html = response.text
     assert html.lstrip().startswith(f'<div class="poll" id="activity-{world.single.id}-panel">')
-    assert re.search(r'<h4 class="poll__confirmation"[^>]*data-focus>Thank you! Your answer has been recorded.</h4>', html)
+    assert re.search(
+        r'<h4 class="poll__confirmation"[^>]*data-focus>Thank you! Your answer has been recorded.</h4>', html
+    )
     assert 'aria-live="polite"' in html
     assert "Results by option" in html and "100.00%" in html
     assert "<html" not in html
@@ -285,7 +299,9 @@ def test_the_seed_poll_in_english(client, session, world, make, login):
     html = client.get(world.theme_url).text
     assert "34.29%" in html and "35 answers" in html
     # A real table for screen readers, with the count and the share as text.
-    assert re.search(r'<th scope="row"><span lang="fi">Vaihtoehto 2</span></th>\s*<td class="number">12</td>', html)
+    assert re.search(
+        r'<th scope="row"><span lang="fi">Vaihtoehto 2</span></th>\s*<td class="number">12</td>', html
+    )
 
 
 def test_multiple_choice_results_say_they_are_shares_of_respondents(client, session, world, login):
@@ -368,15 +384,22 @@ def test_the_theme_page_query_count_does_not_grow_with_activities_or_answers(
         else:
             fill(session, activity, [[o.id] for o in activity.options] * 4)
         service.answer(
-            world.member, world.workspace, activity, None,
-            **({"scale_value": 4} if kind is ActivityKind.SCALE else {"option_ids": [activity.options[0].id]}),
+            world.member,
+            world.workspace,
+            activity,
+            None,
+            **(
+                {"scale_value": 4} if kind is ActivityKind.SCALE else {"option_ids": [activity.options[0].id]}
+            ),
         )
     fill_counts(session, world.single, [30, 20, 10])
     session.commit()
     session.expire_all()
     with count_queries() as many:
         assert client.get(world.theme_url).status_code == 200
-    assert len(many) == len(few), "\n=====\n".join(["\n".join(s.split("\n")[0][:150] for s in few), "\n".join(s.split("\n")[0][:150] for s in many)])
+    assert len(many) == len(few), "\n=====\n".join(
+        ["\n".join(s.split("\n")[0][:150] for s in few), "\n".join(s.split("\n")[0][:150] for s in many)]
+    )
 
 
 # --- live results ----------------------------------------------------------------------------------
