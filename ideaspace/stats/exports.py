@@ -136,6 +136,14 @@ def csv_rows(stats: WorkspaceStatistics, language: str, primary: str = "fi"):
             yield ("daily", day.day.isoformat(), "", "", measure, getattr(day, measure))
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe_text(value: str) -> str:
+    """Names people typed never start a formula when a spreadsheet opens the CSV (OWASP)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def _plain(value) -> str | int:
     if value is None:
         return ""
@@ -150,7 +158,8 @@ def to_csv(stats: WorkspaceStatistics, language: str, primary: str = "fi", bom: 
         out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    writer.writerows(csv_rows(stats, language, primary))
+    for section, ident, name, group, measure, value in csv_rows(stats, language, primary):
+        writer.writerow((section, ident, _safe_text(name), _safe_text(group), measure, value))
     return out.getvalue()
 
 
@@ -173,6 +182,9 @@ def to_xlsx(stats: WorkspaceStatistics, language: str, primary: str = "fi") -> b
             cell.font = bold
         for row in rows:
             ws.append(row)
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, even when it starts with "=": never a formula
         for column in rate_columns:
             for (cell,) in ws.iter_rows(min_row=2, min_col=column, max_col=column):
                 cell.number_format = percent

@@ -92,3 +92,16 @@ def test_xlsx_of_an_empty_workspace_has_every_sheet(app, make):
     assert book.sheetnames == ["Funnel", "Themes", "Activities", "Units", "Daily"]
     assert list(book["Funnel"].iter_rows(min_row=2, max_row=2, values_only=True)) == [("Invited", 0, None)]
     assert book["Daily"].max_row == 1
+
+
+def test_names_never_become_spreadsheet_formulas(app, make):
+    ws = make.workspace()
+    make.theme(ws, title={"fi": '=HYPERLINK("http://evil.example","x")'})
+    stats = workspace_statistics(ws)
+    with app.test_request_context():
+        book = load_workbook(io.BytesIO(exports.to_xlsx(stats, "fi")))
+        text = exports.to_csv(stats, "fi")
+    cell = book["Themes"]["A2"]
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+    theme_rows = [row for row in csv.reader(io.StringIO(text)) if row[0] == "theme"]
+    assert theme_rows[0][2] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
