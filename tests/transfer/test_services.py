@@ -261,3 +261,20 @@ def test_import_writes_content_rows(rich_workspace, session):
     assert session.scalar(q.select_from(Respondent).where(Respondent.activity_id == multi.id)) == 1
     # No path from the respondent to the anonymous answer.
     assert session.scalar(select(Respondent.answer_key).where(Respondent.activity_id == multi.id)) is None
+
+
+def test_the_documented_example_imports_and_round_trips(session):
+    """docs/workspace-json.md's complete example is a valid document."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "workspace-json.md").read_text(encoding="utf-8")
+    example = json.loads(re.findall(r"```json\n(.*?)```", text, re.S)[-1])
+    ws = import_workspace(example)
+    exported = export_workspace(ws)
+    assert exported["workspace"]["themes"][0]["activities"][0]["options"][0]["measure"] == "M1"
+    assert [a["options"] for a in exported["workspace"]["themes"][0]["activities"][0]["answers"]] == [
+        ["O1"], ["O2"]]
+    exported["workspace"]["slug"] = "toinen"
+    again = export_workspace(import_workspace(copy.deepcopy(exported)))
+    assert again == exported
