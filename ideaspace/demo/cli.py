@@ -20,7 +20,9 @@ def demo_command() -> None:
         click.echo(f"Demo loaded: {', '.join(result.created)}.")
     else:
         click.echo("The demo is already loaded; nothing changed.")
-    click.echo(f"\nOpen {current_app.config.get('PUBLIC_URL', 'http://127.0.0.1:5000')} and sign in with "
-               f"password {PASSWORD!r} as:")
+    click.echo(
+        f"\nOpen {current_app.config.get('PUBLIC_URL', 'http://127.0.0.1:5000')} and sign in with "
+        f"password {PASSWORD!r} as:"
+    )
     for email, who in SIGN_INS:
         click.echo(f"  {email:<34} {who}")

@@ -30,7 +30,10 @@ SIGN_INS = (
     ("johtoryhma@demo.ideaspace.fi", "observer (management group)"),
     ("esihenkilo1@demo.ideaspace.fi", "supervisor, Varhaiskasvatus"),
     ("esihenkilo2@demo.ideaspace.fi", "supervisor, Kuntatekniikka"),
-    ("esihenkilo3@demo.ideaspace.fi", "supervisor, Swedish-speaking (sv), Svenskspråkig grundläggande utbildning"),
+    (
+        "esihenkilo3@demo.ideaspace.fi",
+        "supervisor, Swedish-speaking (sv), Svenskspråkig grundläggande utbildning",
+    ),
     ("esihenkilo4@demo.ideaspace.fi", "supervisor, Nuorisopalvelut (invited, not yet visited)"),
 )
 
@@ -71,18 +74,24 @@ def expand(data: dict) -> dict:
         language = "sv" if every_sv and n % every_sv == 0 else "fi"
         names_g, names_f = given[language], family[language]
         email = people_spec["email"].format(n=n)
-        people.append({
-            "email": email,
-            "name": f"{names_g[(n * 7) % len(names_g)]} {names_f[(n * 11) % len(names_f)]}",
-            "role": people_spec.get("role", "participant"),
-            "unit": units[i % len(units)],
-            "locale": language,
-            **({"password": people_spec["password"]} if people_spec.get("password") else {}),
-        })
+        people.append(
+            {
+                "email": email,
+                "name": f"{names_g[(n * 7) % len(names_g)]} {names_f[(n * 11) % len(names_f)]}",
+                "role": people_spec.get("role", "participant"),
+                "unit": units[i % len(units)],
+                "locale": language,
+                **({"password": people_spec["password"]} if people_spec.get("password") else {}),
+            }
+        )
         if not member_spec:
             continue
-        membership = {"person": email, "role": "participant", "invited_at": member_spec["invited_at"],
-                      "invited_by": member_spec.get("invited_by")}
+        membership = {
+            "person": email,
+            "role": "participant",
+            "invited_at": member_spec["invited_at"],
+            "invited_by": member_spec.get("invited_by"),
+        }
         # The first `visited` generated people visited, the first `contributed` of them contributed.
         if i < member_spec.get("visited", 0):
             first_day = start + timedelta(days=(i * 13) % span)

@@ -36,8 +36,13 @@ def import_workspace_command(file) -> None:
 
 @click.command("export-workspace")
 @click.argument("slug")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
-              help="Write to this file instead of standard output.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="Write to this file instead of standard output.",
+)
 @with_appcontext
 def export_workspace_command(slug: str, output) -> None:
     """Print a workspace as workspace JSON (structure, content, anonymous answer aggregates)."""

@@ -9,8 +9,6 @@ The format is described in docs/workspace-json.md.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
 
 from ..models import (
     LANGUAGES,
@@ -26,218 +24,12 @@ from ..models import (
     WorkspaceAccess,
     WorkspaceStatus,
 )
-from ..sanitize import clean_html, clean_text
+from .reader import Reader, TransferError
 
 FORMAT = "ideaspace.workspace"
 VERSION = 1
 UNIT_SEPARATOR = " / "
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MISSING = object()
-
-
-class TransferError(ValueError):
-    """The document is not a valid workspace document; `errors` lists each problem with its path."""
-
-    def __init__(self, errors: list[str]):
-        self.errors = errors
-        shown = errors[:50] + ([f"... and {len(errors) - 50} more"] if len(errors) > 50 else [])
-        super().__init__("The workspace document is not valid:\n" + "\n".join(f"  {e}" for e in shown))
-
-
-class Reader:
-    """Typed getters that record an error with the value's path instead of raising."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-
-    def fail(self, path: str, message: str) -> None:
-        self.errors.append(f"{path}: {message}")
-
-    def obj(self, value, path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
-        if not isinstance(value, dict):
-            self.fail(path, "must be an object")
-            return {}
-        for key in value:
-            if key not in allowed:
-                self.fail(_join(path, key), "unknown field")
-        for key in required:
-            if key not in value:
-                self.fail(_join(path, key), "is required")
-        return value
-
-    def items(self, data: dict, key: str, path: str) -> list[tuple[object, str]]:
-        value = data.get(key, [])
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.fail(_join(path, key), "must be a list")
-            return []
-        return [(item, f"{_join(path, key)}[{i}]") for i, item in enumerate(value)]
-
-    def text(self, data: dict, key: str, path: str, *, required=False, max_len=None, rich=False):
-        value = data.get(key)
-        if value is None or value == "":
-            if required:
-                self.fail(f"{path}.{key}", "is required")
-            return None
-        if not isinstance(value, str):
-            self.fail(f"{path}.{key}", f"must be a string (got {type(value).__name__})")
-            return None
-        cleaned = clean_rich(value) if rich else clean_text(value)
-        if required and not cleaned:
-            self.fail(f"{path}.{key}", "is required")
-        if max_len and len(cleaned) > max_len:
-            self.fail(f"{path}.{key}", f"is too long ({len(cleaned)} characters, at most {max_len})")
-        return cleaned or None
-
-    def localized(self, data: dict, key: str, path: str, *, required=False, rich=False, max_len=None):
-        value = data.get(key)
-        if value is None:
-            if required:
-                self.fail(f"{path}.{key}", "is required")
-            return {}
-        if not isinstance(value, dict):
-            self.fail(f"{path}.{key}", 'must be an object of languages, e.g. {"fi": "...", "sv": "..."}')
-            return {}
-        out = {}
-        for lang, _ in value.items():
-            if lang not in LANGUAGES:
-                self.fail(f"{path}.{key}.{lang}", f"unknown language (use {', '.join(LANGUAGES)})")
-                continue
-            cleaned = self.text(value, lang, f"{path}.{key}", rich=rich, max_len=max_len)
-            if cleaned:
-                out[lang] = cleaned
-        if required and not out:
-            self.fail(f"{path}.{key}", "needs a text in at least one language")
-        return out
-
-    def choice(self, data: dict, key: str, path: str, enum_cls, default=MISSING):
-        value = data.get(key, MISSING)
-        if value is MISSING or value is None:
-            if default is MISSING:
-                self.fail(f"{path}.{key}", "is required")
-                return None
-            return default
-        try:
-            return enum_cls(value)
-        except ValueError:
-            allowed = ", ".join(m.value for m in enum_cls)
-            self.fail(f"{path}.{key}", f"must be one of {allowed} (got {value!r})")
-            return None
-
-    def boolean(self, data: dict, key: str, path: str, default: bool) -> bool:
-        value = data.get(key, default)
-        if not isinstance(value, bool):
-            self.fail(f"{path}.{key}", "must be true or false")
-            return default
-        return value
-
-    def integer(self, data: dict, key: str, path: str, *, default=None, minimum=None, maximum=None):
-        value = data.get(key, default)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(f"{path}.{key}", f"must be a whole number (got {value!r})")
-            return None
-        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-            self.fail(f"{path}.{key}", f"must be between {minimum} and {maximum} (got {value})")
-            return None
-        return value
-
-    def number(self, data: dict, key: str, path: str):
-        value = data.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            self.fail(f"{path}.{key}", f"must be a number (got {value!r})")
-            return None
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            self.fail(f"{path}.{key}", f"must be a number (got {value!r})")
-            return None
-        if not number.is_finite() or abs(number) >= Decimal("1e12"):
-            self.fail(f"{path}.{key}", f"is out of range (got {value!r})")
-            return None
-        return number.quantize(Decimal("0.01"))
-
-    def day(self, data: dict, key: str, path: str, *, required=False):
-        value = data.get(key)
-        if value is None:
-            if required:
-                self.fail(f"{path}.{key}", "is required")
-            return None
-        return self.day_value(value, f"{path}.{key}")
-
-    def day_value(self, value, path: str):
-        try:
-            return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else _bad()
-        except ValueError:
-            self.fail(path, f"must be a date like 2022-09-01 (got {value!r})")
-            return None
-
-    def moment(self, data: dict, key: str, path: str, *, required=False):
-        value = data.get(key)
-        if value is None:
-            if required:
-                self.fail(f"{path}.{key}", "is required")
-            return None
-        try:
-            parsed = datetime.fromisoformat(value) if isinstance(value, str) else _bad()
-        except ValueError:
-            self.fail(f"{path}.{key}", f"must be a date and time like 2022-09-05T08:00:00+00:00 (got {value!r})")
-            return None
-        if parsed.tzinfo is None:
-            self.fail(f"{path}.{key}", "needs a time zone, e.g. +00:00")
-            return None
-        return parsed.astimezone(UTC)
-
-    def email(self, data: dict, key: str, path: str, *, required=False):
-        value = self.text(data, key, path, required=required, max_len=254)
-        if value is None:
-            return None
-        if not EMAIL.match(value):
-            self.fail(f"{path}.{key}", f"is not an email address (got {value!r})")
-            return None
-        return value.lower()
-
-    def key(self, data: dict, path: str, seen: set, *, required=True):
-        value = data.get("key")
-        if value is None:
-            if required:
-                self.fail(f"{path}.key", "is required")
-            return None
-        if not isinstance(value, str) or not value or len(value) > 80:
-            self.fail(f"{path}.key", "must be a non-empty string of at most 80 characters")
-            return None
-        if value in seen:
-            self.fail(f"{path}.key", f"{value!r} is used twice")
-            return None
-        seen.add(value)
-        return value
-
-
-def clean_rich(value: str) -> str:
-    """Sanitize rich text; text that is already inert HTML stays byte-for-byte as it is.
-
-    `clean_html` wraps tagless text into paragraphs and escapes it, which would change sanitized
-    HTML such as `A &amp; B` on every round trip; it is still the one sanitizer deciding.
-    """
-    text = clean_text(value)
-    if "<" not in text:
-        wrapped = f"<p>{text}</p>"
-        if clean_html(wrapped) == wrapped:
-            return text
-    return clean_html(text)
-
-
-def _join(path: str, key: str) -> str:
-    return key if path == "$" else f"{path}.{key}"
-
-
-def _bad():
-    raise ValueError
 
 
 # --- the document ---------------------------------------------------------------------------
@@ -246,41 +38,119 @@ TOP = ("format", "version", "units", "people", "workspace")
 UNIT = ("name", "code", "units")
 PERSON = ("email", "name", "role", "unit", "locale", "password", "consents_to_named_quotes")
 WORKSPACE = (
-    "slug", "title", "introduction", "strategy", "status", "access", "opens_on", "closes_on",
-    "primary_language", "min_group_size", "created_at", "memberships", "themes", "ideas",
+    "slug",
+    "title",
+    "introduction",
+    "strategy",
+    "status",
+    "access",
+    "opens_on",
+    "closes_on",
+    "primary_language",
+    "min_group_size",
+    "created_at",
+    "memberships",
+    "themes",
+    "ideas",
 )
 MEMBERSHIP = (
-    "person", "role", "invited_at", "invited_by", "first_visit_at", "last_visit_at", "visit_count",
-    "first_contribution_at", "last_reminded_at", "visits",
+    "person",
+    "role",
+    "invited_at",
+    "invited_by",
+    "first_visit_at",
+    "last_visit_at",
+    "visit_count",
+    "first_contribution_at",
+    "last_reminded_at",
+    "visits",
 )
 THEME = ("key", "title", "introduction", "measures", "activities", "comments", "quotes")
-MEASURE = ("key", "goal", "text", "schedule", "responsible", "status", "origin_idea", "indicators", "comments")
+MEASURE = (
+    "key",
+    "goal",
+    "text",
+    "schedule",
+    "responsible",
+    "status",
+    "origin_idea",
+    "indicators",
+    "comments",
+)
 INDICATOR = (
-    "description", "unit_of_measure", "baseline_year", "baseline_value", "baseline_source", "comparator",
-    "target_value", "target_text", "readings",
+    "description",
+    "unit_of_measure",
+    "baseline_year",
+    "baseline_value",
+    "baseline_source",
+    "comparator",
+    "target_value",
+    "target_text",
+    "readings",
 )
 READING = ("year", "value", "note")
 ACTIVITY = (
-    "key", "kind", "title", "prompt", "status", "is_anonymous", "results_visibility", "answers_changeable",
-    "max_selections", "in_programme", "programme_position", "options", "answers", "respondents",
-    "note_groups", "notes", "comments",
+    "key",
+    "kind",
+    "title",
+    "prompt",
+    "status",
+    "is_anonymous",
+    "results_visibility",
+    "answers_changeable",
+    "max_selections",
+    "in_programme",
+    "programme_position",
+    "options",
+    "answers",
+    "respondents",
+    "note_groups",
+    "notes",
+    "comments",
 )
 OPTION = ("key", "label", "measure")
 ANSWER = ("on", "options", "value", "unit")
 NOTE = ("key", "text", "author", "unit", "group", "created_at", "hidden")
 COMMENT = (
-    "key", "body", "author", "unit", "on_behalf_of_unit", "created_at", "edited_at", "withdrawn_at",
-    "hidden", "liked_by", "replies",
+    "key",
+    "body",
+    "author",
+    "unit",
+    "on_behalf_of_unit",
+    "created_at",
+    "edited_at",
+    "withdrawn_at",
+    "hidden",
+    "liked_by",
+    "replies",
 )
 HIDDEN = ("at", "reason", "by")
 IDEA = (
-    "key", "title", "body", "theme", "author", "unit", "status", "status_reason", "merged_into",
-    "created_at", "hidden", "supporters", "history", "comments",
+    "key",
+    "title",
+    "body",
+    "theme",
+    "author",
+    "unit",
+    "status",
+    "status_reason",
+    "merged_into",
+    "created_at",
+    "hidden",
+    "supporters",
+    "history",
+    "comments",
 )
 SUPPORT = ("person", "at")
 CHANGE = ("from", "to", "reason", "by", "at")
 QUOTE = (
-    "excerpt", "language", "attribution", "attributed_unit", "attributed_name", "source", "created_at",
+    "excerpt",
+    "language",
+    "attribution",
+    "attributed_unit",
+    "attributed_name",
+    "source",
+    "created_at",
 )
 
 
@@ -293,7 +163,10 @@ def parse_document(data) -> dict:
     if doc.get("format") != FORMAT:
         r.fail("format", f"must be {FORMAT!r} (got {doc.get('format')!r})")
     if doc.get("version") != VERSION:
-        r.fail("version", f"must be {VERSION} (got {doc.get('version')!r}); this IdeaSpace reads version {VERSION}")
+        r.fail(
+            "version",
+            f"must be {VERSION} (got {doc.get('version')!r}); this IdeaSpace reads version {VERSION}",
+        )
     parser = _Parser(r)
     units = parser.units(doc)
     people = parser.people(doc)
@@ -347,7 +220,9 @@ class _Parser:
                 name = self.r.localized(u, "name", path, required=True, max_len=200)
                 fi = name.get("fi") or next(iter(name.values()), None)
                 if fi and "/" in fi:
-                    self.r.fail(f"{path}.name", "must not contain '/' (it separates the levels of a unit path)")
+                    self.r.fail(
+                        f"{path}.name", "must not contain '/' (it separates the levels of a unit path)"
+                    )
                 code = self.r.text(u, "code", path, max_len=64)
                 if code and code in codes:
                     self.r.fail(f"{path}.code", f"{code!r} is used twice")
@@ -374,15 +249,17 @@ class _Parser:
             locale = p.get("locale")
             if locale is not None and locale not in LANGUAGES:
                 self.r.fail(f"{path}.locale", f"must be one of {', '.join(LANGUAGES)} (got {locale!r})")
-            out.append({
-                "email": email,
-                "name": self.r.text(p, "name", path, required=True, max_len=200),
-                "role": self.r.choice(p, "role", path, Role, Role.PARTICIPANT),
-                "unit": self.unit_ref(p, "unit", path),
-                "locale": locale,
-                "password": p.get("password") if isinstance(p.get("password"), str) else None,
-                "consents_to_named_quotes": self.r.boolean(p, "consents_to_named_quotes", path, False),
-            })
+            out.append(
+                {
+                    "email": email,
+                    "name": self.r.text(p, "name", path, required=True, max_len=200),
+                    "role": self.r.choice(p, "role", path, Role, Role.PARTICIPANT),
+                    "unit": self.unit_ref(p, "unit", path),
+                    "locale": locale,
+                    "password": p.get("password") if isinstance(p.get("password"), str) else None,
+                    "consents_to_named_quotes": self.r.boolean(p, "consents_to_named_quotes", path, False),
+                }
+            )
         return out
 
     # -- the workspace
@@ -396,8 +273,14 @@ class _Parser:
         language = w.get("primary_language", "fi")
         if language not in LANGUAGES:
             self.r.fail(f"{path}.primary_language", f"must be one of {', '.join(LANGUAGES)}")
-        self.keys = {"theme": set(), "measure": set(), "activity": set(), "idea": set(),
-                     "comment": set(), "note": set()}
+        self.keys = {
+            "theme": set(),
+            "measure": set(),
+            "activity": set(),
+            "idea": set(),
+            "comment": set(),
+            "note": set(),
+        }
         out = {
             "slug": slug,
             "title": self.r.localized(w, "title", path, required=True, max_len=200),
@@ -475,8 +358,13 @@ class _Parser:
             if year in years:
                 self.r.fail(f"{p}.year", f"{year} has two readings")
             years.add(year)
-            readings.append({"year": year, "value": self.r.number(rd, "value", p),
-                             "note": self.r.localized(rd, "note", p, max_len=1000)})
+            readings.append(
+                {
+                    "year": year,
+                    "value": self.r.number(rd, "value", p),
+                    "note": self.r.localized(rd, "note", p, max_len=1000),
+                }
+            )
         out = {
             "description": self.r.localized(i, "description", path, required=True, max_len=1000),
             "unit_of_measure": self.r.localized(i, "unit_of_measure", path, max_len=100),
@@ -489,7 +377,9 @@ class _Parser:
             "readings": sorted(readings, key=lambda x: x["year"] or 0),
         }
         if out["comparator"] not in (None, Comparator.QUALITATIVE) and out["target_value"] is None:
-            self.r.fail(f"{path}.target_value", f"is required with the comparator {out['comparator'].value!r}")
+            self.r.fail(
+                f"{path}.target_value", f"is required with the comparator {out['comparator'].value!r}"
+            )
         return out
 
     def activity(self, data, path) -> dict:
@@ -502,9 +392,13 @@ class _Parser:
             measure = self.r.text(o, "measure", p)
             if measure:
                 self.refs.append(("measure", measure, f"{p}.measure"))
-            options.append({"key": self.r.key(o, p, option_keys),
-                            "label": self.r.localized(o, "label", p, required=True, max_len=500),
-                            "measure": measure})
+            options.append(
+                {
+                    "key": self.r.key(o, p, option_keys),
+                    "label": self.r.localized(o, "label", p, required=True, max_len=500),
+                    "measure": measure,
+                }
+            )
         if options and kind is not None and not kind.is_poll:
             self.r.fail(f"{path}.options", f"only polls have options, not a {kind.value} activity")
         if kind is not None and kind.is_poll and len(options) < 2:
@@ -517,13 +411,15 @@ class _Parser:
             "prompt": self.r.localized(a, "prompt", path, rich=True),
             "status": self.r.choice(a, "status", path, ActivityStatus, ActivityStatus.OPEN),
             "is_anonymous": self.r.boolean(a, "is_anonymous", path, False),
-            "results_visibility": self.r.choice(a, "results_visibility", path, ResultsVisibility,
-                                                ResultsVisibility.ALWAYS),
+            "results_visibility": self.r.choice(
+                a, "results_visibility", path, ResultsVisibility, ResultsVisibility.ALWAYS
+            ),
             "answers_changeable": self.r.boolean(a, "answers_changeable", path, True),
             "max_selections": max_sel,
             "in_programme": self.r.boolean(a, "in_programme", path, False),
-            "programme_position": self.r.integer(a, "programme_position", path, default=0, minimum=0,
-                                                 maximum=10**6),
+            "programme_position": self.r.integer(
+                a, "programme_position", path, default=0, minimum=0, maximum=10**6
+            ),
             "options": options,
             "answers": [],
             "respondents": [],
@@ -539,8 +435,12 @@ class _Parser:
         groups: set[str] = set()
         for item, p in self.r.items(a, "note_groups", path):
             g = self.r.obj(item, p, ("key", "label"), ("key", "label"))
-            out["note_groups"].append({"key": self.r.key(g, p, groups),
-                                       "label": self.r.text(g, "label", p, required=True, max_len=120)})
+            out["note_groups"].append(
+                {
+                    "key": self.r.key(g, p, groups),
+                    "label": self.r.text(g, "label", p, required=True, max_len=120),
+                }
+            )
         for item, p in self.r.items(a, "notes", path):
             out["notes"].append(self.note(item, p, groups))
         if (out["notes"] or out["note_groups"]) and kind is not ActivityKind.NOTES:
@@ -570,16 +470,22 @@ class _Parser:
             self.r.fail(f"{path}.value", "a scale answer has a value 0–10 and no options")
         if kind is not ActivityKind.SCALE and a.get("value") is not None:
             self.r.fail(f"{path}.value", "only a scale answer has a value")
-        return {"on": self.r.day(a, "on", path, required=True), "options": sorted(chosen),
-                "value": value, "unit": self.unit_ref(a, "unit", path)}
+        return {
+            "on": self.r.day(a, "on", path, required=True),
+            "options": sorted(chosen),
+            "value": value,
+            "unit": self.unit_ref(a, "unit", path),
+        }
 
     def hidden(self, data: dict, path: str):
         if data.get("hidden") is None:
             return None
         h = self.r.obj(data["hidden"], f"{path}.hidden", HIDDEN, ("at",))
-        return {"at": self.r.moment(h, "at", f"{path}.hidden", required=True),
-                "reason": self.r.text(h, "reason", f"{path}.hidden", max_len=500),
-                "by": self.person_ref(h, "by", f"{path}.hidden")}
+        return {
+            "at": self.r.moment(h, "at", f"{path}.hidden", required=True),
+            "reason": self.r.text(h, "reason", f"{path}.hidden", max_len=500),
+            "by": self.person_ref(h, "by", f"{path}.hidden"),
+        }
 
     def note(self, data, path, groups: set[str]) -> dict:
         n = self.r.obj(data, path, NOTE, ("text",))
@@ -603,19 +509,21 @@ class _Parser:
             if depth and c.get("replies"):
                 self.r.fail(f"{p}.replies", "replies go one level deep only")
             liked = self.person_list(c, "liked_by", p)
-            out.append({
-                "key": self.r.key(c, p, self.keys["comment"], required=False),
-                "body": self.r.text(c, "body", p, required=True, rich=True, max_len=20000),
-                "author": self.person_ref(c, "author", p),
-                "unit": self.unit_ref(c, "unit", p),
-                "on_behalf_of_unit": self.r.boolean(c, "on_behalf_of_unit", p, False),
-                "created_at": self.r.moment(c, "created_at", p),
-                "edited_at": self.r.moment(c, "edited_at", p),
-                "withdrawn_at": self.r.moment(c, "withdrawn_at", p),
-                "hidden": self.hidden(c, p),
-                "liked_by": liked,
-                "replies": [] if depth else self.comments(c, p, depth=1),
-            })
+            out.append(
+                {
+                    "key": self.r.key(c, p, self.keys["comment"], required=False),
+                    "body": self.r.text(c, "body", p, required=True, rich=True, max_len=20000),
+                    "author": self.person_ref(c, "author", p),
+                    "unit": self.unit_ref(c, "unit", p),
+                    "on_behalf_of_unit": self.r.boolean(c, "on_behalf_of_unit", p, False),
+                    "created_at": self.r.moment(c, "created_at", p),
+                    "edited_at": self.r.moment(c, "edited_at", p),
+                    "withdrawn_at": self.r.moment(c, "withdrawn_at", p),
+                    "hidden": self.hidden(c, p),
+                    "liked_by": liked,
+                    "replies": [] if depth else self.comments(c, p, depth=1),
+                }
+            )
         return out
 
     def idea(self, data, path) -> dict:
@@ -629,15 +537,20 @@ class _Parser:
         supporters, history = [], []
         for item, p in self.r.items(i, "supporters", path):
             s = self.r.obj(item, p, SUPPORT, ("person",))
-            supporters.append({"person": self.person_ref(s, "person", p, required=True),
-                               "at": self.r.moment(s, "at", p)})
+            supporters.append(
+                {"person": self.person_ref(s, "person", p, required=True), "at": self.r.moment(s, "at", p)}
+            )
         for item, p in self.r.items(i, "history", path):
             h = self.r.obj(item, p, CHANGE, ("to",))
-            history.append({"from": self.r.choice(h, "from", p, IdeaStatus, None),
-                            "to": self.r.choice(h, "to", p, IdeaStatus),
-                            "reason": self.r.text(h, "reason", p, max_len=5000),
-                            "by": self.person_ref(h, "by", p),
-                            "at": self.r.moment(h, "at", p)})
+            history.append(
+                {
+                    "from": self.r.choice(h, "from", p, IdeaStatus, None),
+                    "to": self.r.choice(h, "to", p, IdeaStatus),
+                    "reason": self.r.text(h, "reason", p, max_len=5000),
+                    "by": self.person_ref(h, "by", p),
+                    "at": self.r.moment(h, "at", p),
+                }
+            )
         emails = [s["person"] for s in supporters]
         for dup in {e for e in emails if e and emails.count(e) > 1}:
             self.r.fail(f"{path}.supporters", f"{dup} supports the idea twice")
@@ -667,7 +580,7 @@ class _Parser:
                 self.r.fail(f"{path}.source", 'names exactly one of "comment", "note" or "idea"')
                 source = None
             else:
-                (kind, key), = s.items()
+                ((kind, key),) = s.items()
                 if kind in ("comment", "note", "idea") and isinstance(key, str):
                     self.refs.append((kind, key, f"{path}.source.{kind}"))
                     source = (kind, key)

@@ -41,8 +41,24 @@ from ideaspace.transfer import export_workspace, import_workspace
 from ideaspace.transfer.schema import parse_document
 
 SLUG = "henkilostoohjelma-2023-2025"
-MODELS = (Unit, User, Workspace, Membership, Visit, Theme, Measure, Indicator, Activity, Option, Answer,
-          AnswerChoice, Comment, Note, Idea, Quote)
+MODELS = (
+    Unit,
+    User,
+    Workspace,
+    Membership,
+    Visit,
+    Theme,
+    Measure,
+    Indicator,
+    Activity,
+    Option,
+    Answer,
+    AnswerChoice,
+    Comment,
+    Note,
+    Idea,
+    Quote,
+)
 
 
 def counts(session) -> dict[str, int]:
@@ -55,7 +71,9 @@ def demo(session):
     session.flush()
     session.expire_all()
     workspace = session.scalar(
-        select(Workspace).where(Workspace.slug == SLUG).options(
+        select(Workspace)
+        .where(Workspace.slug == SLUG)
+        .options(
             selectinload(Workspace.themes).selectinload(Theme.measures).selectinload(Measure.indicators),
             selectinload(Workspace.themes).selectinload(Theme.activities).selectinload(Activity.options),
         )
@@ -76,8 +94,11 @@ def test_loading_twice_changes_nothing(demo, session):
 def test_the_workspace_follows_the_seed(demo):
     _, ws = demo
     assert ws.status is WorkspaceStatus.OPEN and ws.access is WorkspaceAccess.INVITED
-    assert ws.title == {"fi": "Henkilöstöohjelma 2023–2025", "sv": "Personalprogram 2023–2025",
-                        "en": "Personnel programme 2023–2025"}
+    assert ws.title == {
+        "fi": "Henkilöstöohjelma 2023–2025",
+        "sv": "Personalprogram 2023–2025",
+        "en": "Personnel programme 2023–2025",
+    }
     assert "Kokkola – meillä on laajempi horisontti" in ws.strategy["fi"] and "7.3.2022" in ws.strategy["fi"]
     assert str(ws.opens_on) == "2022-09-01" and ws.closes_on is None
     assert [t.title["fi"] for t in ws.themes] == [
@@ -85,7 +106,8 @@ def test_the_workspace_follows_the_seed(demo):
         "Työyhteisömme edistävät työhyvinvointia, turvallista ja terveellistä työtä sekä työkykyä",
         "Monimuotoisuuden johtaminen",
         "Vastuullinen, uudistuva ja kokeileva toimintakulttuuri",
-        "Positiivinen työyhteisö ja merkityksellinen työntekijäkokemus, jotka heijastuvat myös asiakaspalveluun",
+        "Positiivinen työyhteisö ja merkityksellinen työntekijäkokemus, jotka heijastuvat myös "
+        "asiakaspalveluun",
     ]
     assert [len(t.measures) for t in ws.themes] == [3, 5, 3, 3, 2]
 
@@ -106,9 +128,13 @@ def test_the_workspace_follows_the_seed(demo):
         ("Ketterämpien työhyvinvointikyselyjen selvityksen toteutuminen", None, None, "qualitative", None),
     ],
 )
-def test_indicators_carry_the_seed_baselines_and_targets(demo, description, year, baseline, comparator, target):
+def test_indicators_carry_the_seed_baselines_and_targets(
+    demo, description, year, baseline, comparator, target
+):
     _, ws = demo
-    found = [i for t in ws.themes for m in t.measures for i in m.indicators if i.description["fi"] == description]
+    found = [
+        i for t in ws.themes for m in t.measures for i in m.indicators if i.description["fi"] == description
+    ]
     assert len(found) == 1
     indicator = found[0]
     assert indicator.baseline_year == year
@@ -125,11 +151,14 @@ def test_the_measures_poll_holds_the_seed_votes(demo, session):
     assert poll.kind is ActivityKind.SINGLE_CHOICE
     assert poll.title["fi"] == "Mitkä toimenpiteet ovat mielestäsi tärkeitä?"
     assert [o.measure_id for o in poll.options] == [m.id for m in ws.themes[1].measures]
-    rows = dict(session.execute(
-        select(AnswerChoice.option_id, func.count())
-        .join(Answer, Answer.key == AnswerChoice.answer_key)
-        .where(Answer.activity_id == poll.id).group_by(AnswerChoice.option_id)
-    ).all())
+    rows = dict(
+        session.execute(
+            select(AnswerChoice.option_id, func.count())
+            .join(Answer, Answer.key == AnswerChoice.answer_key)
+            .where(Answer.activity_id == poll.id)
+            .group_by(AnswerChoice.option_id)
+        ).all()
+    )
     assert [rows.get(o.id, 0) for o in poll.options] == [3, 12, 2, 8, 10]
     answers = session.scalars(select(Answer).where(Answer.activity_id == poll.id)).all()
     assert all(a.unit_id is None and str(a.answered_on)[:7] in ("2022-09", "2022-10") for a in answers)
@@ -142,21 +171,42 @@ def test_the_seed_activities_and_their_options(demo):
     assert diversity.kind is ActivityKind.MULTIPLE_CHOICE and diversity.is_anonymous
     assert "Vastaa anonyymisti" in diversity.prompt["fi"]
     assert [o.label["fi"] for o in diversity.options] == [
-        "Sukupuoli", "Ikä", "Seksuaalisuus", "Kulttuuri", "Koulutus", "Kieli", "Terveydentila", "Uskonto",
-        "Kansalaisuus", "Varallisuus", "Ihonväri"]
+        "Sukupuoli",
+        "Ikä",
+        "Seksuaalisuus",
+        "Kulttuuri",
+        "Koulutus",
+        "Kieli",
+        "Terveydentila",
+        "Uskonto",
+        "Kansalaisuus",
+        "Varallisuus",
+        "Ihonväri",
+    ]
     experience = activities["Mistä tekijöistä työntekijäkokemus koostuu?"]
     assert experience.kind is ActivityKind.MULTIPLE_CHOICE and len(experience.options) == 12
     assert experience.options[0].label["fi"] == "Työn merkityksellisyys"
     kinds = {a.kind for a in activities.values()}
-    assert kinds == {ActivityKind.SINGLE_CHOICE, ActivityKind.MULTIPLE_CHOICE, ActivityKind.SCALE,
-                     ActivityKind.NOTES, ActivityKind.IDEAS, ActivityKind.DISCUSSION}
+    assert kinds == {
+        ActivityKind.SINGLE_CHOICE,
+        ActivityKind.MULTIPLE_CHOICE,
+        ActivityKind.SCALE,
+        ActivityKind.NOTES,
+        ActivityKind.IDEAS,
+        ActivityKind.DISCUSSION,
+    }
 
 
 def test_notes_wall_ideas_and_quotes(demo, session):
     _, ws = demo
     notes = session.scalars(select(Note.text).where(Note.workspace_id == ws.id)).all()
-    for text in ("Rohkeutta!", "Avoimuus uudistuksille", "Kaikkia kuunnellaan", "Kannustava ilmapiiri",
-                 "Turvallinen ilmapiiri – saa myös epäonnistua"):
+    for text in (
+        "Rohkeutta!",
+        "Avoimuus uudistuksille",
+        "Kaikkia kuunnellaan",
+        "Kannustava ilmapiiri",
+        "Turvallinen ilmapiiri – saa myös epäonnistua",
+    ):
         assert text in notes
     quotes = session.scalars(select(Quote.excerpt).where(Quote.workspace_id == ws.id)).all()
     assert "Jokainen voi työyhteisössä olla oma itsensä." in quotes and len(quotes) == 4
@@ -172,7 +222,9 @@ def test_every_text_is_in_finnish_and_swedish(demo):
         for m in theme.measures:
             texts += [m.goal, m.text, m.schedule, m.responsible]
             for i in m.indicators:
-                texts += [i.description] + [t for t in (i.unit_of_measure, i.baseline_source, i.target_text) if t]
+                texts += [i.description] + [
+                    t for t in (i.unit_of_measure, i.baseline_source, i.target_text) if t
+                ]
         for a in theme.activities:
             texts += [a.title, a.prompt] + [o.label for o in a.options]
     missing = [t for t in texts if not (t.get("fi") and t.get("sv"))]
@@ -181,26 +233,41 @@ def test_every_text_is_in_finnish_and_swedish(demo):
 
 def test_the_funnel_is_the_seeds(demo, session):
     _, ws = demo
-    invited = (Membership.workspace_id == ws.id) & (Membership.role == MemberRole.PARTICIPANT) & (
-        Membership.invited_at.is_not(None))
+    invited = (
+        (Membership.workspace_id == ws.id)
+        & (Membership.role == MemberRole.PARTICIPANT)
+        & (Membership.invited_at.is_not(None))
+    )
     q = select(func.count()).select_from(Membership).where(invited)
     assert session.scalar(q) == 163
     assert session.scalar(q.where(Membership.first_visit_at.is_not(None))) == 84
     assert session.scalar(q.where(Membership.first_contribution_at.is_not(None))) == 20
     # Visits and contributions fall within September–October 2022, contributions after visits.
-    rows = session.execute(select(Membership.first_visit_at, Membership.first_contribution_at).where(invited)).all()
+    rows = session.execute(
+        select(Membership.first_visit_at, Membership.first_contribution_at).where(invited)
+    ).all()
     for visited, contributed in rows:
         assert visited is None or (visited.year, visited.month) in ((2022, 9), (2022, 10))
-        assert contributed is None or (visited is not None and visited <= contributed
-                                       and (contributed.year, contributed.month) in ((2022, 9), (2022, 10)))
+        assert contributed is None or (
+            visited is not None
+            and visited <= contributed
+            and (contributed.year, contributed.month) in ((2022, 9), (2022, 10))
+        )
     # Every named author of the workspace's content is one of the 20 contributors.
-    contributors = set(session.scalars(select(Membership.user_id).where(
-        invited, Membership.first_contribution_at.is_not(None))))
+    contributors = set(
+        session.scalars(
+            select(Membership.user_id).where(invited, Membership.first_contribution_at.is_not(None))
+        )
+    )
     authors = set(session.scalars(select(Note.author_id).where(Note.workspace_id == ws.id))) | set(
-        session.scalars(select(Comment.author_id).where(Comment.workspace_id == ws.id)))
+        session.scalars(select(Comment.author_id).where(Comment.workspace_id == ws.id))
+    )
     assert authors - {None} <= contributors
-    moderator = session.scalar(select(Membership).join(User, User.id == Membership.user_id).where(
-        Membership.workspace_id == ws.id, User.email == "hr@demo.ideaspace.fi"))
+    moderator = session.scalar(
+        select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.workspace_id == ws.id, User.email == "hr@demo.ideaspace.fi")
+    )
     assert moderator.role is MemberRole.MODERATOR and moderator.user.role is Role.MODERATOR
 
 
@@ -230,9 +297,19 @@ def test_supervisors_are_spread_over_units_and_languages(demo, session):
     assert 10 <= sum(u.locale == "sv" for u in supervisors) <= 40
     units = session.scalars(select(Unit)).all()
     names = {u.name["fi"]: u.name["sv"] for u in units}
-    assert names["Henkilöstöpalvelut"] == "Personaltjänster" and names["Sivistyspalvelut"] == "Bildningstjänster"
-    for fi in ("Työsuojelu", "Työterveyshuolto", "Markkinointi- ja viestintätiimi", "Varhaiskasvatus",
-               "Perusopetus", "Lukiokoulutus", "Tekniset palvelut", "Konsernihallinto"):
+    assert (
+        names["Henkilöstöpalvelut"] == "Personaltjänster" and names["Sivistyspalvelut"] == "Bildningstjänster"
+    )
+    for fi in (
+        "Työsuojelu",
+        "Työterveyshuolto",
+        "Markkinointi- ja viestintätiimi",
+        "Varhaiskasvatus",
+        "Perusopetus",
+        "Lukiokoulutus",
+        "Tekniset palvelut",
+        "Konsernihallinto",
+    ):
         assert names.get(fi)
 
 
@@ -242,8 +319,7 @@ def test_the_idea_barrel(demo, session):
     assert barrel.access is WorkspaceAccess.ALL_USERS and barrel.status is WorkspaceStatus.OPEN
     statuses = session.scalars(select(Idea.status).where(Idea.workspace_id == barrel.id)).all()
     assert len(statuses) >= 4 and len(set(statuses)) >= 4
-    kinds = session.scalars(
-        select(Activity.kind).join(Theme).where(Theme.workspace_id == barrel.id)).all()
+    kinds = session.scalars(select(Activity.kind).join(Theme).where(Theme.workspace_id == barrel.id)).all()
     assert kinds == [ActivityKind.IDEAS]
 
 
@@ -255,6 +331,7 @@ def test_the_demo_files_validate(name):
     assert "generate" not in document
     # The committed file is valid UTF-8 JSON that a person can read and edit.
     from ideaspace.demo.loader import DEMO_DIR
+
     json.loads((DEMO_DIR / name).read_text(encoding="utf-8"))
 
 
@@ -274,8 +351,13 @@ def test_the_demo_round_trips(demo, session):
 def test_fresh_instance_init_db_then_demo_twice(tmp_path, monkeypatch):
     """The `make run` flow on a fresh SQLite file: init-db, demo, demo again."""
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
-                      "SECRET_KEY": "test", "TESTING": True})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+            "SECRET_KEY": "test",
+            "TESTING": True,
+        }
+    )
     runner = app.test_cli_runner()
     result = runner.invoke(args=["init-db"])
     assert result.exit_code == 0, result.output

@@ -55,8 +55,10 @@ def test_round_trip_into_an_empty_database_creates_units_and_people(rich_workspa
     """Import into a database without the people and units: they are created from the document."""
     first = export_workspace(rich_workspace.workspace)
     renamed = json.loads(
-        json.dumps(first).replace("@example.fi", "@elsewhere.fi")
-        .replace("Sivistyspalvelut", "Bildning").replace('"ohjelma"', '"toinen"')
+        json.dumps(first)
+        .replace("@example.fi", "@elsewhere.fi")
+        .replace("Sivistyspalvelut", "Bildning")
+        .replace('"ohjelma"', '"toinen"')
     )
     units_before, users_before = count(session, Unit), count(session, User)
     imported = import_workspace(renamed)
@@ -78,7 +80,9 @@ def test_export_contents(rich_workspace):
     assert [a["options"] for a in poll["answers"]] == [["O2"], ["O1"], ["O2"]]  # sorted by date
     assert ws["themes"][1]["measures"][0]["origin_idea"] == "I1"
     assert ws["ideas"][1]["merged_into"] == "I1"
-    assert ws["themes"][0]["quotes"][0]["source"] == {"comment": "C5"} or ws["themes"][0]["quotes"][0]["source"]
+    assert (
+        ws["themes"][0]["quotes"][0]["source"] == {"comment": "C5"} or ws["themes"][0]["quotes"][0]["source"]
+    )
     assert doc["units"][0]["name"]["fi"] == "Sivistyspalvelut"
     assert doc["units"][0]["units"][0]["name"]["fi"] == "Varhaiskasvatus"
     alice = next(m for m in ws["memberships"] if m["person"] == "alice@example.fi")
@@ -95,8 +99,14 @@ def test_anonymous_answers_carry_no_person(rich_workspace):
     doc = export_workspace(rich_workspace.workspace)
     multi = doc["workspace"]["themes"][1]["activities"][0]
     assert multi["is_anonymous"] is True
-    assert multi["answers"] == [{"on": "2022-09-05", "options": ["O3", "O5"],
-                                 "value": None, "unit": "Sivistyspalvelut / Varhaiskasvatus"}]
+    assert multi["answers"] == [
+        {
+            "on": "2022-09-05",
+            "options": ["O3", "O5"],
+            "value": None,
+            "unit": "Sivistyspalvelut / Varhaiskasvatus",
+        }
+    ]
     # Who answered is a separate, sorted list that says nothing about what they answered.
     assert multi["respondents"] == ["alice@example.fi"]
     for theme in doc["workspace"]["themes"]:
@@ -116,7 +126,9 @@ def test_export_runs_a_fixed_number_of_queries(rich_workspace, make, session, co
         theme = make.theme(ws)
         make.measure(theme)
         poll = make.activity(theme, options=["a", "b", "c"])
-        session.add(Comment(workspace_id=ws.id, activity_id=poll.id, author_id=make.user().id, body="<p>x</p>"))
+        session.add(
+            Comment(workspace_id=ws.id, activity_id=poll.id, author_id=make.user().id, body="<p>x</p>")
+        )
         session.add(Idea(workspace_id=ws.id, title="i", body="<p>b</p>", author_id=make.user().id))
         session.add(Membership(workspace_id=ws.id, user_id=make.user(unit=make.unit()).id))
     session.flush()
@@ -131,8 +143,9 @@ def test_import_minimal_document(session):
     audits = count(session, AuditLog)
     ws = import_workspace(minimal_document())
     assert ws.slug == "pieni" and ws.status.value == "draft" and ws.access.value == "invited"
-    option = session.scalar(select(Option).where(Option.activity_id == ws.themes[0].activities[0].id,
-                                                 Option.position == 0))
+    option = session.scalar(
+        select(Option).where(Option.activity_id == ws.themes[0].activities[0].id, Option.position == 0)
+    )
     assert option.measure_id == ws.themes[0].measures[0].id
     assert count(session, Answer) >= 1
     assert count(session, AuditLog) == audits + 1
@@ -171,30 +184,56 @@ def test_import_refuses_an_existing_slug(make, session):
         (lambda d: d["workspace"].update(status="busy"), "workspace.status: must be one of draft"),
         (lambda d: d["workspace"].update(opens_on="1.9.2022"), "workspace.opens_on: must be a date"),
         (lambda d: d["workspace"].update(title={"de": "Titel"}), "workspace.title.de: unknown language"),
-        (lambda d: d["workspace"]["themes"][0]["activities"][0]["options"][0].update(measure="m9"),
-         "workspace.themes[0].activities[0].options[0].measure: no measure has the key 'm9'"),
-        (lambda d: d["workspace"]["themes"][0]["activities"][0]["answers"].append({"on": "2022-09-02",
-                                                                                   "options": ["o1", "o2"]}),
-         "workspace.themes[0].activities[0].answers[1].options: a single-choice answer names exactly one"),
-        (lambda d: d["workspace"]["themes"][0]["activities"][0]["answers"][0].update(options=["o7"]),
-         "answers[0].options: 'o7' is not an option of this activity"),
-        (lambda d: d["workspace"]["themes"][0]["measures"][0].update(
-            indicators=[{"description": {"fi": "x"}, "comparator": ">"}]),
-         "workspace.themes[0].measures[0].indicators[0].target_value: is required with the comparator '>'"),
-        (lambda d: d["workspace"]["themes"][0]["measures"][0].update(
-            indicators=[{"description": {"fi": "x"}, "comparator": ">", "target_value": "paljon"}]),
-         "indicators[0].target_value: must be a number"),
-        (lambda d: d["workspace"].update(memberships=[{"person": "nobody@example.fi"}]),
-         "workspace.memberships[0].person: no person nobody@example.fi"),
-        (lambda d: d["workspace"].update(memberships=[{"person": "not-an-email"}]),
-         "workspace.memberships[0].person: is not an email address"),
-        (lambda d: d.update(people=[{"email": "a@example.fi", "name": "A", "unit": "Ei ole"}]),
-         "people[0].unit: no unit 'Ei ole'"),
-        (lambda d: d["workspace"]["themes"][0]["activities"].append(
-            {"key": "a1", "kind": "notes", "title": {"fi": "x"}}), "activities[1].key: 'a1' is used twice"),
-        (lambda d: d["workspace"]["themes"][0]["activities"].append(
-            {"key": "n", "kind": "notes", "title": {"fi": "x"}, "notes": [{"text": "x" * 281}]}),
-         "activities[1].notes[0].text: is too long (281 characters, at most 280)"),
+        (
+            lambda d: d["workspace"]["themes"][0]["activities"][0]["options"][0].update(measure="m9"),
+            "workspace.themes[0].activities[0].options[0].measure: no measure has the key 'm9'",
+        ),
+        (
+            lambda d: d["workspace"]["themes"][0]["activities"][0]["answers"].append(
+                {"on": "2022-09-02", "options": ["o1", "o2"]}
+            ),
+            "workspace.themes[0].activities[0].answers[1].options: a single-choice answer names exactly one",
+        ),
+        (
+            lambda d: d["workspace"]["themes"][0]["activities"][0]["answers"][0].update(options=["o7"]),
+            "answers[0].options: 'o7' is not an option of this activity",
+        ),
+        (
+            lambda d: d["workspace"]["themes"][0]["measures"][0].update(
+                indicators=[{"description": {"fi": "x"}, "comparator": ">"}]
+            ),
+            "workspace.themes[0].measures[0].indicators[0].target_value: is required with the comparator '>'",
+        ),
+        (
+            lambda d: d["workspace"]["themes"][0]["measures"][0].update(
+                indicators=[{"description": {"fi": "x"}, "comparator": ">", "target_value": "paljon"}]
+            ),
+            "indicators[0].target_value: must be a number",
+        ),
+        (
+            lambda d: d["workspace"].update(memberships=[{"person": "nobody@example.fi"}]),
+            "workspace.memberships[0].person: no person nobody@example.fi",
+        ),
+        (
+            lambda d: d["workspace"].update(memberships=[{"person": "not-an-email"}]),
+            "workspace.memberships[0].person: is not an email address",
+        ),
+        (
+            lambda d: d.update(people=[{"email": "a@example.fi", "name": "A", "unit": "Ei ole"}]),
+            "people[0].unit: no unit 'Ei ole'",
+        ),
+        (
+            lambda d: d["workspace"]["themes"][0]["activities"].append(
+                {"key": "a1", "kind": "notes", "title": {"fi": "x"}}
+            ),
+            "activities[1].key: 'a1' is used twice",
+        ),
+        (
+            lambda d: d["workspace"]["themes"][0]["activities"].append(
+                {"key": "n", "kind": "notes", "title": {"fi": "x"}, "notes": [{"text": "x" * 281}]}
+            ),
+            "activities[1].notes[0].text: is too long (281 characters, at most 280)",
+        ),
         (lambda d: d["workspace"].update(themes="none"), "workspace.themes: must be a list"),
     ],
 )
@@ -205,7 +244,11 @@ def test_invalid_documents_are_refused_with_the_path_and_nothing_saved(session, 
     with pytest.raises(TransferError) as error:
         import_workspace(doc)
     assert message in str(error.value), str(error.value)
-    assert (count(session, Workspace), count(session, Unit), count(session, User)) == (workspaces, units, users)
+    assert (count(session, Workspace), count(session, Unit), count(session, User)) == (
+        workspaces,
+        units,
+        users,
+    )
 
 
 def test_every_error_is_listed_at_once():
@@ -223,9 +266,13 @@ def test_not_an_object():
 def test_existing_people_and_units_are_reused_not_changed(make, session):
     unit = make.unit("Perusopetus", code="PO")
     person = make.user(email="Sanna@Example.fi", name="Sanna Alkuperäinen", unit=unit)
-    doc = minimal_document(memberships=[{"person": "sanna@example.fi", "invited_at": "2022-09-01T08:00:00+00:00"}])
+    doc = minimal_document(
+        memberships=[{"person": "sanna@example.fi", "invited_at": "2022-09-01T08:00:00+00:00"}]
+    )
     doc["units"] = [{"name": {"fi": "Muu nimi"}, "code": "PO"}]
-    doc["people"] = [{"email": "sanna@example.fi", "name": "Toinen Nimi", "unit": "Muu nimi", "role": "admin"}]
+    doc["people"] = [
+        {"email": "sanna@example.fi", "name": "Toinen Nimi", "unit": "Muu nimi", "role": "admin"}
+    ]
     units = count(session, Unit)
     ws = import_workspace(doc)
     assert count(session, Unit) == units
@@ -237,10 +284,14 @@ def test_existing_people_and_units_are_reused_not_changed(make, session):
 
 def test_people_with_a_password_can_sign_in(session):
     doc = minimal_document(memberships=[{"person": "uusi@example.fi", "role": "moderator"}])
-    doc["people"] = [{"email": "Uusi@Example.fi", "name": "Uusi", "role": "moderator", "password": "salasana-123"},
-                     {"email": "toinen@example.fi", "name": "Toinen", "password": "salasana-123"}]
+    doc["people"] = [
+        {"email": "Uusi@Example.fi", "name": "Uusi", "role": "moderator", "password": "salasana-123"},
+        {"email": "toinen@example.fi", "name": "Toinen", "password": "salasana-123"},
+    ]
     import_workspace(doc)
-    users = session.scalars(select(User).where(User.email.in_(["uusi@example.fi", "toinen@example.fi"]))).all()
+    users = session.scalars(
+        select(User).where(User.email.in_(["uusi@example.fi", "toinen@example.fi"]))
+    ).all()
     assert len(users) == 2 and all(u.check_password("salasana-123") for u in users)
 
 
@@ -253,10 +304,14 @@ def test_import_writes_content_rows(rich_workspace, session):
     assert session.scalar(q.select_from(Note).where(Note.workspace_id == ws.id)) == 2
     assert session.scalar(q.select_from(Idea).where(Idea.workspace_id == ws.id)) == 2
     assert session.scalar(q.select_from(Quote).where(Quote.workspace_id == ws.id)) == 2
-    assert session.scalar(
-        q.select_from(Visit).join(Membership, Membership.id == Visit.membership_id)
-        .where(Membership.workspace_id == ws.id)
-    ) == 2
+    assert (
+        session.scalar(
+            q.select_from(Visit)
+            .join(Membership, Membership.id == Visit.membership_id)
+            .where(Membership.workspace_id == ws.id)
+        )
+        == 2
+    )
     multi = ws.themes[1].activities[0]
     assert session.scalar(q.select_from(Respondent).where(Respondent.activity_id == multi.id)) == 1
     # No path from the respondent to the anonymous answer.
@@ -274,7 +329,9 @@ def test_the_documented_example_imports_and_round_trips(session):
     exported = export_workspace(ws)
     assert exported["workspace"]["themes"][0]["activities"][0]["options"][0]["measure"] == "M1"
     assert [a["options"] for a in exported["workspace"]["themes"][0]["activities"][0]["answers"]] == [
-        ["O1"], ["O2"]]
+        ["O1"],
+        ["O2"],
+    ]
     exported["workspace"]["slug"] = "toinen"
     again = export_workspace(import_workspace(copy.deepcopy(exported)))
     assert again == exported
