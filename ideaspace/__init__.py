@@ -22,6 +22,8 @@ BLUEPRINTS = (
     "stats",
     "ideas",
     "polls",
+    "discussion",
+    "notes",
     "people",
     "invitations",
 )

@@ -189,6 +189,32 @@ def can_withdraw_comment(user, comment: Comment) -> bool:
     return _signed_in(user) and comment.author_id == user.id and comment.withdrawn_at is None
 
 
+def can_comment_on(user, target, workspace: Workspace) -> bool:
+    """Comment on (or reply within) a theme, a measure, an open discussion activity or a visible idea."""
+    if isinstance(target, Activity):
+        return target.kind is ActivityKind.DISCUSSION and can_post_in(user, target, workspace)
+    if isinstance(target, Idea) and target.hidden_at is not None:
+        return False
+    return can_participate(user, workspace)
+
+
+def can_like_comment(user, comment: Comment, target, workspace: Workspace) -> bool:
+    """Like (or unlike) someone else's visible comment where commenting is open."""
+    return (
+        can_comment_on(user, target, workspace)
+        and comment.withdrawn_at is None
+        and comment.hidden_at is None
+        and comment.author_id != user.id
+    )
+
+
+def can_post_for_unit(user, workspace: Workspace) -> bool:
+    """A supervisor (a participant with a unit) may write on behalf of their unit."""
+    return _signed_in(user) and user.role is Role.PARTICIPANT and user.unit_id is not None and can_participate(
+        user, workspace
+    )
+
+
 def can_support_idea(user, idea: Idea, workspace: Workspace, collections=()) -> bool:
     """Support (or withdraw support from) a visible idea while the idea barrel is open."""
     return (

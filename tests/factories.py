@@ -140,3 +140,36 @@ class Factories:
         from ideaspace.models import IdeaSupport
 
         return self._save(IdeaSupport(idea_id=idea.id, user_id=user.id))
+
+    # --- discussion and notes walls ---
+
+    def comment(self, target, author: User | None = None, parent=None, **kw):
+        """A comment on a theme, measure, activity or idea (a reply when `parent` is given)."""
+        from ideaspace.models import Activity, Comment, Idea, Measure, Theme
+
+        column = {Theme: "theme_id", Measure: "measure_id", Activity: "activity_id", Idea: "idea_id"}[type(target)]
+        workspace_id = kw.pop("workspace_id", None) or getattr(target, "workspace_id", None)
+        if workspace_id is None:
+            theme = target.theme if not isinstance(target, Theme) else target
+            workspace_id = theme.workspace_id
+        kw.setdefault("body", clean_html(f"Kommentti {next(_seq)} {XSS}"))
+        kw.setdefault("unit_id", author.unit_id if author else None)
+        kw[column] = target.id
+        return self._save(
+            Comment(
+                workspace_id=workspace_id,
+                author_id=author.id if author else None,
+                parent_id=parent.id if parent else None,
+                **kw,
+            )
+        )
+
+    def note(self, activity: Activity, author: User | None = None, **kw):
+        from ideaspace.models import Note
+
+        kw.setdefault("text", f"Muistiinpano {next(_seq)}")
+        kw.setdefault("unit_id", author.unit_id if author else None)
+        workspace_id = kw.pop("workspace_id", None) or activity.theme.workspace_id
+        return self._save(
+            Note(workspace_id=workspace_id, activity_id=activity.id, author_id=author.id if author else None, **kw)
+        )

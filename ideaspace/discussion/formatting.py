@@ -43,9 +43,15 @@ def _block(lines: list[str]) -> list[str]:
         if not line.strip():
             continue
         bullet, numbered = _BULLET.match(line), _NUMBERED.match(line)
-        line_kind, content = ("ul", bullet.group(1)) if bullet else ("ol", numbered.group(1)) if numbered else (
-            "p",
-            line.strip(),
+        line_kind, content = (
+            ("ul", bullet.group(1))
+            if bullet
+            else ("ol", numbered.group(1))
+            if numbered
+            else (
+                "p",
+                line.strip(),
+            )
         )
         if line_kind != kind and run:
             out.append(_close(kind, run))

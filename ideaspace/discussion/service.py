@@ -329,8 +329,16 @@ class Entry:
 class Thread(list):
     """The top-level entries of one target, plus what the reader may do there."""
 
-    def __init__(self, entries=(), *, target_kind: str, target_id: int, can_post: bool = False,
-                 anonymous: bool = False, can_post_for_unit: bool = False):
+    def __init__(
+        self,
+        entries=(),
+        *,
+        target_kind: str,
+        target_id: int,
+        can_post: bool = False,
+        anonymous: bool = False,
+        can_post_for_unit: bool = False,
+    ):
         super().__init__(entries)
         self.target_kind = target_kind
         self.target_id = target_id
@@ -341,9 +349,7 @@ class Thread(list):
     @property
     def count(self) -> int:
         """Comments a reader sees (withdrawn ones not counted)."""
-        return sum(
-            (not e.is_withdrawn) + sum(not r.is_withdrawn for r in e.replies) for e in self
-        )
+        return sum((not e.is_withdrawn) + sum(not r.is_withdrawn for r in e.replies) for e in self)
 
 
 def _visible(query, user, workspace: Workspace):

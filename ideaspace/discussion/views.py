@@ -144,10 +144,14 @@ def create(slug: str, kind: str, target_id: int):
         parent = service.get_parent(current_user, workspace, target, form.parent_id.data)
     if not form.validate_on_submit():
         if htmx:
-            state = {"parent_id": parent.id if parent else None, "body": form.body.data or "",
-                     "errors": form.body.errors or [_("The form could not be sent. Please try again.")]}
-            return _fragment(workspace, target, form.next.data, status=422, form_state=state,
-                             focus="form-error")
+            state = {
+                "parent_id": parent.id if parent else None,
+                "body": form.body.data or "",
+                "errors": form.body.errors or [_("The form could not be sent. Please try again.")],
+            }
+            return _fragment(
+                workspace, target, form.next.data, status=422, form_state=state, focus="form-error"
+            )
         return _form_page(workspace, target, form, status=422)
     comment = service.post_comment(
         current_user,
@@ -159,8 +163,13 @@ def create(slug: str, kind: str, target_id: int):
         on_behalf_of_unit=form.on_behalf.data,
     )
     if htmx:
-        return _fragment(workspace, target, form.next.data, focus=f"comment-{comment.id}",
-                         announcement=_("Comment published."))
+        return _fragment(
+            workspace,
+            target,
+            form.next.data,
+            focus=f"comment-{comment.id}",
+            announcement=_("Comment published."),
+        )
     flash(_("Comment published."), "success")
     return redirect(_back(workspace, target, form.next.data, f"comment-{comment.id}"))
 
@@ -171,7 +180,9 @@ def edit(slug: str, comment_id: int):
     comment, target = _comment(workspace, comment_id)
     require(can_edit_comment(current_user, comment) and can_comment_on(current_user, target, workspace))
     if request.method == "GET":
-        form = CommentForm(formdata=None, body=formatting.source_of(comment.body), next=request.args.get("next"))
+        form = CommentForm(
+            formdata=None, body=formatting.source_of(comment.body), next=request.args.get("next")
+        )
         if htmx:
             state = {"id": comment.id, "body": form.body.data, "errors": []}
             return _fragment(workspace, target, form.next.data, editing=state, focus=f"edit-{comment.id}")
@@ -179,15 +190,24 @@ def edit(slug: str, comment_id: int):
     form = CommentForm()
     if not form.validate_on_submit():
         if htmx:
-            state = {"id": comment.id, "body": form.body.data or "",
-                     "errors": form.body.errors or [_("The form could not be sent. Please try again.")]}
-            return _fragment(workspace, target, form.next.data, status=422, editing=state,
-                             focus=f"edit-{comment.id}")
+            state = {
+                "id": comment.id,
+                "body": form.body.data or "",
+                "errors": form.body.errors or [_("The form could not be sent. Please try again.")],
+            }
+            return _fragment(
+                workspace, target, form.next.data, status=422, editing=state, focus=f"edit-{comment.id}"
+            )
         return _form_page(workspace, target, form, comment=comment, status=422)
     service.edit_comment(current_user, comment, form.body.data)
     if htmx:
-        return _fragment(workspace, target, form.next.data, focus=f"comment-{comment.id}",
-                         announcement=_("Comment updated."))
+        return _fragment(
+            workspace,
+            target,
+            form.next.data,
+            focus=f"comment-{comment.id}",
+            announcement=_("Comment updated."),
+        )
     flash(_("Comment updated."), "success")
     return redirect(_back(workspace, target, form.next.data, f"comment-{comment.id}"))
 
@@ -202,8 +222,13 @@ def withdraw(slug: str, comment_id: int):
         abort(400)
     service.withdraw_comment(current_user, comment)
     if htmx:
-        return _fragment(workspace, target, form.next.data, focus=f"comment-{comment.id}",
-                         announcement=_("Comment withdrawn."))
+        return _fragment(
+            workspace,
+            target,
+            form.next.data,
+            focus=f"comment-{comment.id}",
+            announcement=_("Comment withdrawn."),
+        )
     flash(_("Comment withdrawn."), "success")
     return redirect(_back(workspace, target, form.next.data, f"comment-{comment.id}"))
 

@@ -25,6 +25,7 @@ from ..models import (
     Note,
     NoteGroup,
     Theme,
+    Unit,
     User,
     Workspace,
     utcnow,
@@ -130,8 +131,9 @@ def create_group(actor: User, workspace: Workspace, activity: Activity, label: s
     group = NoteGroup(activity_id=activity.id, label=cleaned, position=position + 1)
     db.session.add(group)
     db.session.flush()
-    audit.record(actor, "note_group.create", group, workspace_id=workspace.id, activity_id=activity.id,
-                 label=cleaned)
+    audit.record(
+        actor, "note_group.create", group, workspace_id=workspace.id, activity_id=activity.id, label=cleaned
+    )
     return group
 
 
@@ -142,8 +144,14 @@ def assign_note(actor: User, workspace: Workspace, note: Note, group: NoteGroup 
     previous = note.group_id
     note.group_id = group.id if group is not None else None
     db.session.flush()
-    audit.record(actor, "note.group", note, workspace_id=workspace.id, group_id=note.group_id,
-                 previous_group_id=previous)
+    audit.record(
+        actor,
+        "note.group",
+        note,
+        workspace_id=workspace.id,
+        group_id=note.group_id,
+        previous_group_id=previous,
+    )
     return note
 
 
@@ -162,6 +170,7 @@ class Wall:
     cloud: list[wordcloud.Term] = field(default_factory=list)
     can_post: bool = False
     can_moderate: bool = False
+    units: dict[int, Unit] = field(default_factory=dict)  # the notes' units (Note has no relationship)
 
     @property
     def is_grouped(self) -> bool:
@@ -169,7 +178,7 @@ class Wall:
 
 
 def walls(user, workspace: Workspace, activities) -> dict[int, Wall]:
-    """Every notes wall among the activities at once: two queries, however many notes."""
+    """Every notes wall among the activities at once: three queries, however many notes."""
     activities = [a for a in activities if a.kind is ActivityKind.NOTES]
     if not activities:
         return {}
@@ -177,7 +186,7 @@ def walls(user, workspace: Workspace, activities) -> dict[int, Wall]:
     query = (
         select(Note)
         .where(Note.activity_id.in_(ids), Note.workspace_id == workspace.id)
-        .options(joinedload(Note.author), joinedload(Note.unit))
+        .options(joinedload(Note.author))
         .order_by(Note.created_at.desc(), Note.id.desc())
     )
     if not can_view_hidden(user, workspace):
@@ -187,6 +196,10 @@ def walls(user, workspace: Workspace, activities) -> dict[int, Wall]:
         db.session.scalars(
             select(NoteGroup).where(NoteGroup.activity_id.in_(ids)).order_by(NoteGroup.position, NoteGroup.id)
         )
+    )
+    unit_ids = {n.unit_id for n in notes if n.unit_id is not None}
+    units = (
+        {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))} if unit_ids else {}
     )
     moderator = can_moderate(user, workspace)
     by_activity: dict[int, list[Note]] = defaultdict(list)
@@ -211,6 +224,7 @@ def walls(user, workspace: Workspace, activities) -> dict[int, Wall]:
             cloud=wordcloud.cloud(n.text for n in wall_notes if n.hidden_at is None),
             can_post=can_post_in(user, activity, workspace),
             can_moderate=moderator,
+            units=units,
         )
     return result
 

@@ -5,7 +5,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import htmx
-from ..permissions import can_moderate, can_post_in, can_view_activity, can_view_workspace, membership_of, require
+from ..permissions import (
+    can_moderate,
+    can_post_in,
+    can_view_activity,
+    can_view_workspace,
+    membership_of,
+    require,
+)
 from ..web import safe_next
 from ..workspaces import service as workspaces
 from . import service
@@ -57,8 +64,10 @@ def post(slug: str, activity_id: int):
     back = safe_next((form.next.data or "").split("#", 1)[0], _theme_page(workspace, activity))
     if not form.validate_on_submit():
         if htmx:
-            state = {"text": form.text.data or "",
-                     "errors": form.text.errors or [_("The form could not be sent. Please try again.")]}
+            state = {
+                "text": form.text.data or "",
+                "errors": form.text.errors or [_("The form could not be sent. Please try again.")],
+            }
             return _fragment(workspace, activity, back, status=422, form_state=state)
         return _wall_page(workspace, activity, status=422, note_form=form)
     note = service.post_note(
@@ -110,4 +119,6 @@ def assign(slug: str, note_id: int):
             abort(404)
     service.assign_note(current_user, workspace, note, group)
     flash(_("The note was moved."), "success")
-    return redirect(url_for("notes.wall", slug=workspace.slug, activity_id=activity.id, _anchor=f"note-{note.id}"))
+    return redirect(
+        url_for("notes.wall", slug=workspace.slug, activity_id=activity.id, _anchor=f"note-{note.id}")
+    )

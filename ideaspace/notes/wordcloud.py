@@ -3,8 +3,8 @@
 Words are lowercased and split on everything that is not a letter (Finnish and Swedish å, ä, ö are
 letters); Finnish, Swedish and English stop words (`stopwords/*.txt`) and words shorter than three
 letters are dropped. A term counts once per note that mentions it, so one note repeating a word cannot
-outweigh many people using it. Ties are ranked alphabetically (å, ä, ö after z), so the order never depends on the order
-of the notes.
+outweigh many people using it. Ties are ranked alphabetically (å, ä, ö after z), so the order never
+depends on the order of the notes.
 """
 
 from __future__ import annotations

@@ -57,7 +57,10 @@ def test_theme_page_shows_threads_and_measure_comment_links(world, client, login
     login(world.member)
     html = client.get(theme_url(world)).text
     assert "Teemasta" in html and "Keskustelusta" in html
-    assert f'id="thread-theme-{world.theme.id}"' in html and f'id="thread-activity-{world.discussion.id}"' in html
+    assert (
+        f'id="thread-theme-{world.theme.id}"' in html
+        and f'id="thread-activity-{world.discussion.id}"' in html
+    )
     assert f'href="/w/{world.ws.slug}/measures/{world.measure.id}"' in html and "Comments (1)" in html
     assert html.count('role="status" aria-live="polite"') >= 2
 
@@ -73,7 +76,7 @@ def test_hidden_comments_only_shown_to_moderators(world, client, login, make):
 
 def test_theme_page_queries_do_not_grow_with_comments(world, client, login, make, count_queries):
     def fill(n):
-        for i in range(n):
+        for _ in range(n):
             top = make.comment(world.theme, world.member2)
             make.comment(world.theme, world.moderator, parent=top)
             make.comment(world.discussion, world.member2)
@@ -90,7 +93,9 @@ def test_theme_page_queries_do_not_grow_with_comments(world, client, login, make
     client.get(theme_url(world))
     with count_queries() as many:
         response = client.get(theme_url(world))
-    assert response.text.count('class="comment"') + response.text.count('class="comment comment--reply"') == 150
+    assert (
+        response.text.count('class="comment"') + response.text.count('class="comment comment--reply"') == 150
+    )
     assert len(few) == len(many)
 
 
@@ -102,7 +107,8 @@ def test_post_comment_for_every_role(world, client, login, role):
     as_role(world, login, client, role)
     before = count()
     response = client.post(
-        f"/w/{world.ws.slug}/comments/theme/{world.theme.id}", data={"body": "Hyvä teema", "next": theme_url(world)}
+        f"/w/{world.ws.slug}/comments/theme/{world.theme.id}",
+        data={"body": "Hyvä teema", "next": theme_url(world)},
     )
     assert response.status_code == WRITE[role]
     if role == "anonymous":
@@ -117,7 +123,11 @@ def test_post_comment_for_every_role(world, client, login, role):
 
 @pytest.mark.parametrize("kind", ["measure", "activity", "idea"])
 def test_post_on_other_targets_comes_back_to_the_page(world, client, login, make, kind):
-    target = {"measure": world.measure, "activity": world.discussion, "idea": make.idea(world.ws, world.member2)}[kind]
+    target = {
+        "measure": world.measure,
+        "activity": world.discussion,
+        "idea": make.idea(world.ws, world.member2),
+    }[kind]
     login(world.member)
     response = client.post(f"/w/{world.ws.slug}/comments/{kind}/{target.id}", data={"body": "Kommentti"})
     assert response.status_code == 302
@@ -137,7 +147,9 @@ def test_membership_records_the_first_contribution(world, client, login):
     login(world.member)
     client.post(f"/w/{world.ws.slug}/comments/theme/{world.theme.id}", data={"body": "Ensimmäinen"})
     membership = db.session.scalar(
-        select(Membership).where(Membership.user_id == world.member.id, Membership.workspace_id == world.ws.id)
+        select(Membership).where(
+            Membership.user_id == world.member.id, Membership.workspace_id == world.ws.id
+        )
     )
     assert membership.first_contribution_at is not None
 
@@ -154,7 +166,9 @@ def test_closed_or_draft_refuses_comments(world, client, login, change):
     db.session.flush()
     login(world.member)
     before = count()
-    response = client.post(f"/w/{world.ws.slug}/comments/activity/{world.discussion.id}", data={"body": "Myöhässä"})
+    response = client.post(
+        f"/w/{world.ws.slug}/comments/activity/{world.discussion.id}", data={"body": "Myöhässä"}
+    )
     assert response.status_code == 403
     assert count() == before
 
@@ -172,13 +186,19 @@ def test_targets_of_another_workspace_or_kind_are_not_found(world, client, login
         "comments/theme/999999",
     ):
         assert client.post(f"/w/{world.ws.slug}/{path}", data={"body": "x"}).status_code == 404, path
-    assert client.post(f"/w/{world.ws.slug}/comments/nonsense/{world.theme.id}", data={"body": "x"}).status_code == 404
+    assert (
+        client.post(f"/w/{world.ws.slug}/comments/nonsense/{world.theme.id}", data={"body": "x"}).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [("", "Write a comment before publishing."), ("   ", "Write a comment before publishing."),
-     ("x" * 5001, "at most 5000 characters")],
+    [
+        ("", "Write a comment before publishing."),
+        ("   ", "Write a comment before publishing."),
+        ("x" * 5001, "at most 5000 characters"),
+    ],
 )
 def test_bad_comment_is_refused_with_a_clear_message(world, client, login, body, message):
     login(world.member)
@@ -187,9 +207,13 @@ def test_bad_comment_is_refused_with_a_clear_message(world, client, login, body,
     assert response.status_code == 422
     assert message in response.text and 'id="error-summary"' in response.text
     assert count() == before
-    response = client.post(f"/w/{world.ws.slug}/comments/theme/{world.theme.id}", data={"body": body}, headers=HX)
+    response = client.post(
+        f"/w/{world.ws.slug}/comments/theme/{world.theme.id}", data={"body": body}, headers=HX
+    )
     assert response.status_code == 422
-    assert message in response.text and 'aria-invalid="true"' in response.text and "data-focus" in response.text
+    assert (
+        message in response.text and 'aria-invalid="true"' in response.text and "data-focus" in response.text
+    )
     assert count() == before
 
 
@@ -197,7 +221,10 @@ def test_without_csrf_token_nothing_is_saved(world, client, login):
     login(world.member)
     client.csrf = False
     before = count()
-    assert client.post(f"/w/{world.ws.slug}/comments/theme/{world.theme.id}", data={"body": "x"}).status_code == 400
+    assert (
+        client.post(f"/w/{world.ws.slug}/comments/theme/{world.theme.id}", data={"body": "x"}).status_code
+        == 400
+    )
     assert count() == before
 
 
@@ -216,8 +243,10 @@ def test_script_payloads_render_inert(world, client, login):
 
 def test_formatting_and_links_render(world, client, login):
     login(world.member)
-    client.post(f"/w/{world.ws.slug}/comments/theme/{world.theme.id}",
-                data={"body": "**Tärkeää** ja *kursiivi*\n\n- yksi\n- kaksi\n\nhttps://www.kokkola.fi"})
+    client.post(
+        f"/w/{world.ws.slug}/comments/theme/{world.theme.id}",
+        data={"body": "**Tärkeää** ja *kursiivi*\n\n- yksi\n- kaksi\n\nhttps://www.kokkola.fi"},
+    )
     html = client.get(theme_url(world)).text
     assert "<strong>Tärkeää</strong>" in html and "<em>kursiivi</em>" in html and "<li>yksi</li>" in html
     assert '<a href="https://www.kokkola.fi" rel="nofollow noopener">' in html
@@ -255,7 +284,7 @@ def test_htmx_post_swaps_the_thread_and_announces(world, client, login):
     assert response.status_code == 200
     comment = db.session.scalar(select(Comment).order_by(Comment.id.desc()))
     html = response.text
-    assert f'id="comment-{comment.id}"' in html and "tabindex=\"-1\" data-focus" in html
+    assert f'id="comment-{comment.id}"' in html and 'tabindex="-1" data-focus' in html
     assert f'id="thread-theme-{world.theme.id}-status" hx-swap-oob="innerHTML">Comment published.' in html
     assert "<html" not in html
     # Forms in the fragment still come back to the theme page without JavaScript.
@@ -264,7 +293,10 @@ def test_htmx_post_swaps_the_thread_and_announces(world, client, login):
 
 def test_on_behalf_of_unit_shows_the_unit(world, client, login):
     login(world.member)
-    client.post(f"/w/{world.ws.slug}/comments/theme/{world.theme.id}", data={"body": "Yksikön puolesta", "on_behalf": "y"})
+    client.post(
+        f"/w/{world.ws.slug}/comments/theme/{world.theme.id}",
+        data={"body": "Yksikön puolesta", "on_behalf": "y"},
+    )
     comment = db.session.scalar(select(Comment).order_by(Comment.id.desc()))
     assert comment.on_behalf_of_unit
     html = client.get(theme_url(world)).text
@@ -275,13 +307,15 @@ def test_anonymous_discussion_stores_and_shows_no_author(world, client, login):
     world.discussion.is_anonymous = True
     db.session.flush()
     login(world.member)
-    client.post(f"/w/{world.ws.slug}/comments/activity/{world.discussion.id}", data={"body": "Salainen ajatus"})
+    client.post(
+        f"/w/{world.ws.slug}/comments/activity/{world.discussion.id}", data={"body": "Salainen ajatus"}
+    )
     comment = db.session.scalar(select(Comment).order_by(Comment.id.desc()))
     assert comment.author_id is None and comment.unit_id == world.big_unit.id
     assert comment.created_at.hour == 0 and comment.created_at.minute == 0
     switch_to(login, world.member2)
     html = client.get(theme_url(world)).text
-    section = html[html.index(f'id="thread-activity-{world.discussion.id}"'):]
+    section = html[html.index(f'id="thread-activity-{world.discussion.id}"') :]
     assert "Anonymous" in section and "Maija Meikäläinen" not in html
     switch_to(login, world.member)
     html = client.get(theme_url(world)).text
@@ -313,7 +347,10 @@ def test_edit_window_expires(world, client, login, make, app):
     comment.created_at = utcnow() - timedelta(minutes=app.config["COMMENT_EDIT_MINUTES"] + 1)
     db.session.commit()
     login(world.member)
-    assert client.post(f"/w/{world.ws.slug}/comments/{comment.id}/edit", data={"body": "Uusi"}).status_code == 403
+    assert (
+        client.post(f"/w/{world.ws.slug}/comments/{comment.id}/edit", data={"body": "Uusi"}).status_code
+        == 403
+    )
     assert comment.body == "<p>Vanha</p>"
     page = client.get(theme_url(world)).text
     assert f'id="comment-{comment.id}"' in page and f"/comments/{comment.id}/edit" not in page
@@ -340,7 +377,12 @@ def test_comment_of_another_workspace_is_not_found(world, client, login, make):
     db.session.commit()
     login(world.member)
     for action in ("edit", "withdraw", "like"):
-        assert client.post(f"/w/{world.ws.slug}/comments/{elsewhere.id}/{action}", data={"body": "x"}).status_code == 404
+        assert (
+            client.post(
+                f"/w/{world.ws.slug}/comments/{elsewhere.id}/{action}", data={"body": "x"}
+            ).status_code
+            == 404
+        )
 
 
 @pytest.mark.parametrize("role", ROLES + ["member2"])
@@ -348,7 +390,9 @@ def test_withdraw_only_by_the_author(world, client, login, make, role):
     comment = make.comment(world.theme, world.member, body="<p>Peruttava</p>")
     reply = make.comment(world.theme, world.member2, parent=comment, body="<p>Vastaus jää</p>")
     as_role(world, login, client, role)
-    response = client.post(f"/w/{world.ws.slug}/comments/{comment.id}/withdraw", data={"next": theme_url(world)})
+    response = client.post(
+        f"/w/{world.ws.slug}/comments/{comment.id}/withdraw", data={"next": theme_url(world)}
+    )
     if role == "member":
         assert response.status_code == 302 and comment.withdrawn_at is not None
         html = client.get(theme_url(world)).text
@@ -392,7 +436,10 @@ def test_own_withdrawn_or_closed_comments_cannot_be_liked(world, client, login, 
     db.session.commit()
     login(world.member)
     for comment in (own, withdrawn, closed):
-        assert client.post(f"/w/{world.ws.slug}/comments/{comment.id}/like", data={"liked": "1"}).status_code == 403
+        assert (
+            client.post(f"/w/{world.ws.slug}/comments/{comment.id}/like", data={"liked": "1"}).status_code
+            == 403
+        )
     assert count(CommentLike) == 0
 
 
@@ -400,13 +447,17 @@ def test_like_without_javascript_comes_back_to_the_comment(world, client, login,
     comment = make.comment(world.measure, world.member2)
     login(world.member)
     response = client.post(f"/w/{world.ws.slug}/comments/{comment.id}/like", data={"liked": "1"})
-    assert response.headers["Location"] == f"/w/{world.ws.slug}/measures/{world.measure.id}#comment-{comment.id}"
+    assert (
+        response.headers["Location"] == f"/w/{world.ws.slug}/measures/{world.measure.id}#comment-{comment.id}"
+    )
 
 
 def test_next_must_stay_on_this_site(world, client, login):
     login(world.member)
-    response = client.post(f"/w/{world.ws.slug}/comments/theme/{world.theme.id}",
-                           data={"body": "x", "next": "https://evil.example/"})
+    response = client.post(
+        f"/w/{world.ws.slug}/comments/theme/{world.theme.id}",
+        data={"body": "x", "next": "https://evil.example/"},
+    )
     assert response.headers["Location"].startswith(theme_url(world) + "#comment-")
 
 

@@ -57,8 +57,24 @@ def build(make) -> World:
     other_notes = make.activity(other_theme, kind=ActivityKind.NOTES)
     make.member(other_ws, member)
     return World(
-        ws, theme, measure, discussion, notes, big_unit, small_unit, member, member2, nonmember, observer,
-        moderator, admin, other_ws, other_theme, other_measure, other_discussion, other_notes,
+        ws,
+        theme,
+        measure,
+        discussion,
+        notes,
+        big_unit,
+        small_unit,
+        member,
+        member2,
+        nonmember,
+        observer,
+        moderator,
+        admin,
+        other_ws,
+        other_theme,
+        other_measure,
+        other_discussion,
+        other_notes,
     )
 
 
