@@ -272,7 +272,9 @@ def test_removing_someone_who_does_not_moderate_here(client, world, as_moderator
     response = client.post(f"/w/{world.ws.slug}/manage/moderators/{other.id}/remove", follow_redirects=True)
     assert "does not moderate this workspace" in response.text
     assert client.post(f"/w/{world.ws.slug}/manage/moderators/999999/remove").status_code == 404
-    assert session.scalar(select(Membership.role).where(Membership.user_id == other.id)) is MemberRole.MODERATOR
+    assert (
+        session.scalar(select(Membership.role).where(Membership.user_id == other.id)) is MemberRole.MODERATOR
+    )
     assert session.scalar(select(func.count()).select_from(AuditLog)) == 0
 
 
