@@ -243,7 +243,7 @@ def reminder_preview(
     workspace: Workspace, audience: str, language: str, name: str, sender: User | None = None
 ) -> tuple[str, str]:
     """(subject, text) of the reminder as the recipients will read it, with a placeholder link."""
-    link = mail.public_url("invitations.signin", token="…")
+    link = mail.public_url("invitations.signin", token="TOKEN").replace("TOKEN", "…")
     subject, text, _html = messages.render(
         audience,
         name=name,
