@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -60,6 +61,10 @@ class CsrfClient(FlaskClient):
     csrf = True
 
     def open(self, *args, **kwargs):
+        # The test's app context outlives each request; give every request an empty `g`, as in
+        # production (no cached user or membership from the previous request).
+        if has_app_context():
+            g.__dict__.clear()
         method = (kwargs.get("method") or "GET").upper()
         if self.csrf and method not in ("GET", "HEAD", "OPTIONS"):
             headers = dict(kwargs.pop("headers", None) or {})
