@@ -1,0 +1,1 @@
+"""The programme draft: what goes in, the preview, published versions and their comparison."""

@@ -1,0 +1,1 @@
+"""Quotes a moderator picks for the programme from comments, notes and ideas."""
