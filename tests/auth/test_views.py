@@ -341,3 +341,24 @@ def test_language_choice_of_anonymous_visitor_is_not_stored_on_anyone(client, ma
     client.post("/language", data={"language": "en", "next": "/login"})
     assert session.get(User, user.id).locale is None
     assert user.role is Role.PARTICIPANT
+
+
+# --- the auth routes for every role -------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["anonymous", "participant", "observer", "moderator", "admin"])
+def test_auth_routes_for_every_role(client, make, login, session, role):
+    if role != "anonymous":
+        login(make.user(Role(role)))
+    session.commit()
+    response = client.get("/login")
+    if role == "anonymous":
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 302 and response.location == "/"
+    response = client.post("/language", data={"language": "en", "next": "/login"})
+    assert response.status_code == 302 and response.location == "/login"
+    response = client.post("/logout")
+    assert response.status_code == 302
+    assert response.location == ("/login?next=%2Flogout" if role == "anonymous" else "/login")
+    assert signed_in_user_id(client) is None
