@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from ..extensions import htmx
+from ..extensions import htmx, limiter
 from ..models import Activity, Idea
 from ..permissions import (
     can_comment_on,
@@ -134,6 +134,7 @@ def show(slug: str, kind: str, target_id: int):
 
 
 @bp.post(f"/w/<slug>/comments/{KIND}/<int:target_id>")
+@limiter.limit("30/minute;300/hour")
 def create(slug: str, kind: str, target_id: int):
     workspace = _workspace(slug)
     target = _target(workspace, kind, target_id)
@@ -234,6 +235,7 @@ def withdraw(slug: str, comment_id: int):
 
 
 @bp.post("/w/<slug>/comments/<int:comment_id>/like")
+@limiter.limit("120/minute")
 def like(slug: str, comment_id: int):
     workspace = _workspace(slug)
     comment, target = _comment(workspace, comment_id)

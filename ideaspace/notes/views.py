@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..extensions import htmx
+from ..extensions import htmx, limiter
 from ..permissions import (
     can_moderate,
     can_post_in,
@@ -57,6 +57,7 @@ def wall(slug: str, activity_id: int):
 
 
 @bp.post("/w/<slug>/activities/<int:activity_id>/notes")
+@limiter.limit("30/minute;300/hour")
 def post(slug: str, activity_id: int):
     workspace, activity = _load(slug, activity_id)
     require(can_post_in(current_user, activity, workspace))
