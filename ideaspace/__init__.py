@@ -26,6 +26,9 @@ BLUEPRINTS = (
     "notes",
     "people",
     "invitations",
+    "programme",
+    "quotes",
+    "account",
 )
 
 

@@ -17,6 +17,7 @@ from .models import (
     WorkspaceAccess,
     WorkspaceStatus,
 )
+from .programme.followup import FollowUp
 
 LABELS = {
     Role.ADMIN: _l("Administrator"),
@@ -61,6 +62,10 @@ LABELS = {
     Attribution.ROLE: _l("A supervisor"),
     Attribution.ROLE_AND_UNIT: _l("A supervisor, with the unit"),
     Attribution.NAME: _l("The author's name (with consent)"),
+    FollowUp.MET: _l("Target met"),
+    FollowUp.ON_TRACK: _l("On track"),
+    FollowUp.NOT_MET: _l("Not met"),
+    FollowUp.NO_DATA: _l("No data yet"),
 }
 
 ERROR_TITLES = {

@@ -122,6 +122,26 @@ def can_export(user, workspace: Workspace) -> bool:
     return can_moderate(user, workspace)
 
 
+# --- the programme draft and its quotes (programme) ------------------------------------------
+
+
+def can_edit_programme(user, workspace: Workspace) -> bool:
+    """Choose what goes into the programme, order it, and publish versions."""
+    return can_moderate(user, workspace)
+
+
+def can_read_programme(user, workspace: Workspace) -> bool:
+    """Read the draft's preview and its published versions: moderators, and observers (the
+    management group) once the workspace is no longer a draft."""
+    if can_moderate(user, workspace):
+        return True
+    return _signed_in(user) and user.role is Role.OBSERVER and workspace.status is not WorkspaceStatus.DRAFT
+
+
+def can_pick_quote(user, workspace: Workspace) -> bool:
+    return can_moderate(user, workspace)
+
+
 # --- activities -----------------------------------------------------------------------------
 
 

@@ -1,0 +1,34 @@
+"""My settings: language, and whether my name may be shown under quotes."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
+from flask_login import current_user, login_required
+
+from ..i18n import current_language
+from . import service
+from .forms import SettingsForm
+
+bp = Blueprint("account", __name__)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def settings():
+    form = SettingsForm(obj=current_user)
+    if request.method == "GET":
+        form.language.data = current_user.locale or current_language()
+    if form.validate_on_submit():
+        service.update_settings(
+            current_user,
+            language=form.language.data,
+            consents_to_named_quotes=form.consents_to_named_quotes.data,
+        )
+        session["locale"] = form.language.data
+        refresh()
+        flash(_("Your settings were saved."), "success")
+        return redirect(url_for("account.settings"))
+    status = 422 if form.errors else 200
+    return render_template("account/settings.html", form=form), status

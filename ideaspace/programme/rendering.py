@@ -1,0 +1,37 @@
+"""Render a programme dict as HTML with the one document template (the preview and the exports)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from flask import render_template
+from flask_babel import force_locale, format_date, format_decimal
+from markupsafe import Markup
+
+
+def render_document(programme: dict, heading_level: int = 1) -> Markup:
+    """The programme as HTML in its own language (headings, numbers and percentages included)."""
+    with force_locale(programme["language"]):
+        return Markup(render_template("programme/document.html", programme=programme, h=heading_level))
+
+
+def programme_date(value: str | None) -> str:
+    """An ISO date (or date-time) of the dict, in the active locale's short format."""
+    if not value:
+        return ""
+    try:
+        parsed = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    except ValueError:
+        return value
+    return format_date(parsed.date() if isinstance(parsed, datetime) else parsed, "short")
+
+
+def programme_number(value: str | int | None) -> str:
+    """A decimal string of the dict ("11.00") in the active locale, without needless zeros ("11")."""
+    if value is None or value == "":
+        return "–"
+    try:
+        return format_decimal(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return str(value)
