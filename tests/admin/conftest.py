@@ -1,1 +1,0 @@
-from ..auth.conftest import fresh_requests  # noqa: F401
