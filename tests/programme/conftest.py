@@ -78,6 +78,6 @@ def programme(make, session):
     m = make.member(ws, member)
     m.first_visit_at = m.first_contribution_at = utcnow()
     make.member(ws, make.user())
-    session.flush()
+    session.commit()  # a refused request rolls back: keep these for the requests that follow
     session.expire_all()
     return Programme(ws, theme, other, measure, proposed, indicator, poll, scale, unchosen, moderator, member)

@@ -35,7 +35,7 @@ READ = ("preview", "versions", "version", "compare")
 @pytest.fixture
 def published(programme, session):
     snapshot = versions.publish(programme.moderator, programme.workspace, "Ensimmäinen")
-    session.flush()
+    session.commit()
     return snapshot
 
 
@@ -82,7 +82,7 @@ def test_anonymous_is_sent_to_sign_in(client, programme, published):
 
 def test_observer_reads_nothing_of_a_draft_workspace(client, login, make, programme, session):
     programme.workspace.status = WorkspaceStatus.DRAFT
-    session.flush()
+    session.commit()
     login(make.user(role=Role.OBSERVER))
     assert client.get(urls(programme)["preview"]).status_code == 403
 
@@ -143,7 +143,7 @@ def test_preview_queries_do_not_grow_with_measures(client, login, make, programm
     before = run()
     for _ in range(18):
         make.indicator(make.measure(programme.theme))
-    session.flush()
+    session.commit()
     assert run() == before
 
 
@@ -228,7 +228,7 @@ def test_publish_freezes_a_numbered_version(client, login, programme, session):
     # Later edits never change a published version.
     measure = session.get(Measure, p.measure.id)
     measure.text = {"fi": "Uusi teksti"}
-    session.flush()
+    session.commit()
     html = client.get(f"/w/{p.workspace.slug}/programme/versions/1?lang=fi").get_data(as_text=True)
     assert "Anonyymi rekrytointi" in html and "Uusi teksti" not in html
     assert "Version 1" in html or "Versio 1" in html
