@@ -43,8 +43,10 @@ class Factories:
         self.session = session
 
     def _save(self, obj):
+        # Commit (a savepoint inside the test's transaction): what a test sets up existed before
+        # its requests, so a request that fails and rolls back does not take it away.
         self.session.add(obj)
-        self.session.flush()
+        self.session.commit()
         return obj
 
     def unit(self, name: str | None = None, parent: Unit | None = None, **kw) -> Unit:
@@ -113,7 +115,7 @@ class Factories:
         labels = options if isinstance(options, list) else [f"Vaihtoehto {i + 1}" for i in range(options)]
         for i, text in enumerate(labels):
             self.session.add(Option(activity_id=activity.id, position=i, label={"fi": text}))
-        self.session.flush()
+        self.session.commit()
         self.session.refresh(activity)
         return activity
 

@@ -89,6 +89,9 @@ def record_visit(user: User, workspace: Workspace, membership: Membership | None
 
 
 def record_contribution(user: User, workspace: Workspace, membership: Membership | None) -> None:
-    """The first comment, answer, note, idea or support moves a member to "contributed"."""
+    """The first comment, answer, note, idea or support moves a member to "contributed".
+
+    Only the day is kept: a time of day could be lined up with an anonymous contribution.
+    """
     if membership is not None and membership.first_contribution_at is None:
-        membership.first_contribution_at = utcnow()
+        membership.first_contribution_at = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
