@@ -254,3 +254,36 @@ def test_publish_without_csrf_is_refused(client, login, programme, session):
     response = client.post(f"/w/{programme.workspace.slug}/programme/publish", data={"note": ""})
     assert response.status_code in (400, 422)
     assert session.scalar(select(func.count()).select_from(ProgrammeSnapshot)) == 0
+
+
+def test_publish_takes_the_next_number_when_another_publication_won_the_race(programme, session, monkeypatch):
+    from ideaspace.extensions import db
+
+    session.add(ProgrammeSnapshot(workspace_id=programme.workspace.id, version=1, content={"languages": {}}))
+    session.commit()
+    real = db.session.scalar
+    calls = []
+
+    def stale(statement, *args, **kwargs):
+        calls.append(statement)
+        return 0 if len(calls) == 1 else real(statement, *args, **kwargs)  # read before the other's commit
+
+    monkeypatch.setattr(db.session, "scalar", stale)
+    snapshot = versions.publish(programme.moderator, programme.workspace)
+    monkeypatch.undo()
+    assert snapshot.version == 2
+    numbers = session.scalars(
+        select(ProgrammeSnapshot.version).where(ProgrammeSnapshot.workspace_id == programme.workspace.id)
+    ).all()
+    assert sorted(numbers) == [1, 2]
+
+
+def test_the_workspace_page_links_to_the_programme(client, login, make, programme):
+    path = f"/w/{programme.workspace.slug}/"
+    login(programme.moderator)
+    assert f'href="/w/{programme.workspace.slug}/programme"' in client.get(path).get_data(as_text=True)
+    login(make.user(role=Role.OBSERVER))
+    html = client.get(path).get_data(as_text=True)
+    assert f'href="/w/{programme.workspace.slug}/programme/versions"' in html
+    login(programme.member)
+    assert "/programme" not in client.get(path).get_data(as_text=True)
