@@ -11,7 +11,10 @@ def update_settings(user: User, *, language: str, consents_to_named_quotes: bool
     if language not in LANGUAGES:
         raise ValueError(language)
     changed = []
-    for name, value in {"locale": language, "consents_to_named_quotes": bool(consents_to_named_quotes)}.items():
+    for name, value in {
+        "locale": language,
+        "consents_to_named_quotes": bool(consents_to_named_quotes),
+    }.items():
         if getattr(user, name) != value:
             setattr(user, name, value)
             changed.append(name)

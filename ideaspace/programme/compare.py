@@ -23,7 +23,15 @@ INDICATOR_FIELDS = (
     "follow_up",
 )
 THEME_FIELDS = ("title", "introduction_html")
-PARTICIPATION_FIELDS = ("invited", "visited", "contributed", "visited_rate", "contributed_rate", "opens_on", "closes_on")
+PARTICIPATION_FIELDS = (
+    "invited",
+    "visited",
+    "contributed",
+    "visited_rate",
+    "contributed_rate",
+    "opens_on",
+    "closes_on",
+)
 
 
 @dataclass

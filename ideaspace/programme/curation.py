@@ -125,7 +125,11 @@ def move_result(actor, activity: Activity, direction: str, *, workspace_id: int)
     if moved:
         db.session.flush()
         audit.record(
-            actor, "programme.move_result", activity, workspace_id=workspace_id, direction=direction,
+            actor,
+            "programme.move_result",
+            activity,
+            workspace_id=workspace_id,
+            direction=direction,
             position=activity.programme_position,
         )
     return moved

@@ -67,9 +67,7 @@ def build_programme(workspace: Workspace, language: str, *, edition: dict | None
             .where(Theme.workspace_id == workspace.id)
             .order_by(Theme.position, Theme.id)
             .options(
-                selectinload(Theme.measures)
-                .selectinload(Measure.indicators)
-                .selectinload(Indicator.readings)
+                selectinload(Theme.measures).selectinload(Measure.indicators).selectinload(Indicator.readings)
             )
         )
     )
@@ -82,9 +80,7 @@ def build_programme(workspace: Workspace, language: str, *, edition: dict | None
     by_theme: dict[int, list[dict]] = {}
     for activity in activities:
         if activity.id in results:
-            by_theme.setdefault(activity.theme_id, []).append(
-                _result(activity, results[activity.id], text)
-            )
+            by_theme.setdefault(activity.theme_id, []).append(_result(activity, results[activity.id], text))
 
     return {
         "format": FORMAT,
@@ -171,8 +167,7 @@ def _indicator(indicator: Indicator, text) -> dict:
         "target_value": decimal_text(indicator.target_value),
         "target_text": text(indicator.target_text),
         "readings": [
-            {"year": r.year, "value": decimal_text(r.value), "note": text(r.note)}
-            for r in indicator.readings
+            {"year": r.year, "value": decimal_text(r.value), "note": text(r.note)} for r in indicator.readings
         ],
         "follow_up": follow_up(
             indicator.comparator,

@@ -38,7 +38,9 @@ def publish(actor, workspace: Workspace, note: str | None = None) -> ProgrammeSn
             + 1
         )
         edition = {"number": version, "published_at": published_at.isoformat(), "note": note}
-        content = {"languages": {lang: build_programme(workspace, lang, edition=edition) for lang in LANGUAGES}}
+        content = {
+            "languages": {lang: build_programme(workspace, lang, edition=edition) for lang in LANGUAGES}
+        }
         snapshot = ProgrammeSnapshot(
             workspace_id=workspace.id,
             version=version,
@@ -52,7 +54,9 @@ def publish(actor, workspace: Workspace, note: str | None = None) -> ProgrammeSn
                 db.session.add(snapshot)
         except IntegrityError:
             continue
-        audit.record(actor, "programme.publish", snapshot, workspace_id=workspace.id, version=version, note=note)
+        audit.record(
+            actor, "programme.publish", snapshot, workspace_id=workspace.id, version=version, note=note
+        )
         return snapshot
     raise Refused("Another version was being published at the same time; try again.")
 

@@ -144,7 +144,9 @@ def publish(slug: str):
 @bp.get("/w/<slug>/programme/versions")
 def version_list(slug: str):
     workspace = load(slug, can_read_programme)
-    return render_template("programme/versions.html", workspace=workspace, versions=versions.versions(workspace))
+    return render_template(
+        "programme/versions.html", workspace=workspace, versions=versions.versions(workspace)
+    )
 
 
 @bp.get("/w/<slug>/programme/versions/<int:number>")

@@ -253,7 +253,9 @@ def update(actor, quote: Quote, *, excerpt: str | None, attribution: str, langua
     if source is None:
         # The original is gone: nothing left to check an excerpt or a unit or a name against.
         if normalize(excerpt or "") not in ("", quote.excerpt):
-            raise Refused(_("The original text no longer exists, so the excerpt cannot be changed."), "excerpt")
+            raise Refused(
+                _("The original text no longer exists, so the excerpt cannot be changed."), "excerpt"
+            )
         text = quote.excerpt
         if attribution != quote.attribution.value and attribution != Attribution.ROLE.value:
             raise Refused(
@@ -261,8 +263,11 @@ def update(actor, quote: Quote, *, excerpt: str | None, attribution: str, langua
                 "attribution",
             )
         values = (
-            {"attribution": quote.attribution, "attributed_unit": quote.attributed_unit,
-             "attributed_name": quote.attributed_name}
+            {
+                "attribution": quote.attribution,
+                "attributed_unit": quote.attributed_unit,
+                "attributed_name": quote.attributed_name,
+            }
             if attribution == quote.attribution.value
             else checked_attribution(None, attribution, language)
         )
@@ -304,7 +309,11 @@ def move(actor, quote: Quote, direction: str) -> bool:
     if moved:
         db.session.flush()
         audit.record(
-            actor, "quote.move", quote, workspace_id=quote.workspace_id, direction=direction,
+            actor,
+            "quote.move",
+            quote,
+            workspace_id=quote.workspace_id,
+            direction=direction,
             position=quote.position,
         )
     return moved

@@ -44,7 +44,9 @@ def pick(slug: str):
         abort(404)
     source = service.get_source(workspace, kind, int(source_id))
     form = QuoteForm()
-    form.theme_id.choices = [(t.id, localize(t.title, workspace.primary_language)) for t in themes_of(workspace)]
+    form.theme_id.choices = [
+        (t.id, localize(t.title, workspace.primary_language)) for t in themes_of(workspace)
+    ]
     if request.method == "GET":
         form.excerpt.data = source.text
         form.language.data = workspace.primary_language
@@ -67,7 +69,9 @@ def pick(slug: str):
             flash(_("The quote was added to the programme."), "success")
             return redirect(programme_url(workspace, quote))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("quotes/form.html", workspace=workspace, form=form, source=source, quote=None), status
+    return render_template(
+        "quotes/form.html", workspace=workspace, form=form, source=source, quote=None
+    ), status
 
 
 @bp.route("/w/<slug>/quotes/<int:quote_id>/edit", methods=["GET", "POST"])
@@ -81,7 +85,10 @@ def edit(slug: str, quote_id: int):
     if form.validate_on_submit():
         try:
             service.update(
-                current_user, quote, excerpt=form.excerpt.data, attribution=form.attribution.data,
+                current_user,
+                quote,
+                excerpt=form.excerpt.data,
+                attribution=form.attribution.data,
                 language=form.language.data,
             )
         except service.Refused as error:
@@ -90,7 +97,9 @@ def edit(slug: str, quote_id: int):
             flash(_("The quote was saved."), "success")
             return redirect(programme_url(workspace, quote))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("quotes/form.html", workspace=workspace, form=form, source=source, quote=quote), status
+    return render_template(
+        "quotes/form.html", workspace=workspace, form=form, source=source, quote=quote
+    ), status
 
 
 @bp.post("/w/<slug>/quotes/<int:quote_id>/move")

@@ -47,6 +47,9 @@ def test_without_csrf_nothing_is_saved(client, login, make, session):
     user = make.user()
     login(user)
     client.csrf = False
-    assert client.post("/account", data={"language": "en", "consents_to_named_quotes": "y"}).status_code in (400, 422)
+    assert client.post("/account", data={"language": "en", "consents_to_named_quotes": "y"}).status_code in (
+        400,
+        422,
+    )
     session.expire_all()
     assert not session.get(User, user.id).consents_to_named_quotes

@@ -56,17 +56,29 @@ class Programme:
 
 @pytest.fixture
 def programme(make, session):
-    ws = make.workspace(strategy={"fi": "Kaupunkistrategia", "sv": "Stadsstrategi"}, opens_on=date(2022, 9, 1),
-                        closes_on=date(2022, 10, 31))
+    ws = make.workspace(
+        strategy={"fi": "Kaupunkistrategia", "sv": "Stadsstrategi"},
+        opens_on=date(2022, 9, 1),
+        closes_on=date(2022, 10, 31),
+    )
     theme = make.theme(ws, position=0)
     other = make.theme(ws, position=1)
-    measure = make.measure(theme, goal={"fi": "Osaava henkilöstö"}, text={"fi": "Anonyymi rekrytointi", "sv": "Anonym rekrytering"})
+    measure = make.measure(
+        theme,
+        goal={"fi": "Osaava henkilöstö"},
+        text={"fi": "Anonyymi rekrytointi", "sv": "Anonym rekrytering"},
+    )
     proposed = make.measure(theme, text={"fi": "Ehdotettu"}, status=MeasureStatus.PROPOSED)
     make.measure(theme, text={"fi": "Hylätty"}, status=MeasureStatus.DROPPED)
     indicator = make.indicator(measure, unit_of_measure={"fi": "kpl"})
     session.add(IndicatorReading(indicator_id=indicator.id, year=2023, value=Decimal(15)))
-    poll = make.activity(theme, options=5, in_programme=True, programme_position=1,
-                         prompt={"fi": "<p>Mitkä toimenpiteet ovat <em>tärkeitä</em>?</p>"})
+    poll = make.activity(
+        theme,
+        options=5,
+        in_programme=True,
+        programme_position=1,
+        prompt={"fi": "<p>Mitkä toimenpiteet ovat <em>tärkeitä</em>?</p>"},
+    )
     poll.options[1].measure_id = measure.id
     add_answers(session, poll, [3, 12, 2, 8, 10])
     scale = make.activity(theme, kind=ActivityKind.SCALE, in_programme=True, programme_position=0)

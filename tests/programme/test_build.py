@@ -19,8 +19,13 @@ def test_the_dict_follows_the_contract(programme, session):
     assert doc["workspace"]["opens_on"] == "2022-09-01" and doc["workspace"]["closes_on"] == "2022-10-31"
     assert "<script" not in doc["workspace"]["introduction_html"]
     assert doc["participation"] == {
-        "invited": 2, "visited": 1, "contributed": 1, "visited_rate": "50.0", "contributed_rate": "50.0",
-        "opens_on": "2022-09-01", "closes_on": "2022-10-31",
+        "invited": 2,
+        "visited": 1,
+        "contributed": 1,
+        "visited_rate": "50.0",
+        "contributed_rate": "50.0",
+        "opens_on": "2022-09-01",
+        "closes_on": "2022-10-31",
     }
     assert [t["id"] for t in doc["themes"]] == [p.theme.id, p.other_theme.id]
     theme = doc["themes"][0]
@@ -76,11 +81,19 @@ def test_chosen_results_in_their_order_with_counts_and_percentages(programme):
 
 def test_quotes_in_order_with_their_attribution(programme, make, session):
     p = programme
-    for position, (attribution, unit, name) in enumerate(
-        [(Attribution.ROLE_AND_UNIT, "Varhaiskasvatus", None), (Attribution.ROLE, None, None)]
+    for position, (attribution, unit) in enumerate(
+        [(Attribution.ROLE_AND_UNIT, "Varhaiskasvatus"), (Attribution.ROLE, None)]
     ):
-        session.add(Quote(workspace_id=p.workspace.id, theme_id=p.other_theme.id, position=1 - position,
-                          excerpt=f"Lainaus {position}", attribution=attribution, attributed_unit=unit))
+        session.add(
+            Quote(
+                workspace_id=p.workspace.id,
+                theme_id=p.other_theme.id,
+                position=1 - position,
+                excerpt=f"Lainaus {position}",
+                attribution=attribution,
+                attributed_unit=unit,
+            )
+        )
     session.flush()
     quotes = build_programme(p.workspace, "en")["themes"][1]["quotes"]
     assert [(q["text"], q["attribution"]) for q in quotes] == [

@@ -9,32 +9,86 @@ from ideaspace.programme.compare import compare
 
 def doc() -> dict:
     return {
-        "participation": {"invited": 163, "visited": 84, "contributed": 20, "visited_rate": "51.5",
-                          "contributed_rate": "12.3", "opens_on": "2022-09-01", "closes_on": "2022-10-31"},
+        "participation": {
+            "invited": 163,
+            "visited": 84,
+            "contributed": 20,
+            "visited_rate": "51.5",
+            "contributed_rate": "12.3",
+            "opens_on": "2022-09-01",
+            "closes_on": "2022-10-31",
+        },
         "themes": [
             {
-                "id": 1, "position": 0, "title": "Osaava henkilöstö", "introduction_html": "<p>A</p>",
+                "id": 1,
+                "position": 0,
+                "title": "Osaava henkilöstö",
+                "introduction_html": "<p>A</p>",
                 "measures": [
-                    {"id": 10, "goal": "G", "text": "Anonyymi rekrytointi", "schedule": "2023", "responsible": "HR",
-                     "status": "in_programme", "origin_idea_id": None,
-                     "indicators": [{"id": 100, "description": "Rekrytoinnit", "unit_of_measure": "kpl",
-                                     "baseline_year": 2022, "baseline_value": "11.00", "baseline_source": "",
-                                     "comparator": ">", "target_value": "20.00", "target_text": "",
-                                     "readings": [], "follow_up": "no_data"}]},
-                    {"id": 11, "goal": "G", "text": "Perehdytys", "schedule": "2023", "responsible": "HR",
-                     "status": "in_programme", "origin_idea_id": None, "indicators": []},
+                    {
+                        "id": 10,
+                        "goal": "G",
+                        "text": "Anonyymi rekrytointi",
+                        "schedule": "2023",
+                        "responsible": "HR",
+                        "status": "in_programme",
+                        "origin_idea_id": None,
+                        "indicators": [
+                            {
+                                "id": 100,
+                                "description": "Rekrytoinnit",
+                                "unit_of_measure": "kpl",
+                                "baseline_year": 2022,
+                                "baseline_value": "11.00",
+                                "baseline_source": "",
+                                "comparator": ">",
+                                "target_value": "20.00",
+                                "target_text": "",
+                                "readings": [],
+                                "follow_up": "no_data",
+                            }
+                        ],
+                    },
+                    {
+                        "id": 11,
+                        "goal": "G",
+                        "text": "Perehdytys",
+                        "schedule": "2023",
+                        "responsible": "HR",
+                        "status": "in_programme",
+                        "origin_idea_id": None,
+                        "indicators": [],
+                    },
                 ],
                 "results": [
-                    {"activity_id": 5, "title": "Kysely", "question": "Q", "kind": "single_choice", "anonymous": False,
-                     "basis": "answers", "answers": 35, "respondents": 35,
-                     "options": [{"label": "A", "votes": 3, "percent": "8.57", "measure_id": None},
-                                 {"label": "B", "votes": 32, "percent": "91.43", "measure_id": None}],
-                     "enps": None, "distribution": []},
+                    {
+                        "activity_id": 5,
+                        "title": "Kysely",
+                        "question": "Q",
+                        "kind": "single_choice",
+                        "anonymous": False,
+                        "basis": "answers",
+                        "answers": 35,
+                        "respondents": 35,
+                        "options": [
+                            {"label": "A", "votes": 3, "percent": "8.57", "measure_id": None},
+                            {"label": "B", "votes": 32, "percent": "91.43", "measure_id": None},
+                        ],
+                        "enps": None,
+                        "distribution": [],
+                    },
                 ],
                 "quotes": [{"id": 7, "text": "Lainaus", "attribution": "Esihenkilö"}],
             },
-            {"id": 2, "position": 1, "title": "Hyvinvointi", "introduction_html": "", "measures": [], "results": [],
-             "quotes": []},
+            {
+                "id": 2,
+                "position": 1,
+                "title": "Hyvinvointi",
+                "introduction_html": "",
+                "measures": [],
+                "results": [],
+                "quotes": [],
+            },
         ],
     }
 
@@ -52,8 +106,18 @@ def test_measures_added_removed_and_changed_field_by_field():
     theme["measures"][0]["indicators"][0]["target_value"] = "25.00"
     theme["measures"][0]["indicators"][0]["readings"] = [{"year": 2023, "value": "15.00", "note": ""}]
     del theme["measures"][1]
-    theme["measures"].append({"id": 12, "goal": "", "text": "Uusi", "schedule": "", "responsible": "",
-                              "status": "in_programme", "origin_idea_id": 4, "indicators": []})
+    theme["measures"].append(
+        {
+            "id": 12,
+            "goal": "",
+            "text": "Uusi",
+            "schedule": "",
+            "responsible": "",
+            "status": "in_programme",
+            "origin_idea_id": 4,
+            "indicators": [],
+        }
+    )
     diff = compare(old, new)
     t = diff.themes[0]
     assert t.status == "changed" and diff.themes[1].status == "same"
@@ -111,7 +175,9 @@ def test_themes_added_removed_and_participation():
     new["participation"]["contributed"] = 21
     diff = compare(old, new)
     assert [(t.status, t.title) for t in diff.themes] == [
-        ("same", "Osaava henkilöstö"), ("added", "Uusi teema"), ("removed", "Hyvinvointi"),
+        ("same", "Osaava henkilöstö"),
+        ("added", "Uusi teema"),
+        ("removed", "Hyvinvointi"),
     ]
     assert [(c.field, c.old, c.new) for c in diff.participation] == [("contributed", 20, 21)]
     assert diff.changed

@@ -108,7 +108,10 @@ def test_the_page_lists_themes_measures_results_and_the_publish_form(client, log
     html = client.get(urls(programme)["index"]).get_data(as_text=True)
     assert f'id="theme-{programme.theme.id}"' in html
     assert "Anonyymi rekrytointi" in html
-    assert f'<input checked id="t{programme.theme.id}-activity_id-0" name="t{programme.theme.id}-activity_id"' in html
+    assert (
+        f'<input checked id="t{programme.theme.id}-activity_id-0" name="t{programme.theme.id}-activity_id"'
+        in html
+    )
     assert f'type="checkbox" value="{programme.unchosen.id}">' in html  # not chosen: unchecked
     assert "Publish the next version" in html
 
@@ -118,7 +121,7 @@ def test_preview_in_finnish_shows_the_document(client, login, programme):
     html = client.get(urls(programme)["preview"]).get_data(as_text=True)
     assert "34,29\u00a0%" in html and "8,57\u00a0%" in html
     assert '<article class="programme-doc" lang="fi"' in html
-    assert "<th scope=\"col\">" in html
+    assert '<th scope="col">' in html
     assert "Anonyymi rekrytointi" in html and "Ehdotettu" not in html and "Hylätty" not in html
     assert "<script>alert" not in html
 
@@ -156,11 +159,14 @@ def test_choose_results_and_order_them(client, login, programme, session):
     assert response.status_code == 302
     session.expire_all()
     chosen = session.scalars(
-        select(Activity).where(Activity.theme_id == p.theme.id, Activity.in_programme.is_(True))
+        select(Activity)
+        .where(Activity.theme_id == p.theme.id, Activity.in_programme.is_(True))
         .order_by(Activity.programme_position)
     ).all()
     assert [a.id for a in chosen] == [p.poll.id, p.unchosen.id]  # the scale left, the new one at the end
-    response = client.post(f"/w/{p.workspace.slug}/programme/activities/{p.unchosen.id}/move", data={"direction": "up"})
+    response = client.post(
+        f"/w/{p.workspace.slug}/programme/activities/{p.unchosen.id}/move", data={"direction": "up"}
+    )
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Activity, p.unchosen.id).programme_position == 0
@@ -191,8 +197,18 @@ def test_ids_from_another_workspace_are_404(client, login, make, programme):
     activity = make.activity(other, options=1)
     slug = p.workspace.slug
     assert client.post(f"/w/{slug}/programme/themes/{other.id}/results", data={}).status_code == 404
-    assert client.post(f"/w/{slug}/programme/activities/{activity.id}/move", data={"direction": "up"}).status_code == 404
-    assert client.post(f"/w/{slug}/programme/measures/{measure.id}/status", data={"status": "dropped"}).status_code == 404
+    assert (
+        client.post(
+            f"/w/{slug}/programme/activities/{activity.id}/move", data={"direction": "up"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/w/{slug}/programme/measures/{measure.id}/status", data={"status": "dropped"}
+        ).status_code
+        == 404
+    )
     assert client.get(f"/w/{slug}/programme/versions/1").status_code == 404
     assert client.get(f"/w/{slug}/programme/compare?a=1&b=2").status_code == 404
 
@@ -223,7 +239,12 @@ def test_publish_freezes_a_numbered_version(client, login, programme, session):
     assert first.content["languages"]["fi"]["edition"]["number"] == 1
     assert first.content["languages"]["fi"]["edition"]["note"] == "Johtoryhmälle"
     assert first.published_by_id == p.moderator.id
-    assert session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == "programme.publish")) == 2
+    assert (
+        session.scalar(
+            select(func.count()).select_from(AuditLog).where(AuditLog.action == "programme.publish")
+        )
+        == 2
+    )
 
     # Later edits never change a published version.
     measure = session.get(Measure, p.measure.id)
@@ -235,7 +256,9 @@ def test_publish_freezes_a_numbered_version(client, login, programme, session):
     preview = client.get(f"/w/{p.workspace.slug}/programme/preview?lang=fi").get_data(as_text=True)
     assert "Uusi teksti" in preview
 
-    compare = client.get(f"/w/{p.workspace.slug}/programme/compare?a=1&b=draft&lang=fi").get_data(as_text=True)
+    compare = client.get(f"/w/{p.workspace.slug}/programme/compare?a=1&b=draft&lang=fi").get_data(
+        as_text=True
+    )
     assert "<del>" in compare and "<ins>" in compare
     assert "Anonyymi rekrytointi" in compare and "Uusi teksti" in compare
 

@@ -33,12 +33,17 @@ def setup(make, session):
     author = make.user(unit=unit, name="Maija Meikäläinen")
     make.member(ws, author)
     comment = make.comment(
-        theme, author,
-        body=clean_html("<p>Hyvä perehdytys antaa uuden työntekijän tuoda osaamistaan.</p><p>Vastuu on kaikilla.</p>"),
+        theme,
+        author,
+        body=clean_html(
+            "<p>Hyvä perehdytys antaa uuden työntekijän tuoda osaamistaan.</p><p>Vastuu on kaikilla.</p>"
+        ),
     )
     wall = make.activity(theme, kind=ActivityKind.NOTES)
     note = make.note(wall, author, text="Kaikkia kuunnellaan")
     idea = make.idea(ws, author, theme=other_theme, body=clean_html("<p>Kokeilukulttuuri vaatii aikaa.</p>"))
-    anonymous_comment = make.comment(theme, None, body=clean_html("<p>Jokainen voi olla oma itsensä.</p>"), unit_id=None)
+    anonymous_comment = make.comment(
+        theme, None, body=clean_html("<p>Jokainen voi olla oma itsensä.</p>"), unit_id=None
+    )
     session.commit()  # a refused request rolls back: keep these for the requests that follow
     return Setup(ws, theme, other_theme, moderator, author, unit, comment, note, idea, anonymous_comment)

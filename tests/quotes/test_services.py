@@ -27,7 +27,11 @@ def test_pick_each_kind_of_source(setup):
     a = pick(s, "comment")
     b = pick(s, "note")
     c = pick(s, "idea", theme_id=s.other_theme.id)
-    assert a.comment_id == s.comment.id and a.excerpt.startswith("Hyvä perehdytys") and "Vastuu on kaikilla." in a.excerpt
+    assert (
+        a.comment_id == s.comment.id
+        and a.excerpt.startswith("Hyvä perehdytys")
+        and "Vastuu on kaikilla." in a.excerpt
+    )
     assert "\n" not in a.excerpt  # whitespace folded
     assert b.note_id == s.note.id and b.excerpt == "Kaikkia kuunnellaan"
     assert c.idea_id == s.idea.id and c.excerpt == "Kokeilukulttuuri vaatii aikaa."
@@ -101,7 +105,9 @@ def test_the_name_needs_consent(setup, session):
     session.flush()
     quote = pick(setup, attribution="name")
     assert quote.attribution is Attribution.NAME and quote.attributed_name == "Maija Meikäläinen"
-    assert build_programme(setup.workspace, "fi")["themes"][0]["quotes"][0]["attribution"] == "Maija Meikäläinen"
+    assert (
+        build_programme(setup.workspace, "fi")["themes"][0]["quotes"][0]["attribution"] == "Maija Meikäläinen"
+    )
 
 
 def test_a_withdrawn_consent_removes_the_name_from_the_draft(setup, session):
@@ -143,11 +149,17 @@ def test_ordering_within_a_theme(setup):
 def test_update_checks_the_excerpt_and_attribution_again(setup):
     s = setup
     quote = pick(s)
-    assert service.update(s.moderator, quote, excerpt="Vastuu on kaikilla.", attribution="role_and_unit", language="fi") == [
-        "excerpt", "attribution", "attributed_unit",
+    assert service.update(
+        s.moderator, quote, excerpt="Vastuu on kaikilla.", attribution="role_and_unit", language="fi"
+    ) == [
+        "excerpt",
+        "attribution",
+        "attributed_unit",
     ]
     with pytest.raises(Refused):
-        service.update(s.moderator, quote, excerpt="Vastuu ei ole kenelläkään.", attribution="role", language="fi")
+        service.update(
+            s.moderator, quote, excerpt="Vastuu ei ole kenelläkään.", attribution="role", language="fi"
+        )
     with pytest.raises(Refused):
         service.update(s.moderator, quote, excerpt=None, attribution="name", language="fi")
 
@@ -158,10 +170,13 @@ def test_a_quote_whose_source_is_gone_keeps_its_text(setup, session):
     quote.comment_id = None  # the source was deleted (ON DELETE SET NULL)
     session.flush()
     with pytest.raises(Refused):
-        service.update(s.moderator, quote, excerpt="Vastuu on kaikilla.", attribution="role_and_unit", language="fi")
+        service.update(
+            s.moderator, quote, excerpt="Vastuu on kaikilla.", attribution="role_and_unit", language="fi"
+        )
     assert service.update(s.moderator, quote, excerpt="", attribution="role_and_unit", language="fi") == []
     assert service.update(s.moderator, quote, excerpt="", attribution="role", language="fi") == [
-        "attribution", "attributed_unit",
+        "attribution",
+        "attributed_unit",
     ]
     with pytest.raises(Refused):
         service.update(s.moderator, quote, excerpt="", attribution="name", language="fi")
@@ -178,7 +193,9 @@ def test_every_action_is_audited(setup, session):
     assert session.get(Quote, quote_id) is None
     assert session.get(type(s.comment), s.comment.id) is not None  # what the person wrote stays
     log = session.scalars(
-        select(AuditLog).where(AuditLog.object_type == "quote", AuditLog.object_id == quote_id).order_by(AuditLog.id)
+        select(AuditLog)
+        .where(AuditLog.object_type == "quote", AuditLog.object_id == quote_id)
+        .order_by(AuditLog.id)
     ).all()
     assert [e.action for e in log] == ["quote.pick", "quote.update", "quote.move", "quote.remove"]
     assert all(e.actor_id == s.moderator.id and e.workspace_id == s.workspace.id for e in log)

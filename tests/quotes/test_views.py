@@ -20,7 +20,14 @@ def new_url(s, kind="comment", obj=None) -> str:
 
 def form(s, kind="comment", obj=None, **kw) -> dict:
     obj = obj or getattr(s, kind)
-    data = {"source": kind, "id": obj.id, "theme_id": s.theme.id, "excerpt": "", "attribution": "role", "language": "fi"}
+    data = {
+        "source": kind,
+        "id": obj.id,
+        "theme_id": s.theme.id,
+        "excerpt": "",
+        "attribution": "role",
+        "language": "fi",
+    }
     data.update(kw)
     return data
 
@@ -28,8 +35,15 @@ def form(s, kind="comment", obj=None, **kw) -> dict:
 @pytest.fixture
 def quote(setup, session):
     source = service.get_source(setup.workspace, "comment", setup.comment.id)
-    q = service.pick(setup.moderator, setup.workspace, source, theme_id=setup.theme.id, excerpt=None,
-                     attribution="role", language="fi")
+    q = service.pick(
+        setup.moderator,
+        setup.workspace,
+        source,
+        theme_id=setup.theme.id,
+        excerpt=None,
+        attribution="role",
+        language="fi",
+    )
     session.commit()  # a refused request rolls back: keep it for the requests that follow
     return q
 
@@ -114,7 +128,8 @@ def test_anonymous_source_cannot_be_named_nor_unit_shown(client, login, setup, s
     login(s.moderator)
     for attribution in ("name", "role_and_unit"):
         response = client.post(
-            f"/w/{s.workspace.slug}/quotes/new", data=form(s, obj=s.anonymous_comment, attribution=attribution)
+            f"/w/{s.workspace.slug}/quotes/new",
+            data=form(s, obj=s.anonymous_comment, attribution=attribution),
         )
         assert response.status_code == 422
     assert count(session) == 0
@@ -126,7 +141,9 @@ def test_foreign_ids_are_404(client, login, make, setup):
     other = make.workspace()
     foreign_comment = make.comment(make.theme(other), None)
     assert client.get(new_url(s, obj=foreign_comment)).status_code == 404
-    assert client.post(f"/w/{s.workspace.slug}/quotes/new", data=form(s, obj=foreign_comment)).status_code == 404
+    assert (
+        client.post(f"/w/{s.workspace.slug}/quotes/new", data=form(s, obj=foreign_comment)).status_code == 404
+    )
     assert client.get(f"/w/{s.workspace.slug}/quotes/new?source=comment&id=x").status_code == 404
     assert client.get(f"/w/{s.workspace.slug}/quotes/new?source=answer&id={s.comment.id}").status_code == 404
     foreign_quote = Quote(workspace_id=other.id, theme_id=make.theme(other).id, excerpt="x")
@@ -142,7 +159,9 @@ def test_edit_a_quote(client, login, setup, quote, session):
     path = f"/w/{s.workspace.slug}/quotes/{quote.id}/edit"
     bad = client.post(path, data={"excerpt": "Vastuu ei ole", "attribution": "role", "language": "fi"})
     assert bad.status_code == 422
-    good = client.post(path, data={"excerpt": "Vastuu on kaikilla.", "attribution": "role_and_unit", "language": "fi"})
+    good = client.post(
+        path, data={"excerpt": "Vastuu on kaikilla.", "attribution": "role_and_unit", "language": "fi"}
+    )
     assert good.status_code == 302
     session.expire_all()
     quote = session.get(Quote, quote.id)
