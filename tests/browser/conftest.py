@@ -71,7 +71,7 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
-    """An app on its own SQLite file, migrated and loaded with the demo, committing for real."""
+    """An app on its own SQLite file, migrated, with the Kokkola demo and the browser seed loaded."""
     path = tmp_path_factory.mktemp("live") / "live.sqlite3"
     app = create_app(
         {
@@ -83,8 +83,11 @@ def live_app(tmp_path_factory):
     )
     with app.app_context():
         upgrade()
+        from ideaspace.demo.loader import load_demo
+
         from . import seed
 
+        load_demo()
         seed.load(app)
         db.session.commit()
     return app

@@ -64,3 +64,24 @@ def test_skip_link_moves_focus_to_main(page, live_server):
     assert skip.evaluate("el => el === document.activeElement")
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
+
+
+DEMO_PASSWORD = "demo-password-2023"
+DEMO_SLUG = "henkilostoohjelma-2023-2025"
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+def test_demo_measures_poll_shows_the_seed_percentages(new_page, live_server, sign_in, assert_accessible, lang):
+    """The Kokkola measures poll: 3/12/2/8/10 of 35, in the reader's number format."""
+    page = new_page(locale=LOCALES[lang])
+    sign_in(page, "johtoryhma@demo.ideaspace.fi", DEMO_PASSWORD)
+    # The observer's saved language is Finnish; the switcher overrides it.
+    page.locator(f".language-switcher button[lang={lang}]").click()
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/w/{DEMO_SLUG}/")
+    page.locator(".theme-list a").nth(1).click()
+    page.wait_for_load_state()
+    text = page.locator("main").inner_text()
+    expected = {"fi": "34,29\u00a0%", "sv": "34,29\u00a0%", "en": "34.29%"}[lang]
+    assert expected in text
+    assert_accessible(page, "demo theme 2")
