@@ -29,6 +29,8 @@ BLUEPRINTS = (
     "programme",
     "quotes",
     "account",
+    "exports",
+    "followup",
 )
 
 

@@ -26,6 +26,10 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(import_workspace_command)
     app.cli.add_command(export_workspace_command)
+    from .exports.cli import export_command
+
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_workspace_command, "import")  # `ideaspace import FILE.json`
 
     @app.cli.command("init-db")
     def init_db() -> None:

@@ -142,6 +142,25 @@ def can_pick_quote(user, workspace: Workspace) -> bool:
     return can_moderate(user, workspace)
 
 
+# --- exports and the yearly follow-up (exports, followup) ------------------------------------
+
+
+def can_export_version(user, workspace: Workspace) -> bool:
+    """Download a published version of the programme (not the live draft, not the workspace
+    JSON): whoever may read the published versions, observers included."""
+    return can_read_programme(user, workspace)
+
+
+def can_view_follow_up(user, workspace: Workspace) -> bool:
+    """See the indicators' yearly readings: moderators, and observers once the workspace is open."""
+    return can_read_programme(user, workspace)
+
+
+def can_record_readings(user, workspace: Workspace) -> bool:
+    """Add, change and delete the yearly readings of the indicators."""
+    return can_moderate(user, workspace)
+
+
 # --- activities -----------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from ..models import (
     Membership,
     Note,
     NoteGroup,
+    ProgrammeSnapshot,
     Quote,
     Respondent,
     Theme,
@@ -244,6 +245,20 @@ class Exporter:
             for m in workspace.memberships
         ]
         ideas_out = [self.idea(i, supports, comment_tree) for i in ideas]
+        programme_versions = [
+            {
+                "version": v.version,
+                "published_at": _moment(v.published_at),
+                "published_by": self.person(v.published_by_id),
+                "note": v.note,
+                "content": v.content,
+            }
+            for v in db.session.scalars(
+                select(ProgrammeSnapshot)
+                .where(ProgrammeSnapshot.workspace_id == ws_id)
+                .order_by(ProgrammeSnapshot.version)
+            )
+        ]
         body = {
             "slug": workspace.slug,
             "title": workspace.title,
@@ -259,6 +274,7 @@ class Exporter:
             "memberships": memberships,
             "themes": themes_out,
             "ideas": ideas_out,
+            "programme_versions": programme_versions,
         }
         people = self.load_people()
         units = self.unit_tree()
@@ -464,7 +480,7 @@ class Exporter:
             out = {}
             for k, v in value.items():
                 if (
-                    k in ("person", "author", "by", "invited_by")
+                    k in ("person", "author", "by", "invited_by", "published_by")
                     and isinstance(v, int)
                     and not isinstance(v, bool)
                 ):

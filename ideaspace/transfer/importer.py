@@ -25,6 +25,7 @@ from ..models import (
     Note,
     NoteGroup,
     Option,
+    ProgrammeSnapshot,
     Quote,
     Respondent,
     Theme,
@@ -199,6 +200,17 @@ class Importer:
         self.build_ideas(spec["ideas"])
         self.build_content(spec)
         self.build_memberships(spec["memberships"])
+        for v in spec["programme_versions"]:
+            snapshot = ProgrammeSnapshot(
+                workspace_id=ws.id,
+                version=v["version"],
+                published_by_id=self.uid(v["published_by"]),
+                note=v["note"],
+                content=v["content"],
+            )
+            if v["published_at"]:
+                snapshot.published_at = v["published_at"]
+            db.session.add(snapshot)
         db.session.flush()
         audit.record(actor, "workspace.import", ws, workspace_id=ws.id, slug=ws.slug)
         return ws

@@ -8,6 +8,7 @@ The format is described in docs/workspace-json.md.
 
 from __future__ import annotations
 
+import copy
 import re
 
 from ..models import (
@@ -24,6 +25,7 @@ from ..models import (
     WorkspaceAccess,
     WorkspaceStatus,
 )
+from ..sanitize import clean_html
 from .reader import Reader, TransferError
 
 FORMAT = "ideaspace.workspace"
@@ -52,6 +54,7 @@ WORKSPACE = (
     "memberships",
     "themes",
     "ideas",
+    "programme_versions",
 )
 MEMBERSHIP = (
     "person",
@@ -143,6 +146,7 @@ IDEA = (
 )
 SUPPORT = ("person", "at")
 CHANGE = ("from", "to", "reason", "by", "at")
+PROGRAMME_VERSION = ("version", "published_at", "published_by", "note", "content")
 QUOTE = (
     "excerpt",
     "language",
@@ -296,6 +300,7 @@ class _Parser:
             "memberships": [self.membership(m, p) for m, p in self.r.items(w, "memberships", path)],
             "themes": [self.theme(t, p) for t, p in self.r.items(w, "themes", path)],
             "ideas": [self.idea(i, p) for i, p in self.r.items(w, "ideas", path)],
+            "programme_versions": self.programme_versions(w, path),
         }
         if out["opens_on"] and out["closes_on"] and out["closes_on"] < out["opens_on"]:
             self.r.fail(f"{path}.closes_on", "is before opens_on")
@@ -600,6 +605,41 @@ class _Parser:
             "created_at": self.r.moment(q, "created_at", path),
         }
 
+    def programme_versions(self, data, path) -> list[dict]:
+        """Published versions: frozen programme documents, kept as they are (their rich text is
+        sanitized again, since the preview shows it as HTML)."""
+        out, seen = [], set()
+        for item, p in self.r.items(data, "programme_versions", path):
+            v = self.r.obj(item, p, PROGRAMME_VERSION, ("version", "content"))
+            number = self.r.integer(v, "version", p, minimum=1, maximum=10**6)
+            if number in seen:
+                self.r.fail(f"{p}.version", f"{number} is listed twice")
+            seen.add(number)
+            content = v.get("content")
+            languages = content.get("languages") if isinstance(content, dict) else None
+            if (
+                not isinstance(languages, dict)
+                or not languages
+                or not all(
+                    lang in LANGUAGES and isinstance(doc, dict) and isinstance(doc.get("themes", []), list)
+                    for lang, doc in languages.items()
+                )
+            ):
+                self.r.fail(f"{p}.content", 'must be {"languages": {"fi": {programme}, ...}}')
+                continue
+            out.append(
+                {
+                    "version": number,
+                    "published_at": self.r.moment(v, "published_at", p),
+                    "published_by": self.person_ref(v, "published_by", p),
+                    "note": self.r.text(v, "note", p, max_len=500),
+                    "content": {
+                        "languages": {lang: _clean_programme(doc) for lang, doc in languages.items()}
+                    },
+                }
+            )
+        return sorted(out, key=lambda v: v["version"] or 0)
+
     # -- cross references
 
     def check_references(self, units: list[dict], people: list[dict]) -> None:
@@ -611,3 +651,14 @@ class _Parser:
                 continue
             if value not in ws_keys.get(kind, set()):
                 self.r.fail(path, f"no {kind} has the key {value!r} in this workspace")
+
+
+def _clean_programme(doc: dict) -> dict:
+    """A frozen programme document whose HTML fields are sanitized again (nothing in a file runs)."""
+    doc = copy.deepcopy(doc)
+    if isinstance(doc.get("workspace"), dict):
+        doc["workspace"]["introduction_html"] = clean_html(doc["workspace"].get("introduction_html") or "")
+    for theme in doc.get("themes") or []:
+        if isinstance(theme, dict):
+            theme["introduction_html"] = clean_html(theme.get("introduction_html") or "")
+    return doc
