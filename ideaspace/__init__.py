@@ -29,6 +29,7 @@ BLUEPRINTS = (
     "programme",
     "quotes",
     "account",
+    "moderation",
     "exports",
     "followup",
 )

@@ -294,6 +294,28 @@ def can_view_hidden(user, workspace: Workspace) -> bool:
     return can_moderate(user, workspace)
 
 
+# --- moderation: reports, hiding, the queue, promoting ideas (moderation) ---------------------
+
+
+def can_report(user, workspace: Workspace) -> bool:
+    """Report a comment, note or idea: people who may read the workspace and write in it (not
+    observers, who only read), unless they moderate it (they hide content themselves)."""
+    return (
+        _signed_in(user)
+        and user.role is not Role.OBSERVER
+        and can_view_workspace(user, workspace)
+        and not can_moderate(user, workspace)
+    )
+
+
+def can_hide_content(user, workspace: Workspace) -> bool:
+    return can_moderate(user, workspace)
+
+
+def can_promote_idea(user, workspace: Workspace) -> bool:
+    return can_moderate(user, workspace)
+
+
 def can_edit_user(actor, target: User) -> bool:
     return is_admin(actor)
 

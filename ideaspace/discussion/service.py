@@ -352,15 +352,20 @@ class Thread(list):
         return sum((not e.is_withdrawn) + sum(not r.is_withdrawn for r in e.replies) for e in self)
 
 
-def _visible(query, user, workspace: Workspace):
-    return query if can_view_hidden(user, workspace) else query.where(Comment.hidden_at.is_(None))
+def _visible(query, user, workspace: Workspace, *, own: bool = False):
+    """Hidden comments only for moderators, and (with `own`) for their author, who sees the reason."""
+    if can_view_hidden(user, workspace):
+        return query
+    if own and getattr(user, "is_authenticated", False):
+        return query.where(or_(Comment.hidden_at.is_(None), Comment.author_id == user.id))
+    return query.where(Comment.hidden_at.is_(None))
 
 
 def _load(user, workspace: Workspace, condition) -> tuple[list[Comment], dict[int, tuple[int, bool]]]:
     """The comments matching `condition` with authors and units, and their likes: two queries."""
     comments = list(
         db.session.scalars(
-            _visible(select(Comment), user, workspace)
+            _visible(select(Comment), user, workspace, own=True)
             .where(Comment.workspace_id == workspace.id, condition)
             .options(joinedload(Comment.author), joinedload(Comment.unit))
             .order_by(Comment.created_at, Comment.id)

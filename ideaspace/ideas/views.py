@@ -20,6 +20,7 @@ from ..permissions import (
     membership_of,
     require,
 )
+from ..moderation.views import idea_panel
 from ..web import safe_next
 from ..workspaces import service as workspaces
 from . import service
@@ -219,6 +220,7 @@ def _idea_page(workspace, idea, status_form, status=200):
         "row": service.idea_counts(idea, current_user),
         "status_form": status_form,
         "thread": discussion.thread(current_user, workspace, idea),
+        "moderation": idea_panel(workspace, idea),  # moderation: report, hide, decide, merge, promote
     }
     return render_template("ideas/idea.html", **context), status
 

@@ -53,6 +53,8 @@ class Measure(db.Model):
     indicators: Mapped[list[Indicator]] = relationship(
         back_populates="measure", order_by="Indicator.position", cascade="all, delete-orphan"
     )
+    # Joined: the programme table names the idea a measure came from without a query per row.
+    origin_idea: Mapped[Idea | None] = relationship(lazy="joined")  # noqa: F821
 
 
 class Indicator(db.Model):

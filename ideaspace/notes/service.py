@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import audit
@@ -190,7 +190,9 @@ def walls(user, workspace: Workspace, activities) -> dict[int, Wall]:
         .order_by(Note.created_at.desc(), Note.id.desc())
     )
     if not can_view_hidden(user, workspace):
-        query = query.where(Note.hidden_at.is_(None))
+        # A hidden note stays visible to its author, who sees the moderator's reason (moderation).
+        own = Note.author_id == user.id if getattr(user, "is_authenticated", False) else false()
+        query = query.where(or_(Note.hidden_at.is_(None), own))
     notes = list(db.session.scalars(query))
     groups = list(
         db.session.scalars(
