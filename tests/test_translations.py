@@ -35,8 +35,11 @@ def read_catalog(path: Path, locale: str | None = None):
         return read_po(fh, locale=locale)
 
 
-def template_ids() -> list:
-    return [message.id for message in read_catalog(TRANSLATIONS / "messages.pot") if message.id]
+def template_ids() -> list[tuple]:
+    """(msgid, msgctxt) of every string in messages.pot."""
+    return [
+        (message.id, message.context) for message in read_catalog(TRANSLATIONS / "messages.pot") if message.id
+    ]
 
 
 def key(message_id) -> str:
@@ -51,15 +54,15 @@ def catalog(request):
 
 
 def test_the_template_has_the_strings():
-    ids = {key(i) for i in template_ids()}
+    ids = {key(i) for i, _context in template_ids()}
     assert {"Sign in", "Skip to content", "Accessibility statement"} <= ids
 
 
 def test_every_string_is_translated(catalog):
     lang, cat = catalog
     missing = []
-    for message_id in template_ids():
-        message = cat.get(message_id)
+    for message_id, context in template_ids():
+        message = cat.get(message_id, context=context)
         strings = [] if message is None else (message.string if message.pluralizable else [message.string])
         if message is None or not strings or not all(s and s.strip() for s in strings) or message.fuzzy:
             missing.append(key(message_id))
