@@ -13,7 +13,8 @@ from ..extensions import db, htmx
 from ..models import Theme
 from ..permissions import can_moderate, require
 from . import activities, manage, measures, service
-from .forms import activity_form, indicator_form, measure_form
+from .activity_forms import activity_form
+from .forms import indicator_form, measure_form
 from .manage_views import _theme_context, attempt, bp, move_direction, moved_context, refused
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from ideaspace.models import (
@@ -29,6 +30,13 @@ from ideaspace.models import (
 )
 from ideaspace.workspaces import activities, manage, measures
 from ideaspace.workspaces.manage import Refused
+
+
+@pytest.fixture(autouse=True)
+def english(session):
+    """Refusal messages in English, whatever the catalogues say (outside a request Finnish is the default)."""
+    with force_locale("en"):
+        yield
 
 
 def workspace_values(**kw):
