@@ -1,0 +1,247 @@
+"""Every route × every role, generated from `app.url_map`.
+
+EXPECTATIONS says, for each endpoint and method, what each role gets (in ROLES order):
+
+    login     a redirect to /login (nobody is signed in)
+    ok        2xx
+    redirect  a redirect elsewhere (a POST that did what it could with no data, or a GET that
+              sends the reader on)
+    bad       400 or 422 (a POST with a valid CSRF token but empty or garbage data)
+    403 / 404 refused / not found
+    a|b       either
+
+A POST is sent with a valid CSRF token and garbage data; a 500 is never acceptable. A route with no
+entry fails `test_every_route_has_an_expectation`, naming it. Routes that name objects of a workspace
+are asked again with workspace A's slug and workspace B's ids (IDOR): whoever could act on A's own
+object gets 404; the others get what they got before (sign-in, 403) or 404.
+
+Adding a route: add a line below, usually with a preset (READ, MODERATE, ...).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+
+from . import world as worlds
+from .harness import build_url, request, rules
+from .world import ROLES
+
+# --- presets ---------------------------------------------------------------------------------
+# roles:        anonymous nonmember member observer other_moderator moderator admin
+EVERYONE = "ok ok ok ok ok ok ok"
+SIGNED_IN = "login ok ok ok ok ok ok"
+READ = "login 403 ok ok ok ok ok"  # whoever may read workspace A
+MODERATE = "login 403 403 403 403 ok ok"  # moderators of A and admins
+MODERATE_POST = "login 403 403 403 403 bad bad"
+MODERATE_DONE = "login 403 403 403 403 redirect redirect"  # a POST that needs no data
+PARTICIPATE_POST = "login 403 bad 403 403 bad bad"  # write in A: members, its moderators, admins
+PROGRAMME_READ = "login 403 403 ok 403 ok ok"  # moderators, admins and observers
+ADMIN = "login 403 403 403 403 403 ok"
+ADMIN_POST = "login 403 403 403 403 403 bad"
+
+EXPECTATIONS: dict[str, dict[str, str]] = {
+    # platform
+    "healthz": {"GET": EVERYONE},
+    "pages.accessibility": {"GET": EVERYONE},
+    "auth.login": {
+        "GET": "ok redirect redirect redirect redirect redirect redirect",
+        "POST": "bad redirect redirect redirect redirect redirect redirect",
+    },
+    "auth.logout": {"POST": "login login login login login login login"},  # signed out, to sign-in
+    "auth.language": {"POST": "bad bad bad bad bad bad bad"},  # no language chosen
+    "account.settings": {"GET": SIGNED_IN, "POST": "login bad bad bad bad bad bad"},
+    "invitations.signin": {"GET": EVERYONE},  # the landing page of a personal link
+    "invitations.signin_post": {"POST": "redirect redirect redirect redirect redirect redirect redirect"},
+    "workspaces.index": {"GET": SIGNED_IN},
+    "workspaces.manage.new_workspace": {
+        "GET": "login 403 403 403 ok ok ok",
+        "POST": "login 403 403 403 bad bad bad",
+    },
+    # administration
+    "admin.users": {"GET": ADMIN},
+    "admin.new_user": {"GET": ADMIN, "POST": ADMIN_POST},
+    "admin.edit_user": {"GET": ADMIN, "POST": ADMIN_POST},
+    "admin.units": {"GET": ADMIN},
+    "admin.new_unit": {"GET": ADMIN, "POST": ADMIN_POST},
+    "admin.edit_unit": {"GET": ADMIN, "POST": "login 403 403 403 403 403 redirect"},  # fields kept
+    "people.import_people": {"GET": ADMIN, "POST": ADMIN_POST},
+    "people.confirm_import": {"POST": ADMIN_POST},
+    "moderation.audit_log": {"GET": ADMIN},
+    # a workspace
+    "workspaces.workspace": {"GET": READ},
+    "workspaces.theme": {"GET": READ},
+    "discussion.measure": {"GET": READ},
+    "discussion.show": {"GET": "login 403 redirect redirect redirect redirect redirect"},  # to its page
+    "discussion.create": {"POST": PARTICIPATE_POST},
+    # the comment is the member's own: only its author edits and withdraws it, others like it
+    "discussion.edit": {"GET": "login 403 ok 403 403 403 403", "POST": "login 403 bad 403 403 403 403"},
+    "discussion.withdraw": {"POST": "login 403 redirect 403 403 403 403"},
+    "discussion.like": {"POST": "login 403 403 403 403 redirect redirect"},
+    "polls.answer": {"POST": PARTICIPATE_POST},
+    "polls.results": {"GET": READ},
+    "notes.wall": {"GET": READ},
+    "notes.post": {"POST": PARTICIPATE_POST},
+    "notes.create_group": {"POST": MODERATE_POST},
+    "notes.assign": {"POST": MODERATE_DONE},  # no group: the note leaves its group
+    "ideas.index": {"GET": READ},
+    "ideas.mine": {"GET": READ},
+    "ideas.idea": {"GET": READ},
+    "ideas.submit": {"POST": PARTICIPATE_POST},
+    "ideas.support": {"POST": "login 403 redirect 403 403 redirect redirect"},  # a toggle
+    "ideas.change_status": {"POST": MODERATE_POST},
+    # moderation (the reported comment is the member's own, which they cannot report)
+    "moderation.report": {"GET": "login 403 404 403 ok 403 403", "POST": "login 403 404 403 bad 403 403"},
+    "moderation.queue": {"GET": MODERATE},
+    "moderation.clear": {"POST": MODERATE_DONE},
+    "moderation.hide": {"GET": MODERATE, "POST": MODERATE_POST},
+    "moderation.restore": {"GET": MODERATE, "POST": MODERATE_DONE},  # not hidden: nothing to do
+    "moderation.dismiss": {"GET": MODERATE, "POST": MODERATE_DONE},
+    "moderation.decide": {"GET": MODERATE, "POST": MODERATE_POST},
+    # merging and promoting need a target idea / theme: without one, back to the idea
+    "moderation.merge": {"GET": MODERATE_DONE, "POST": MODERATE_DONE},
+    "moderation.promote": {"GET": MODERATE_DONE, "POST": MODERATE_DONE},
+    # managing the workspace
+    "workspaces.manage.settings": {"GET": MODERATE},
+    "workspaces.manage.edit_workspace": {"GET": MODERATE, "POST": MODERATE_POST},
+    "workspaces.manage.add_moderator": {"POST": MODERATE_POST},
+    "workspaces.manage.remove_moderator": {"POST": MODERATE_DONE},
+    "workspaces.manage.new_theme": {"GET": MODERATE, "POST": MODERATE_POST},
+    "workspaces.manage.theme": {"GET": MODERATE},
+    # an edit form posted without its fields keeps the stored values (WTForms), so it saves
+    "workspaces.manage.edit_theme": {"GET": MODERATE, "POST": MODERATE_DONE},
+    "workspaces.manage.move_theme": {"POST": MODERATE_POST},
+    "workspaces.manage.delete_theme": {"POST": MODERATE_DONE},
+    "workspaces.manage.new_measure": {"GET": MODERATE, "POST": MODERATE_POST},
+    "workspaces.manage.edit_measure": {"GET": MODERATE, "POST": MODERATE_DONE},
+    "workspaces.manage.move_measure": {"POST": MODERATE_POST},
+    "workspaces.manage.delete_measure": {"POST": MODERATE_DONE},
+    "workspaces.manage.new_indicator": {"GET": MODERATE, "POST": MODERATE_POST},
+    "workspaces.manage.edit_indicator": {"GET": MODERATE, "POST": MODERATE_DONE},
+    "workspaces.manage.move_indicator": {"POST": MODERATE_POST},
+    "workspaces.manage.delete_indicator": {"POST": MODERATE_DONE},
+    "workspaces.manage.new_activity": {"GET": MODERATE, "POST": MODERATE_POST},
+    "workspaces.manage.edit_activity": {"GET": MODERATE, "POST": MODERATE_POST},
+    "workspaces.manage.move_activity": {"POST": MODERATE_POST},
+    "workspaces.manage.delete_activity": {"POST": MODERATE_DONE},
+    # invitations and statistics
+    "invitations.index": {"GET": MODERATE},
+    "invitations.invite": {"POST": MODERATE_POST},
+    "invitations.reminder": {"GET": MODERATE},
+    "invitations.send_reminder": {"POST": MODERATE_DONE},
+    "stats.statistics": {"GET": PROGRAMME_READ},
+    "stats.statistics_csv": {"GET": PROGRAMME_READ},
+    "stats.statistics_xlsx": {"GET": PROGRAMME_READ},
+    # the programme, its quotes, exports and follow-up
+    "programme.index": {"GET": MODERATE},
+    "programme.preview": {"GET": PROGRAMME_READ},
+    "programme.version_list": {"GET": PROGRAMME_READ},
+    "programme.version": {"GET": PROGRAMME_READ},
+    "programme.compare_versions": {"GET": PROGRAMME_READ},
+    "programme.publish": {"POST": MODERATE_DONE},  # a version needs no note
+    "programme.choose_results": {"POST": MODERATE_DONE},  # nothing chosen
+    "programme.move_result": {"POST": MODERATE_POST},
+    "programme.measure_status": {"POST": MODERATE_POST},
+    "quotes.pick": {"GET": MODERATE, "POST": MODERATE_POST},
+    "quotes.edit": {"GET": MODERATE, "POST": MODERATE_DONE},
+    "quotes.move": {"POST": MODERATE_POST},
+    "quotes.remove": {"POST": MODERATE_DONE},
+    "exports.download": {"GET": MODERATE},  # the live draft (versions: observers too)
+    "followup.index": {"GET": PROGRAMME_READ},
+    "followup.record": {"POST": MODERATE_POST},
+    "followup.delete": {"POST": MODERATE_DONE},
+}
+
+# Routes whose ids are not a workspace's objects, with what B's id gets instead.
+IDOR_OVERRIDES = {
+    # A user id is global: removing someone who does not moderate A is refused with a message.
+    "workspaces.manage.remove_moderator": MODERATE_DONE,
+}
+
+
+def _expected(spec: str) -> dict[str, set[str]]:
+    tokens = spec.split()
+    assert len(tokens) == len(ROLES), f"{spec!r} names {len(tokens)} outcomes for {len(ROLES)} roles"
+    return {role: set(token.split("|")) for role, token in zip(ROLES, tokens, strict=True)}
+
+
+def _idor_expected(endpoint: str, spec: str) -> dict[str, set[str]]:
+    if endpoint in IDOR_OVERRIDES:
+        return _expected(IDOR_OVERRIDES[endpoint])
+    return {
+        role: ({"login", "404"} if allowed == {"login"} else {"403", "404"} if allowed == {"403"} else {"404"})
+        for role, allowed in _expected(spec).items()
+    }
+
+
+def _methods(rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def _blueprint(endpoint: str) -> str:
+    return endpoint.rsplit(".", 1)[0] if "." in endpoint else "app"
+
+
+def _all_blueprints() -> list[str]:
+    return sorted({_blueprint(e) for e in EXPECTATIONS})
+
+
+def test_every_route_has_an_expectation(app):
+    missing = []
+    for rule in rules(app):
+        listed = EXPECTATIONS.get(rule.endpoint, {})
+        missing += [
+            f"add the expected outcome for {rule.endpoint} {method} ({rule.rule}) to EXPECTATIONS "
+            "in tests/security/test_route_matrix.py"
+            for method in _methods(rule)
+            if method not in listed
+        ]
+    assert not missing, "\n".join(missing)
+
+
+def test_no_stale_expectations(app):
+    known = {(rule.endpoint, method) for rule in rules(app) for method in _methods(rule)}
+    stale = [f"{e} {m}" for e, methods in EXPECTATIONS.items() for m in methods if (e, m) not in known]
+    assert not stale, "EXPECTATIONS lists routes that no longer exist: " + ", ".join(stale)
+
+
+# Totals for the report: (endpoint, method, role) requests checked, plain and with B's ids.
+CHECKED: dict[str, int] = defaultdict(int)
+
+
+@pytest.mark.parametrize("blueprint", _all_blueprints())
+def test_route_matrix(app, client, make, session, blueprint):
+    world = worlds.build(make, session)
+    failures = []
+    for rule in sorted(rules(app), key=lambda r: r.endpoint):
+        if _blueprint(rule.endpoint) != blueprint or rule.endpoint not in EXPECTATIONS:
+            continue
+        url = build_url(app, rule.endpoint, worlds.params_for(rule.endpoint, rule.arguments, world))
+        idor_url = None
+        if worlds.has_ids(rule.endpoint, rule.arguments):
+            idor_url = build_url(app, rule.endpoint, worlds.params_for(rule.endpoint, rule.arguments, world, "b"))
+        for method in _methods(rule):
+            spec = EXPECTATIONS[rule.endpoint].get(method)
+            if spec is None:
+                continue  # reported by test_every_route_has_an_expectation
+            checks = [("", url, _expected(spec))]
+            if idor_url:
+                checks.append(("with B's ids ", idor_url, _idor_expected(rule.endpoint, spec)))
+            for label, target, expected in checks:
+                for role in ROLES:
+                    got = request(client, session, world, role, method, target)
+                    CHECKED["idor" if label else "plain"] += 1
+                    if got not in expected[role]:
+                        failures.append(
+                            f"{rule.endpoint} {method} {label}as {role}: expected "
+                            f"{'|'.join(sorted(expected[role]))}, got {got}  ({target})"
+                        )
+    assert not failures, "\n".join(failures)
+
+
+def test_matrix_size():
+    """The matrix covers every role for every (route, method) it lists."""
+    pairs = sum(len(methods) for methods in EXPECTATIONS.values())
+    assert pairs >= 100
+    assert all(len(spec.split()) == len(ROLES) for methods in EXPECTATIONS.values() for spec in methods.values())
