@@ -63,6 +63,8 @@ from ..workspaces.service import record_contribution
 from . import formatting
 
 MAX_LENGTH = 5000
+# Top-level comments (with their replies) shown per page of a thread: the newest page first.
+PAGE_SIZE = 20
 KINDS = ("theme", "measure", "activity", "idea")
 _COLUMN = {
     "theme": Comment.theme_id,
@@ -338,6 +340,9 @@ class Thread(list):
         can_post: bool = False,
         anonymous: bool = False,
         can_post_for_unit: bool = False,
+        page: int = 1,
+        pages: int = 1,
+        count: int | None = None,
     ):
         super().__init__(entries)
         self.target_kind = target_kind
@@ -345,11 +350,33 @@ class Thread(list):
         self.can_post = can_post
         self.anonymous = anonymous
         self.can_post_for_unit = can_post_for_unit
+        self.page = page  # 1 is the newest page; higher pages hold earlier comments
+        self.pages = pages
+        self._count = count
 
     @property
     def count(self) -> int:
-        """Comments a reader sees (withdrawn ones not counted)."""
-        return sum((not e.is_withdrawn) + sum(not r.is_withdrawn for r in e.replies) for e in self)
+        """Comments a reader sees on every page (withdrawn ones not counted)."""
+        if self._count is not None:
+            return self._count
+        return _count(self)
+
+
+def _count(entries) -> int:
+    return sum((not e.is_withdrawn) + sum(not r.is_withdrawn for r in e.replies) for e in entries)
+
+
+def requested_page(args) -> tuple[str, int, int] | None:
+    """The thread page asked for in a query string (`?thread=theme-5&page=2`), else None."""
+    kind, _sep, target_id = (args.get("thread") or "").partition("-")
+    page = args.get("page", "")
+    if kind not in KINDS or not target_id.isdigit() or not page.isdigit() or int(page) < 1:
+        return None
+    return kind, int(target_id), int(page)
+
+
+def page_for(page: tuple[str, int, int] | None, kind: str, target_id: int) -> int:
+    return page[2] if page and page[0] == kind and page[1] == target_id else 1
 
 
 def _visible(query, user, workspace: Workspace, *, own: bool = False):
@@ -385,7 +412,7 @@ def _load(user, workspace: Workspace, condition) -> tuple[list[Comment], dict[in
     return comments, likes
 
 
-def _build(user, workspace: Workspace, target, comments, likes, now=None) -> Thread:
+def _build(user, workspace: Workspace, target, comments, likes, now=None, page: int = 1) -> Thread:
     kind = kind_of(target)
     may_post = can_comment_on(user, target, workspace)
     entries: dict[int, Entry] = {}
@@ -407,21 +434,28 @@ def _build(user, workspace: Workspace, target, comments, likes, now=None) -> Thr
         elif parent_id in entries:
             entries[parent_id].replies.append(entry)
         # A reply whose parent the reader may not see (hidden) is left out with it.
+    # Only one page of threads is rendered (rendering, not loading, is what grows with a thread).
+    pages = max(1, -(-len(top) // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    end = len(top) - (page - 1) * PAGE_SIZE
     return Thread(
-        top,
+        top[max(0, end - PAGE_SIZE) : end],
         target_kind=kind,
         target_id=target.id,
         can_post=may_post,
         anonymous=is_anonymous(target),
         can_post_for_unit=may_post and can_post_for_unit(user, workspace),
+        page=page,
+        pages=pages,
+        count=_count(top),
     )
 
 
-def thread(user, workspace: Workspace, target, now: datetime | None = None) -> Thread:
-    """The target's comments with replies, like counts and the user's likes, in two queries."""
+def thread(user, workspace: Workspace, target, now: datetime | None = None, page: int = 1) -> Thread:
+    """One page of the target's comments with replies, like counts and the user's likes, in two queries."""
     column = _COLUMN[kind_of(target)]
     comments, likes = _load(user, workspace, column == target.id)
-    return _build(user, workspace, target, comments, likes, now)
+    return _build(user, workspace, target, comments, likes, now, page=page)
 
 
 @dataclass
@@ -433,8 +467,12 @@ class ThemeDiscussion:
     measure_counts: dict[int, int]
 
 
-def theme_discussion(user, workspace: Workspace, theme: Theme) -> ThemeDiscussion:
-    """Every discussion on a theme page at once: three queries for the whole page."""
+def theme_discussion(
+    user, workspace: Workspace, theme: Theme, page: tuple[str, int, int] | None = None
+) -> ThemeDiscussion:
+    """Every discussion on a theme page at once: three queries for the whole page.
+
+    `page` (from `requested_page`) turns one of the threads to an earlier page."""
     activities = [a for a in theme.activities if a.kind is ActivityKind.DISCUSSION]
     condition = Comment.theme_id == theme.id
     if activities:
@@ -448,8 +486,11 @@ def theme_discussion(user, workspace: Workspace, theme: Theme) -> ThemeDiscussio
         else:
             by_activity[comment.activity_id].append(comment)
     return ThemeDiscussion(
-        theme=_build(user, workspace, theme, by_theme, likes),
-        activities={a.id: _build(user, workspace, a, by_activity[a.id], likes) for a in activities},
+        theme=_build(user, workspace, theme, by_theme, likes, page=page_for(page, "theme", theme.id)),
+        activities={
+            a.id: _build(user, workspace, a, by_activity[a.id], likes, page=page_for(page, "activity", a.id))
+            for a in activities
+        },
         measure_counts=measure_counts(workspace, [m.id for m in theme.measures]),
     )
 

@@ -1,5 +1,7 @@
 """Comments: the measure page, and posting, replying, editing, withdrawing and liking comments."""
 
+from urllib.parse import parse_qsl, urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -79,9 +81,12 @@ def _back(workspace, target, next_url: str | None, anchor: str | None = None) ->
 
 def _fragment(workspace, target, next_url, *, status=200, **extra):
     """The thread region for htmx: the comments and forms, and the announcement out of band."""
+    # The page of the thread the reader was on travels in the page address they came from.
+    asked = service.requested_page(dict(parse_qsl(urlsplit(next_url or "").query)))
+    page = service.page_for(asked, service.kind_of(target), target.id)
     context = {
         "workspace": workspace,
-        "thread": service.thread(current_user, workspace, target),
+        "thread": service.thread(current_user, workspace, target, page=page),
         "target_kind": service.kind_of(target),
         "target_id": target.id,
         "next_url": _back(workspace, target, next_url),
@@ -115,7 +120,12 @@ def measure(slug: str, measure_id: int):
         "workspace": workspace,
         "measure": measure,
         "theme": measure.theme,
-        "thread": service.thread(current_user, workspace, measure),
+        "thread": service.thread(
+            current_user,
+            workspace,
+            measure,
+            page=service.page_for(service.requested_page(request.args), "measure", measure.id),
+        ),
     }
     return render_template("discussion/measure.html", **context)
 

@@ -36,6 +36,8 @@ from ..workspaces.service import record_contribution
 from . import wordcloud
 
 MAX_LENGTH = 280
+# Notes shown per page of a wall (newest first); the word cloud and the count cover every note.
+PAGE_SIZE = 50
 GROUP_LABEL_MAX = 120
 
 
@@ -171,14 +173,20 @@ class Wall:
     can_post: bool = False
     can_moderate: bool = False
     units: dict[int, Unit] = field(default_factory=dict)  # the notes' units (Note has no relationship)
+    count: int = 0  # notes on every page
+    group_counts: dict[int, int] = field(default_factory=dict)  # notes per group, on every page
+    page: int = 1
+    pages: int = 1
 
     @property
     def is_grouped(self) -> bool:
         return any(notes for _group, notes in self.groups)
 
 
-def walls(user, workspace: Workspace, activities) -> dict[int, Wall]:
-    """Every notes wall among the activities at once: three queries, however many notes."""
+def walls(user, workspace: Workspace, activities, page: int = 1) -> dict[int, Wall]:
+    """Every notes wall among the activities at once: three queries, however many notes.
+
+    Each wall holds one page of notes (`page`, newest first); its cloud and counts cover them all."""
     activities = [a for a in activities if a.kind is ActivityKind.NOTES]
     if not activities:
         return {}
@@ -212,18 +220,29 @@ def walls(user, workspace: Workspace, activities) -> dict[int, Wall]:
         groups_of[group.activity_id].append(group)
     result = {}
     for activity in activities:
-        wall_notes = by_activity[activity.id]
+        every_note = by_activity[activity.id]
+        pages = max(1, -(-len(every_note) // PAGE_SIZE))
+        wall_page = min(max(1, page), pages)
+        wall_notes = every_note[(wall_page - 1) * PAGE_SIZE : wall_page * PAGE_SIZE]
         in_group: dict[int, list[Note]] = defaultdict(list)
         ungrouped = []
         for note in wall_notes:
             (in_group[note.group_id] if note.group_id else ungrouped).append(note)
+        group_counts: dict[int, int] = defaultdict(int)
+        for note in every_note:
+            if note.group_id:
+                group_counts[note.group_id] += 1
         result[activity.id] = Wall(
             activity=activity,
             notes=wall_notes,
+            count=len(every_note),
+            group_counts=dict(group_counts),
+            page=wall_page,
+            pages=pages,
             groups=[(g, in_group[g.id]) for g in groups_of[activity.id]],
             ungrouped=ungrouped,
             all_groups=groups_of[activity.id],
-            cloud=wordcloud.cloud(n.text for n in wall_notes if n.hidden_at is None),
+            cloud=wordcloud.cloud(n.text for n in every_note if n.hidden_at is None),
             can_post=can_post_in(user, activity, workspace),
             can_moderate=moderator,
             units=units,
@@ -231,8 +250,8 @@ def walls(user, workspace: Workspace, activities) -> dict[int, Wall]:
     return result
 
 
-def wall(user, workspace: Workspace, activity: Activity) -> Wall:
-    return walls(user, workspace, [activity])[activity.id]
+def wall(user, workspace: Workspace, activity: Activity, page: int = 1) -> Wall:
+    return walls(user, workspace, [activity], page)[activity.id]
 
 
 def theme_notes(user, workspace: Workspace, theme: Theme) -> dict[int, Wall]:

@@ -38,7 +38,7 @@ def _wall_page(workspace, activity, *, status=200, note_form=None, group_form=No
         "workspace": workspace,
         "activity": activity,
         "theme": activity.theme,
-        "wall": service.wall(current_user, workspace, activity),
+        "wall": service.wall(current_user, workspace, activity, page=request.args.get("page", 1, type=int)),
         "note_form": note_form,
         "group_form": group_form or GroupForm(formdata=None),
         "focus": focus,

@@ -254,4 +254,24 @@ def test_queries_do_not_grow_with_comments(world, make, count_queries, function)
     result, many = run()
     assert len(few) == len(many) <= (2 if function == "thread" else 3), many
     if function == "thread":
-        assert len(result) == 50
+        # One page of threads is shown (the newest), the count covers them all.
+        assert len(result) == service.PAGE_SIZE and result.pages == 3 and result.count == 100
+
+
+def test_a_long_thread_comes_a_page_at_a_time_newest_first(world, make):
+    tops = [make.comment(world.theme, world.member2) for _ in range(service.PAGE_SIZE + 5)]
+    newest = service.thread(world.member, world.ws, world.theme)
+    earlier = service.thread(world.member, world.ws, world.theme, page=2)
+    assert [e.comment for e in newest] == tops[5:] and newest.page == 1 and newest.pages == 2
+    assert [e.comment for e in earlier] == tops[:5] and earlier.page == 2
+    assert newest.count == earlier.count == service.PAGE_SIZE + 5
+    assert service.thread(world.member, world.ws, world.theme, page=99).page == 2
+
+
+def test_requested_page_reads_only_a_well_formed_query():
+    assert service.requested_page({"thread": "theme-5", "page": "2"}) == ("theme", 5, 2)
+    for bad in ({"thread": "user-5", "page": "2"}, {"thread": "theme-x", "page": "2"},
+                {"thread": "theme-5", "page": "0"}, {"thread": "theme-5", "page": "-1"}, {}):
+        assert service.requested_page(bad) is None
+    assert service.page_for(("theme", 5, 2), "theme", 5) == 2
+    assert service.page_for(("theme", 5, 2), "activity", 5) == 1

@@ -14,6 +14,12 @@ HX = {"HX-Request": "true"}
 ROLES = list(READ)
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """These tests read the English source strings; the pages default to Finnish."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 def count(model=Comment):
     return db.session.scalar(select(func.count()).select_from(model))
 
@@ -93,9 +99,11 @@ def test_theme_page_queries_do_not_grow_with_comments(world, client, login, make
     client.get(theme_url(world))
     with count_queries() as many:
         response = client.get(theme_url(world))
+    # A page of threads each (the newest 20 with their replies on the theme, 20 on the activity).
     assert (
-        response.text.count('class="comment"') + response.text.count('class="comment comment--reply"') == 150
+        response.text.count('class="comment"') + response.text.count('class="comment comment--reply"') == 60
     )
+    assert "Earlier comments" in response.text
     assert len(few) == len(many)
 
 
@@ -467,3 +475,24 @@ def test_show_thread_fragment_and_redirect(world, client, login, make):
     url = f"/w/{world.ws.slug}/comments/theme/{world.theme.id}"
     assert "Näkyy" in client.get(url, headers=HX).text
     assert client.get(url).headers["Location"] == f"{theme_url(world)}#thread-theme-{world.theme.id}"
+
+
+def test_long_thread_pages_on_the_theme_page_and_a_reply_comes_back_to_its_page(world, client, login, make):
+    tops = [make.comment(world.theme, world.member2, body=f"<p>Viesti {i}</p>") for i in range(25)]
+    login(world.member)
+    first = client.get(theme_url(world)).text
+    assert "Viesti 24" in first and "Viesti 4</p>" not in first and "Page 1 of 2" in first
+    earlier_link = f"{theme_url(world)}?thread=theme-{world.theme.id}&amp;page=2"
+    assert earlier_link in first
+    earlier = client.get(f"{theme_url(world)}?thread=theme-{world.theme.id}&page=2").text
+    assert "Viesti 4</p>" in earlier and "Viesti 24" not in earlier and "Later comments" in earlier
+    # A reply with htmx on the earlier page swaps in that page, with the reply to focus.
+    response = client.post(
+        f"/w/{world.ws.slug}/comments/theme/{world.theme.id}",
+        data={"body": "Vastaus vanhaan", "parent_id": tops[0].id,
+              "next": f"{theme_url(world)}?thread=theme-{world.theme.id}&page=2"},
+        headers=HX,
+    )
+    reply = db.session.scalar(select(Comment).order_by(Comment.id.desc()))
+    assert response.status_code == 200 and f'id="comment-{reply.id}"' in response.text
+    assert "Viesti 0</p>" in response.text and "Viesti 24" not in response.text

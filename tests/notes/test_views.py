@@ -9,6 +9,12 @@ from tests.discussion.world import READ, WRITE, switch_to
 
 HX = {"HX-Request": "true"}
 ROLES = list(READ)
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """These tests read the English source strings; the pages default to Finnish."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
 MODERATE = {
     "anonymous": 302,
     "nonmember": 403,
@@ -248,3 +254,20 @@ def test_theme_page_queries_do_not_grow_with_notes(world, client, login, make, c
         response = client.get(theme_url(world))
     assert response.text.count('class="note"') == 50
     assert len(few) == len(many)
+
+
+def test_long_wall_pages_newest_first_and_the_cloud_counts_every_note(world, client, login, make):
+    from ideaspace.notes.service import PAGE_SIZE
+
+    for i in range(PAGE_SIZE + 3):
+        make.note(world.notes, world.member2, text=f"rekrytointi lappu{i}x")
+    login(world.member)
+    page = client.get(theme_url(world)).text
+    assert f"lappu{PAGE_SIZE + 2}x" in page and "lappu0x" not in page
+    assert f"{PAGE_SIZE + 3} notes" in page and "Page 1 of 2" in page
+    assert f'rekrytointi<span class="wordcloud__count"><span aria-hidden="true">{PAGE_SIZE + 3}</span>' in page
+    wall_url = f"/w/{world.ws.slug}/activities/{world.notes.id}/notes"
+    assert f"{wall_url}?page=2" in page
+    earlier = client.get(f"{wall_url}?page=2").text
+    assert "lappu0x" in earlier and f"lappu{PAGE_SIZE + 2}x" not in earlier and "Later notes" in earlier
+    assert client.get(f"{wall_url}?page=99").status_code == 200
