@@ -45,6 +45,7 @@ class Settings:
     signin_link_hours: int
     reminder_interval_hours: int
     accessibility_contact: str
+    proxy_fix: int = 0
 
     @classmethod
     def from_environ(cls, instance_path: str) -> Settings:
@@ -76,6 +77,8 @@ class Settings:
             signin_link_hours=env_int("SIGNIN_LINK_HOURS", 72),
             reminder_interval_hours=env_int("REMINDER_INTERVAL_HOURS", 72),
             accessibility_contact=env_str("ACCESSIBILITY_CONTACT", "saavutettavuus@example.fi"),
+            # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none).
+            proxy_fix=env_int("PROXY_FIX", 0),
         )
 
     def as_flask_config(self) -> dict:
@@ -106,6 +109,7 @@ class Settings:
             # in one signed form field; the whole request stays capped by MAX_CONTENT_LENGTH.
             "MAX_FORM_MEMORY_SIZE": 3 * 1024 * 1024,
             "ACCESSIBILITY_CONTACT": self.accessibility_contact,
+            "PROXY_FIX": self.proxy_fix,
             "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
             "BABEL_DEFAULT_LOCALE": "fi",
             "BABEL_TRANSLATION_DIRECTORIES": "translations",
