@@ -245,19 +245,22 @@ class Exporter:
             for m in workspace.memberships
         ]
         ideas_out = [self.idea(i, supports, comment_tree) for i in ideas]
+        snapshots = list(
+            db.session.scalars(
+                select(ProgrammeSnapshot)
+                .where(ProgrammeSnapshot.workspace_id == ws_id)
+                .order_by(ProgrammeSnapshot.version)
+            )
+        )
         programme_versions = [
             {
                 "version": v.version,
                 "published_at": _moment(v.published_at),
                 "published_by": self.person(v.published_by_id),
                 "note": v.note,
-                "content": v.content,
+                "content": None,  # set after `resolve`: a frozen document is kept exactly as it is
             }
-            for v in db.session.scalars(
-                select(ProgrammeSnapshot)
-                .where(ProgrammeSnapshot.workspace_id == ws_id)
-                .order_by(ProgrammeSnapshot.version)
-            )
+            for v in snapshots
         ]
         body = {
             "slug": workspace.slug,
@@ -279,7 +282,11 @@ class Exporter:
         people = self.load_people()
         units = self.unit_tree()
         body = self.resolve(body)
+        for out, snapshot in zip(body["programme_versions"], snapshots, strict=True):
+            out["content"] = snapshot.content
         body["memberships"].sort(key=lambda m: m["person"])
+        for idea in body["ideas"]:  # stored order differs between databases
+            idea["supporters"].sort(key=lambda s: (s["at"] or "", s["person"] or ""))
         for t in body["themes"]:
             for a in t["activities"]:
                 a["answers"].sort(key=lambda x: (x["on"], x["options"], x["value"] or 0, x["unit"] or ""))
