@@ -64,6 +64,16 @@ def can_manage_users(user) -> bool:
     return is_admin(user)
 
 
+def can_erase_user(user) -> bool:
+    """Erase a person's identifying data (privacy): whoever manages users."""
+    return can_manage_users(user)
+
+
+def can_download_own_data(user) -> bool:
+    """Download what is stored about oneself: any signed-in person."""
+    return _signed_in(user)
+
+
 def can_create_workspace(user) -> bool:
     return _signed_in(user) and user.role in (Role.ADMIN, Role.MODERATOR)
 

@@ -138,7 +138,10 @@ def _move_supports(from_id: int, to_id: int) -> int:
         .from_select(["idea_id", "user_id", "created_at"], rows)
         .on_conflict_do_nothing()  # a support given to the kept idea at this very moment still counts once
     )
-    return db.session.execute(statement).rowcount or 0
+    count = select(func.count()).where(IdeaSupport.idea_id == to_id)
+    before = db.session.scalar(count) or 0
+    db.session.execute(statement)  # (rowcount of INSERT … SELECT is not reliable on every driver)
+    return (db.session.scalar(count) or 0) - before
 
 
 # --- promoting ---------------------------------------------------------------------------------

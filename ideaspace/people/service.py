@@ -355,8 +355,11 @@ def plan_import(
     index = _UnitIndex(list(db.session.scalars(select(Unit))))
     plan._unit_index = {"index": index}
     new_units: dict[tuple[str, ...], None] = {}
+    refused = _refuse_erased(rows, plan)
 
     for row in rows:
+        if row.number in refused:
+            continue
         unit = None
         if row.unit_path:
             unit = index.find(row.unit_path)
@@ -394,6 +397,29 @@ def plan_import(
         if progress:
             progress(1)
     return plan
+
+
+def _refuse_erased(rows: list[Row], plan: ImportPlan) -> set[int]:
+    """Rows whose address belonged to an erased person: refused (they asked to be forgotten)."""
+    from ..privacy.service import erased_emails
+
+    erased = erased_emails({row.email for row in rows})
+    refused = set()
+    for row in rows:
+        if row.email in erased:
+            refused.add(row.number)
+            plan.errors.append(
+                RowError(
+                    row.number,
+                    str(
+                        _l(
+                            "The person with the email %(email)s has been erased and cannot be imported again.",
+                            email=row.email,
+                        )
+                    ),
+                )
+            )
+    return refused
 
 
 def _plan_update(
