@@ -231,3 +231,15 @@ def test_export_json_and_import_alias(app, ws, session, tmp_path):
     result = runner.invoke(args=["import", str(copy_file)])
     assert result.exit_code == 0, result.output
     assert session.scalar(select(func.count()).select_from(Workspace).where(Workspace.slug == "kopio")) == 1
+
+
+def test_the_preview_and_version_pages_link_to_the_downloads(client, login, make, ws):
+    login(ws.moderator)
+    preview = client.get("/w/ohjelma/programme/preview?lang=sv").get_data(as_text=True)
+    assert 'href="/w/ohjelma/export.docx?lang=sv"' in preview
+    assert 'href="/w/ohjelma/export.json"' in preview and 'href="/w/ohjelma/follow-up"' in preview
+    login(make.user(role=Role.OBSERVER))
+    version = client.get("/w/ohjelma/programme/versions/1?lang=fi").get_data(as_text=True)
+    assert 'href="/w/ohjelma/export.xlsx?lang=fi&amp;version=1"' in version
+    assert "export.json" not in version  # observers get the published documents only
+    assert "export.docx?lang=fi\"" not in client.get("/w/ohjelma/programme/preview?lang=fi").get_data(as_text=True)
