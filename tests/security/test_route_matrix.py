@@ -69,6 +69,8 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "people.import_people": {"GET": ADMIN, "POST": ADMIN_POST},
     "people.confirm_import": {"POST": ADMIN_POST},
     "moderation.audit_log": {"GET": ADMIN},
+    "privacy.erase": {"GET": ADMIN, "POST": ADMIN_POST},
+    "privacy.my_data": {"GET": SIGNED_IN},
     # a workspace
     "workspaces.workspace": {"GET": READ},
     "workspaces.theme": {"GET": READ},
