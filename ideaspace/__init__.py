@@ -32,6 +32,7 @@ BLUEPRINTS = (
     "moderation",
     "exports",
     "followup",
+    "privacy",
 )
 
 
