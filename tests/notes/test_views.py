@@ -15,6 +15,8 @@ ROLES = list(READ)
 def english(client):
     """These tests read the English source strings; the pages default to Finnish."""
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 MODERATE = {
     "anonymous": 302,
     "nonmember": 403,
