@@ -33,7 +33,19 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = HTMX()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def user_or_address() -> str:
+    """Rate limits count per person when signed in (a whole office may share one address), per
+    address otherwise."""
+    from flask_login import current_user
+
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return f"user:{current_user.id}"
+    return get_remote_address()
+
+
+limiter = Limiter(key_func=user_or_address, default_limits=[])
 
 
 @event.listens_for(Engine, "connect")

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..extensions import htmx
+from ..extensions import htmx, limiter
 from ..permissions import (
     activity_is_open,
     can_answer,
@@ -51,6 +51,7 @@ def _render(workspace, activity, *, status=200, errors=(), confirmation=None, su
 
 
 @bp.post("/w/<slug>/activities/<int:activity_id>/answer")
+@limiter.limit("30/minute;300/hour")
 def answer(slug: str, activity_id: int):
     workspace, activity = _load(slug, activity_id)
     if activity_is_open(activity, workspace):
