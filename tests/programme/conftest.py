@@ -93,3 +93,9 @@ def programme(make, session):
     session.commit()  # a refused request rolls back: keep these for the requests that follow
     session.expire_all()
     return Programme(ws, theme, other, measure, proposed, indicator, poll, scale, unchosen, moderator, member)
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Pages in English (the browser's language) unless a test asks for another: assertions read English."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"

@@ -47,3 +47,9 @@ def setup(make, session):
     )
     session.commit()  # a refused request rolls back: keep these for the requests that follow
     return Setup(ws, theme, other_theme, moderator, author, unit, comment, note, idea, anonymous_comment)
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Pages in English (the browser's language) unless a test asks for another: assertions read English."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
