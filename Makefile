@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := ideaspace
 
-.PHONY: run test install install-test translations messages browsers serve lint clean
+.PHONY: run test install install-test translations messages browsers serve bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,23 @@ browsers:
 ## serve: gunicorn with production settings (set SECRET_KEY and DATABASE_URL first)
 serve: install
 	$(BIN)/ideaspace init-db
-	$(BIN)/gunicorn --workers $${WEB_CONCURRENCY:-2} --threads $${GUNICORN_THREADS:-4} --bind $${BIND:-127.0.0.1:8000} 'ideaspace:create_app()'
+	$(BIN)/gunicorn --workers $${WEB_CONCURRENCY:-2} --threads $${GUNICORN_THREADS:-4} --bind $${BIND:-127.0.0.1:8000} \
+		--worker-tmp-dir /dev/shm --timeout 60 --graceful-timeout 30 --keep-alive 5 \
+		--max-requests 2000 --max-requests-jitter 200 --access-logfile - \
+		--forwarded-allow-ips $${FORWARDED_ALLOW_IPS:-127.0.0.1} 'ideaspace:create_app()'
+
+## bench: regenerate the city-scale data and run the load benchmark on SQLite, then on PostgreSQL
+## (a scratch database, dropped afterwards); results in bench/results-*.json, see bench/RESULTS.md
+BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432
+bench: install
+	$(BIN)/pip install --quiet -e '.[bench]'
+	rm -f instance/bench.sqlite3 instance/bench.sqlite3-wal instance/bench.sqlite3-shm
+	$(BIN)/python bench/generate.py --database-url sqlite:///$(CURDIR)/instance/bench.sqlite3
+	$(BIN)/python bench/load.py --database-url sqlite:///$(CURDIR)/instance/bench.sqlite3 --out bench/results-sqlite.json
+	psql "$(BENCH_PG)/postgres" -qc 'DROP DATABASE IF EXISTS ideaspace_bench' -c 'CREATE DATABASE ideaspace_bench'
+	$(BIN)/python bench/generate.py --database-url $(BENCH_PG)/ideaspace_bench
+	$(BIN)/python bench/load.py --database-url $(BENCH_PG)/ideaspace_bench --out bench/results-postgresql.json
+	psql "$(BENCH_PG)/postgres" -qc 'DROP DATABASE ideaspace_bench WITH (FORCE)'
 
 lint: install-test
 	$(BIN)/ruff check ideaspace tests

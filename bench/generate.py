@@ -3,6 +3,11 @@ comments, notes, ideas and supports.
 
     .venv/bin/python bench/generate.py --database-url sqlite:///instance/bench.sqlite3 [--seed 1] [--scale 1.0]
 
+Everyone signs in with the password `bench-password` (hashed once, the same hash for all, so load
+scripts can sign in). person1 is the admin; person2..person20 are moderators, person(2 + k % 19)
+moderates workspace bench-(k+1); everyone else is a participant, invited to about a quarter of the
+workspaces, and answers, comments, posts and supports only in workspaces they are a member of.
+
 The database is migrated first (through Alembic, like any other). Rows go in with bulk Core inserts,
 so the full scale loads in about a minute on SQLite. `--scale 0.01` makes a small copy for tests.
 """
@@ -22,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
+
+from werkzeug.security import generate_password_hash  # noqa: E402
 
 from ideaspace import create_app  # noqa: E402
 from ideaspace.extensions import db  # noqa: E402
@@ -78,7 +85,8 @@ KINDS = [
     ActivityKind.DISCUSSION,
     ActivityKind.IDEAS,
 ]
-PASSWORD_HASH = "scrypt:32768:8:1$benchmarkbench00$" + "0" * 128
+PASSWORD = "bench-password"
+PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: signing in costs what it does in production
 
 
 def sentence(rng: random.Random, n: int) -> str:
@@ -136,6 +144,7 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
     )
     user_ids = ids(User)
     participants = user_ids[20:] or user_ids
+    moderators = user_ids[1:20] or user_ids
 
     bulk(
         Workspace,
@@ -160,15 +169,22 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
 
     # Every participant is invited to a few workspaces; most visit, some contribute.
     memberships = []
-    for ws_id in ws_ids:
-        members = rng.sample(participants, min(len(participants), max(1, len(participants) // 4)))
-        for j, user_id in enumerate(members):
+    for k, ws_id in enumerate(ws_ids):
+        moderator = moderators[k % len(moderators)]
+        memberships.append(
+            {"workspace_id": ws_id, "user_id": moderator, "role": "moderator", "invited_at": now - timedelta(days=30),
+             "first_visit_at": now - timedelta(days=29), "last_visit_at": now, "visit_count": 20,
+             "first_contribution_at": None}
+        )
+        pool = [u for u in participants if u != moderator]
+        members = rng.sample(pool, min(len(pool), max(1, len(pool) // 4)))
+        for user_id in members:
             visited = rng.random() < 0.55
             memberships.append(
                 {
                     "workspace_id": ws_id,
                     "user_id": user_id,
-                    "role": "moderator" if j == 0 else "participant",
+                    "role": "participant",
                     "invited_at": now - timedelta(days=30),
                     "first_visit_at": now - timedelta(days=rng.randint(1, 29)) if visited else None,
                     "last_visit_at": now if visited else None,
@@ -190,7 +206,8 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
     )
     members_of = {ws: [] for ws in ws_ids}
     for row in memberships:
-        members_of[row["workspace_id"]].append(row["user_id"])
+        if row["role"] == "participant":
+            members_of[row["workspace_id"]].append(row["user_id"])
 
     bulk(
         Theme,
@@ -207,6 +224,11 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
     themes = list(db.session.execute(select(Theme.id, Theme.workspace_id).order_by(Theme.id)))
     theme_ws = dict(themes)
     theme_ids = [t for t, _ in themes]
+    themes_of: dict[int, list[int]] = {ws: [] for ws in ws_ids}
+    for theme_id, ws_id in themes:
+        themes_of[ws_id].append(theme_id)
+    for ws_id in ws_ids:  # an idea names one of the workspace's first two themes (or none)
+        themes_of[ws_id] = (themes_of[ws_id] or [None]) * 2
 
     bulk(
         Measure,
@@ -258,7 +280,8 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
                 "results_visibility": "always",
                 "answers_changeable": i % 3 != 0,
                 "max_selections": 3 if KINDS[i % len(KINDS)] is ActivityKind.MULTIPLE_CHOICE else None,
-                "in_programme": False,
+                # The first poll of every theme is chosen for the programme draft (preview and exports).
+                "in_programme": i // len(theme_ids) == 0 and KINDS[i % len(KINDS)].is_poll,
                 "programme_position": 0,
             }
             for i in range(scale.activities)
@@ -319,8 +342,9 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
     bulk(
         Idea,
         [
-            {"workspace_id": ws_ids[i % len(ws_ids)], "theme_id": None, "title": sentence(rng, 4)[:200],
-             "body": f"<p>{sentence(rng, 30)}</p>", "author_id": rng.choice(participants), "status": "new",
+            {"workspace_id": ws_ids[i % len(ws_ids)], "theme_id": themes_of[ws_ids[i % len(ws_ids)]][i % 2] if i % 3 else None,
+             "title": sentence(rng, 4)[:200], "body": f"<p>{sentence(rng, 30)}</p>",
+             "author_id": rng.choice(members_of[ws_ids[i % len(ws_ids)]]), "status": "new",
              "created_at": now - timedelta(minutes=i)}
             for i in range(scale.ideas)
         ],

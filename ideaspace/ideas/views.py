@@ -219,7 +219,12 @@ def _idea_page(workspace, idea, status_form, status=200):
         "barrel": service.barrel(workspace),
         "row": service.idea_counts(idea, current_user),
         "status_form": status_form,
-        "thread": discussion.thread(current_user, workspace, idea),
+        "thread": discussion.thread(
+            current_user,
+            workspace,
+            idea,
+            page=discussion.page_for(discussion.requested_page(request.args), "idea", idea.id),
+        ),
         "moderation": idea_panel(workspace, idea),  # moderation: report, hide, decide, merge, promote
     }
     return render_template("ideas/idea.html", **context), status
