@@ -51,7 +51,13 @@ def clean_html(value: str | None) -> str:
     cleaned = _cleaner.clean(text)
     linked = bleach.linkify(cleaned, callbacks=[*DEFAULT_CALLBACKS, _link_rel], parse_email=False)
     # Linkify re-parses; clean once more so its output is held to the same allow-list.
-    return _cleaner.clean(linked).strip()
+    result = _cleaner.clean(linked).strip()
+    if result and "<" not in result:
+        # Every tag was stripped (e.g. "<script>x</script>" leaves "x"): wrap the rest as plain
+        # text would have been, so cleaning the result again changes nothing (idempotent).
+        blocks = [b.strip() for b in re.split(r"\n\s*\n", result) if b.strip()]
+        result = "".join("<p>" + b.replace("\n", "<br>") + "</p>" for b in blocks)
+    return result
 
 
 def _paragraphs(text: str) -> str:
