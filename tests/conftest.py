@@ -93,6 +93,9 @@ def app(request, tmp_path_factory, worker_id):
             "RATELIMIT_ENABLED": False,
             "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
             "SERVER_NAME": "localhost",
+            # Tests assert the English source strings, in the default Finnish locale (Finnish numbers
+            # and dates); tests/test_translations.py checks and renders the real catalogues.
+            "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path_factory.mktemp("no-translations")),
         }
     )
     application.test_client_class = CsrfClient

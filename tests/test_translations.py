@@ -140,8 +140,9 @@ def test_compiling_with_pybabel_reports_no_error():
 
 
 @pytest.fixture
-def compiled(app):
-    """Compile stale .mo files in place, as `make translations` does, and drop Flask-Babel's cache."""
+def compiled(app, monkeypatch):
+    """Use the real catalogues (the test app runs untranslated), compiling stale .mo files in place
+    as `make translations` does."""
     for lang in LANGUAGES:
         po = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
         mo = po.with_suffix(".mo")
@@ -150,8 +151,12 @@ def compiled(app):
             with os.fdopen(fd, "wb") as fh:
                 write_mo(fh, read_catalog(po, lang))
             os.replace(tmp, mo)  # atomic: parallel test workers never read half a file
-    app.extensions["babel"].instance.domain_instance.cache.clear()
+    config = app.extensions["babel"]
+    cache = config.instance.domain_instance.cache  # keyed by locale only: empty it on both sides
+    monkeypatch.setattr(config, "translation_directories", [str(TRANSLATIONS)])
+    cache.clear()
     yield
+    cache.clear()
 
 
 @pytest.mark.parametrize(
