@@ -5,8 +5,7 @@ from __future__ import annotations
 from importlib import import_module
 from pathlib import Path
 
-from flask import Flask, render_template, request
-from sqlalchemy.exc import OperationalError
+from flask import Flask, request
 
 from .config import Settings, engine_options
 from .extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -78,10 +77,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     register_commands(app)
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(error):
-        db.session.rollback()
-        return render_template("errors/503.html"), 503
+    from .web import DATABASE_DOWN, database_unavailable
+
+    for error in DATABASE_DOWN:
+        app.register_error_handler(error, database_unavailable)
 
     @app.get("/healthz")
     def healthz():

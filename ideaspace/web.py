@@ -5,14 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from flask import Flask, render_template, request
+from flask import Flask, make_response, render_template, request
 from flask_babel import format_date, format_decimal
 from sqlalchemy import event
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from . import permissions
-from .extensions import db
-from .labels import TEMPLATE_GLOBALS
+from .extensions import db, login_manager
 from .i18n import LANGUAGE_NAMES, current_language, localize, localize_markup
+from .labels import TEMPLATE_GLOBALS
 from .models.base import LANGUAGES
 
 CSP = (
@@ -29,7 +30,10 @@ def init_web(app: Flask) -> None:
     def finish(response):
         # Operations only flush; the request commits once here, and nothing of a failed one stays.
         if response.status_code < 400:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except DATABASE_DOWN as error:
+                response = database_unavailable(error)
         else:
             db.session.rollback()
         _security_headers(response)
@@ -74,10 +78,33 @@ def _security_headers(response) -> None:
 def _error_page(code: int):
     def handler(error):
         if code == 500:
+            if isinstance(getattr(error, "original_exception", None), DATABASE_DOWN):
+                # Raised where the 503 handler cannot catch it (committing in `finish`).
+                return database_unavailable(error.original_exception)
             db.session.rollback()
         return render_template("errors/error.html", code=code, error=error), code
 
     return handler
+
+
+# A database that cannot be reached (down, restarting, connection cut mid-query) or is locked.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def database_unavailable(error=None):
+    """The 503 page, rendered without touching the database again.
+
+    The failed transaction's objects are expired, so the signed-in user would be reloaded (and fail
+    again) the moment the layout asks for a name: the page is shown as to a signed-out visitor.
+    """
+    try:
+        db.session.rollback()
+    except DATABASE_DOWN:
+        pass
+    login_manager._update_request_context_with_user()  # anonymous for this response only
+    response = make_response(render_template("errors/503.html"), 503)
+    response.headers["Retry-After"] = "10"
+    return response
 
 
 def _sqlite_transactions(app: Flask) -> None:
