@@ -60,6 +60,12 @@ class CsrfClient(FlaskClient):
 
     csrf = True
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Tests read the source (English) strings unless they ask for another language: a test
+        # about Finnish output sends `Accept-Language: fi` or signs in a person whose locale is fi.
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+
     def open(self, *args, **kwargs):
         # The test's app context outlives each request; give every request an empty `g`, as in
         # production (no cached user or membership from the previous request).
