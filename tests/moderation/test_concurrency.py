@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from ideaspace.extensions import db
 from ideaspace.models import (
+    AuditLog,
     Idea,
     IdeaStatus,
     IdeaStatusChange,
@@ -48,6 +49,7 @@ def committed(app):
         db.session.remove()
     yield ids
     with app.app_context():
+        db.session.execute(sa.delete(AuditLog).where(AuditLog.workspace_id == ids["ws"]))
         db.session.execute(sa.delete(Workspace).where(Workspace.id == ids["ws"]))
         db.session.execute(sa.delete(User).where(User.id.in_(ids["users"])))
         db.session.commit()

@@ -14,7 +14,12 @@ from ideaspace.permissions import can_report
 
 
 def audit_entries(session, action):
-    return list(session.scalars(select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)))
+    """Entries written by this test (other test modules commit theirs for real)."""
+    return list(
+        session.scalars(
+            select(AuditLog).where(AuditLog.action == action, AuditLog.workspace_id.is_not(None)).order_by(AuditLog.id)
+        )
+    )
 
 
 # --- reports -------------------------------------------------------------------------------------
