@@ -149,7 +149,8 @@ def test_the_checker_sees_every_nasty_payload_left_raw():
     for payload in NASTIEST:
         if payload.startswith("<noscript>"):
             continue  # a parser differential (mutation XSS): html.parser keeps it an attribute value
-        page = f"<html><body><p>{payload}</p></body></html>"
+        # in text, and inside double- and single-quoted attributes (where the breakouts aim)
+        page = f"""<html><body><p title="{payload}" lang='{payload}'>{payload}</p></body></html>"""
         assert dangers(page), payload
     assert dangers("<p>ts49ts</p>")
     assert not dangers('<p>&lt;script&gt;alert(1)&lt;/script&gt; <a href="https://example.fi">x</a></p>')
