@@ -22,6 +22,8 @@ from ideaspace.models import (
 )
 from ideaspace.programme import versions
 
+from .demo_state import demo_answers_restored
+
 LOCALES = {"fi": "fi-FI", "sv": "sv-SE", "en": "en-GB"}
 DEMO_PASSWORD = "demo-password-2023"
 DEMO_SLUG = "henkilostoohjelma-2023-2025"
@@ -32,6 +34,13 @@ SUPERVISORS = {
     "sv": "esihenkilo6@demo.ideaspace.fi",
     "en": "esihenkilo7@demo.ideaspace.fi",
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _demo_results_kept(live_app):
+    """Take back the answers this module adds to the demo polls (other tests read 34,29 %)."""
+    with demo_answers_restored(live_app):
+        yield
 
 
 def switch_language(page, lang: str) -> None:

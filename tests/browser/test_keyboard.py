@@ -11,6 +11,8 @@ from sqlalchemy import select
 from ideaspace.extensions import db
 from ideaspace.models import Activity, ActivityKind, Theme, Workspace
 
+from .demo_state import demo_answers_restored
+
 DEMO_PASSWORD = "demo-password-2023"
 DEMO_SLUG = "henkilostoohjelma-2023-2025"
 SUPERVISOR = "esihenkilo9@demo.ideaspace.fi"
@@ -21,6 +23,13 @@ FOCUS_STYLE = """el => {
   const text = (el.textContent || '').trim().slice(0, 40);
   return {outline, shadow: s.boxShadow !== 'none', tag: el.tagName, text};
 }"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _demo_results_kept(live_app):
+    """Take back the answers this module adds to the demo polls (other tests read 34,29 %)."""
+    with demo_answers_restored(live_app):
+        yield
 
 
 @pytest.fixture(scope="module")
