@@ -147,8 +147,10 @@ def test_corpus_is_large_enough():
 def test_the_checker_sees_every_nasty_payload_left_raw():
     """Not vacuous: each of the nastiest payloads, put into a page unescaped, is caught."""
     for payload in NASTIEST:
-        if payload.startswith("<noscript>"):
-            continue  # a parser differential (mutation XSS): html.parser keeps it an attribute value
+        if payload.startswith("<noscript>") or "{{" in payload:
+            # a parser differential (mutation XSS) html.parser keeps as an attribute value; and a
+            # template probe, harmful only once evaluated (checked just below)
+            continue
         # in text, and inside double- and single-quoted attributes (where the breakouts aim)
         page = f"""<html><body><p title="{payload}" lang='{payload}'>{payload}</p></body></html>"""
         assert dangers(page), payload
