@@ -191,3 +191,24 @@ def test_the_large_world_has_what_it_claims(session, worlds):
     assert counts[Comment] >= LARGE
     assert session.query(Option).filter(Option.activity_id == large.poll.id).count() == 5
     assert session.query(Activity).filter(Activity.theme_id == large.theme.id).count() == 5
+
+
+def test_page_views_within_a_visit_write_nothing(client, login, make, session, count_queries):
+    """A page view is a read: only the first view of a visit (30 min apart) updates the membership."""
+    ws = make.workspace()
+    member = make.user()
+    membership = make.member(ws, member)
+    login(member)
+    assert client.get(f"/w/{ws.slug}/").status_code == 200
+    session.refresh(membership)
+    assert membership.visit_count == 1 and membership.last_visit_at is not None
+    with count_queries() as statements:
+        assert client.get(f"/w/{ws.slug}/").status_code == 200
+    assert not [s for s in statements if s.lstrip().upper().startswith(("UPDATE", "INSERT"))], statements
+    session.refresh(membership)
+    assert membership.visit_count == 1
+    membership.last_visit_at -= timedelta(minutes=31)
+    session.commit()
+    client.get(f"/w/{ws.slug}/")
+    session.refresh(membership)
+    assert membership.visit_count == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
@@ -67,6 +69,10 @@ def get_theme(workspace: Workspace, theme_id: int) -> Theme:
     return theme
 
 
+# Page views closer together than this are one visit (as web analytics count a session).
+VISIT_GAP = timedelta(minutes=30)
+
+
 def record_visit(user: User, workspace: Workspace, membership: Membership | None) -> Membership | None:
     """Count a member's visit; an open workspace makes a visitor a member on first visit."""
     if membership is None:
@@ -75,6 +81,10 @@ def record_visit(user: User, workspace: Workspace, membership: Membership | None
         membership = Membership(workspace_id=workspace.id, user_id=user.id)
         db.session.add(membership)
     now = utcnow()
+    last = membership.last_visit_at
+    if last is not None and last.date() == now.date() and now - last < VISIT_GAP:
+        # Still the same visit: no write on every page view (it made every GET a write transaction).
+        return membership
     first_today = membership.last_visit_at is None or membership.last_visit_at.date() != now.date()
     membership.first_visit_at = membership.first_visit_at or now
     membership.last_visit_at = now
