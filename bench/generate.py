@@ -266,22 +266,26 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
         ],
     )
 
+    def kind_of(i: int) -> ActivityKind:
+        """Every theme gets a mix of kinds (the i-th activity of theme t is the (t + i)-th kind)."""
+        return KINDS[(i + i // len(theme_ids)) % len(KINDS)]
+
     bulk(
         Activity,
         [
             {
                 "theme_id": theme_ids[i % len(theme_ids)],
                 "position": i // len(theme_ids),
-                "kind": KINDS[i % len(KINDS)],
+                "kind": kind_of(i),
                 "status": "open",
                 "title": {"fi": f"Aktiviteetti {i + 1}"},
                 "prompt": {"fi": f"<p>{sentence(rng, 12)}</p>"},
                 "is_anonymous": i % 3 == 0,
                 "results_visibility": "always",
                 "answers_changeable": i % 3 != 0,
-                "max_selections": 3 if KINDS[i % len(KINDS)] is ActivityKind.MULTIPLE_CHOICE else None,
+                "max_selections": 3 if kind_of(i) is ActivityKind.MULTIPLE_CHOICE else None,
                 # The first poll of every theme is chosen for the programme draft (preview and exports).
-                "in_programme": i // len(theme_ids) == 0 and KINDS[i % len(KINDS)].is_poll,
+                "in_programme": i // len(theme_ids) == 0 and kind_of(i).is_poll,
                 "programme_position": 0,
             }
             for i in range(scale.activities)

@@ -142,7 +142,10 @@ class Person(FastHttpUser):
     def sign_in(self, email: str):
         self.new_address()
         page = self.client.get("/login", name="GET /login", headers=self.headers())
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text or "")
+        if token is None:
+            raise StopUser()  # the sign-in page failed (counted); this person gives up
+        token = token.group(1)
         with self.client.post(
             "/login", name="POST /login (sign in)", headers=self.headers(), allow_redirects=False,
             data={"email": email, "password": PASSWORD, "csrf_token": token, "next": ""}, catch_response=True,
@@ -150,8 +153,10 @@ class Person(FastHttpUser):
             if response.status_code != 302:
                 response.failure(f"sign-in refused: {response.status_code}")
         self.csrf = ""
-        self.csrf = CSRF.search(self.client.get(f"/w/{SLUG}/", name="workspace",
-                                                headers=self.headers()).text).group(1)
+        found = CSRF.search(self.client.get(f"/w/{SLUG}/", name="workspace", headers=self.headers()).text or "")
+        if found is None:
+            raise StopUser()
+        self.csrf = found.group(1)
 
 
 def pages(plan_: dict) -> dict:
@@ -176,7 +181,9 @@ def endpoint_user(name: str, plan_: dict):
         def on_start(self):
             super().on_start()
             if name == "answer a poll":
-                self.pairs = []
+                # Sign in before measuring; a participant has a poll of the workspace's ~33 left to answer.
+                email, self.pairs = plan_["answer_pairs"].popitem()
+                self.sign_in(email)
             elif not name.startswith("ceiling"):
                 self.sign_in(plan_["moderator"])
             type(self).ready += 1
@@ -234,9 +241,13 @@ def burst_user(plan_: dict):
 
     class Participant(Person):
         wait_time = constant(0)
+        finished = 0
 
         @task
         def take_part(self):
+            if not people:  # everyone has taken part: stay idle (locust would replace a stopped user)
+                gevent.sleep(3600)
+                return
             self.sign_in(people.pop())
             self.client.get(f"/w/{SLUG}/themes/{burst['theme']}", name="burst: theme", headers=self.headers())
             with self.client.post(
@@ -251,7 +262,8 @@ def burst_user(plan_: dict):
             ) as response:
                 if response.status_code != 200:
                     response.failure(f"comment: {response.status_code}")
-            raise StopUser()
+            type(self).finished += 1
+            gevent.sleep(3600)
 
     return Participant
 
@@ -296,7 +308,10 @@ class Server:
 
     def stop(self):
         os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
 
 
 def wait_healthy(host: str, seconds: float = 60):
@@ -331,7 +346,7 @@ def run(user_class, host: str, users: int, spawn_rate: float, seconds: float, se
     while time.perf_counter() < deadline:
         server.sample()
         gevent.sleep(0.5)
-        if not warm and user_class.started >= users and runner.user_count == 0:
+        if not warm and getattr(user_class, "finished", 0) >= users:
             break
     runner.quit()
     elapsed = time.perf_counter() - started
@@ -375,30 +390,36 @@ def main(argv=None):
     report = {"command": " ".join(sys.argv), "server": " ".join(server.command[1:]),
               "workers": args.workers, "threads": args.threads, "users": args.users, "runs": {}}
     wanted = set(args.only or ENDPOINTS + ["export", "browse", "burst"])
+
+    def save():
+        server.sample()
+        report["worker_peak_rss_mb"] = sorted(round(v / 2**20, 1) for v in server.peak_rss.values())
+        if args.out:
+            args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+
     try:
         wait_healthy(host)
         for name in ENDPOINTS:
             if name in wanted:
                 print(f"-- {name}", flush=True)
                 report["runs"][name] = run(endpoint_user(name, plan_), host, args.users, args.users, args.seconds, server)
+                save()
         if "export" in wanted:
             for fmt in ("docx", "xlsx"):
                 print(f"-- export.{fmt}", flush=True)
                 report["runs"][f"export.{fmt}"] = run(endpoint_user(f"export.{fmt}", plan_), host, 1, 1, 15, server)
+                save()
         if "browse" in wanted:
             print("-- steady browsing", flush=True)
             report["runs"]["browse"] = run(browsing_user(plan_), host, args.users, args.users, 60, server)
+            save()
         if "burst" in wanted:
             print(f"-- workshop burst: {args.burst} participants within 60 s", flush=True)
             report["runs"]["burst"] = run(burst_user(plan_), host, args.burst, args.burst / 60, 180, server,
                                           warm=False)
     finally:
-        server.sample()
-        report["worker_peak_rss_mb"] = sorted(round(v / 2**20, 1) for v in server.peak_rss.values())
+        save()
         server.stop()
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    if args.out:
-        args.out.write_text(text + "\n")
     print_table(report)
 
 
