@@ -1,7 +1,7 @@
 """Build reproducible city-scale data: people, units, workspaces, themes, activities, answers,
 comments, notes, ideas and supports.
 
-    .venv/bin/python bench/generate.py --database-url sqlite:///instance/bench.sqlite3 [--seed 1] [--scale 1.0]
+    .venv/bin/python bench/generate.py --database-url sqlite:///$PWD/instance/bench.sqlite3 [--seed 1]
 
 Everyone signs in with the password `bench-password` (hashed once, the same hash for all, so load
 scripts can sign in). person1 is the admin; person2..person20 are moderators, person(2 + k % 19)
@@ -27,7 +27,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
-
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from ideaspace import create_app  # noqa: E402
@@ -114,12 +113,22 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
 
     # Units: 10 departments, the rest under them.
     departments = max(1, min(10, scale.units // 10))
-    bulk(Unit, [{"name": {"fi": f"Toimiala {i + 1}", "sv": f"Sektor {i + 1}"}, "created_at": now} for i in range(departments)])
+    bulk(
+        Unit,
+        [
+            {"name": {"fi": f"Toimiala {i + 1}", "sv": f"Sektor {i + 1}"}, "created_at": now}
+            for i in range(departments)
+        ],
+    )
     dept_ids = ids(Unit)
     bulk(
         Unit,
         [
-            {"name": {"fi": f"Yksikkö {i + 1}", "sv": f"Enhet {i + 1}"}, "parent_id": rng.choice(dept_ids), "created_at": now}
+            {
+                "name": {"fi": f"Yksikkö {i + 1}", "sv": f"Enhet {i + 1}"},
+                "parent_id": rng.choice(dept_ids),
+                "created_at": now,
+            }
             for i in range(scale.units - departments)
         ],
     )
@@ -172,9 +181,16 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
     for k, ws_id in enumerate(ws_ids):
         moderator = moderators[k % len(moderators)]
         memberships.append(
-            {"workspace_id": ws_id, "user_id": moderator, "role": "moderator", "invited_at": now - timedelta(days=30),
-             "first_visit_at": now - timedelta(days=29), "last_visit_at": now, "visit_count": 20,
-             "first_contribution_at": None}
+            {
+                "workspace_id": ws_id,
+                "user_id": moderator,
+                "role": "moderator",
+                "invited_at": now - timedelta(days=30),
+                "first_visit_at": now - timedelta(days=29),
+                "last_visit_at": now,
+                "visit_count": 20,
+                "first_contribution_at": None,
+            }
         )
         pool = [u for u in participants if u != moderator]
         members = rng.sample(pool, min(len(pool), max(1, len(pool) // 4)))
@@ -189,7 +205,9 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
                     "first_visit_at": now - timedelta(days=rng.randint(1, 29)) if visited else None,
                     "last_visit_at": now if visited else None,
                     "visit_count": rng.randint(1, 9) if visited else 0,
-                    "first_contribution_at": now - timedelta(days=1) if visited and rng.random() < 0.25 else None,
+                    "first_contribution_at": now - timedelta(days=1)
+                    if visited and rng.random() < 0.25
+                    else None,
                 }
             )
     bulk(Membership, memberships)
@@ -291,14 +309,22 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
             for i in range(scale.activities)
         ],
     )
-    activities = list(db.session.execute(select(Activity.id, Activity.kind, Activity.theme_id).order_by(Activity.id)))
+    activities = list(
+        db.session.execute(select(Activity.id, Activity.kind, Activity.theme_id).order_by(Activity.id))
+    )
     polls = [(a, k, t) for a, k, t in activities if k.is_poll]
     bulk(
         Option,
-        [{"activity_id": a, "position": p, "label": {"fi": f"Vaihtoehto {p + 1}"}} for a, _, _ in polls for p in range(5)],
+        [
+            {"activity_id": a, "position": p, "label": {"fi": f"Vaihtoehto {p + 1}"}}
+            for a, _, _ in polls
+            for p in range(5)
+        ],
     )
     options_of: dict[int, list[int]] = {}
-    for option_id, activity_id in db.session.execute(select(Option.id, Option.activity_id).order_by(Option.id)):
+    for option_id, activity_id in db.session.execute(
+        select(Option.id, Option.activity_id).order_by(Option.id)
+    ):
         options_of.setdefault(activity_id, []).append(option_id)
 
     answered = [(a, k, t) for a, k, t in activities if k.is_answered]
@@ -310,12 +336,21 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
             key = secrets.token_hex(16)
             day = day0 + timedelta(days=rng.randint(0, 59))
             answers.append(
-                {"key": key, "activity_id": activity_id, "answered_on": day, "unit_id": None,
-                 "scale_value": rng.randint(0, 10) if kind is ActivityKind.SCALE else None}
+                {
+                    "key": key,
+                    "activity_id": activity_id,
+                    "answered_on": day,
+                    "unit_id": None,
+                    "scale_value": rng.randint(0, 10) if kind is ActivityKind.SCALE else None,
+                }
             )
-            respondents.append({"activity_id": activity_id, "user_id": user_id, "answered_on": day, "answer_key": None})
+            respondents.append(
+                {"activity_id": activity_id, "user_id": user_id, "answered_on": day, "answer_key": None}
+            )
             if kind.is_poll:
-                picks = rng.sample(options_of[activity_id], 1 if kind is ActivityKind.SINGLE_CHOICE else rng.randint(1, 3))
+                picks = rng.sample(
+                    options_of[activity_id], 1 if kind is ActivityKind.SINGLE_CHOICE else rng.randint(1, 3)
+                )
                 choices.extend({"answer_key": key, "option_id": o} for o in picks)
     bulk(Answer, answers)
     bulk(AnswerChoice, choices)
@@ -327,9 +362,14 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
         activity_id, theme_id = discussions[i % len(discussions)]
         ws_id = theme_ws[theme_id]
         comments.append(
-            {"workspace_id": ws_id, "activity_id": activity_id, "author_id": rng.choice(members_of[ws_id]),
-             "body": f"<p>{sentence(rng, rng.randint(8, 40))}</p>", "created_at": now - timedelta(minutes=i),
-             "on_behalf_of_unit": False}
+            {
+                "workspace_id": ws_id,
+                "activity_id": activity_id,
+                "author_id": rng.choice(members_of[ws_id]),
+                "body": f"<p>{sentence(rng, rng.randint(8, 40))}</p>",
+                "created_at": now - timedelta(minutes=i),
+                "on_behalf_of_unit": False,
+            }
         )
     bulk(Comment, comments)
 
@@ -337,8 +377,13 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
     bulk(
         Note,
         [
-            {"workspace_id": theme_ws[walls[i % len(walls)][1]], "activity_id": walls[i % len(walls)][0],
-             "author_id": None, "text": sentence(rng, rng.randint(2, 8)), "created_at": now - timedelta(minutes=i)}
+            {
+                "workspace_id": theme_ws[walls[i % len(walls)][1]],
+                "activity_id": walls[i % len(walls)][0],
+                "author_id": None,
+                "text": sentence(rng, rng.randint(2, 8)),
+                "created_at": now - timedelta(minutes=i),
+            }
             for i in range(scale.notes)
         ],
     )
@@ -346,10 +391,15 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
     bulk(
         Idea,
         [
-            {"workspace_id": ws_ids[i % len(ws_ids)], "theme_id": themes_of[ws_ids[i % len(ws_ids)]][i % 2] if i % 3 else None,
-             "title": sentence(rng, 4)[:200], "body": f"<p>{sentence(rng, 30)}</p>",
-             "author_id": rng.choice(members_of[ws_ids[i % len(ws_ids)]]), "status": "new",
-             "created_at": now - timedelta(minutes=i)}
+            {
+                "workspace_id": ws_ids[i % len(ws_ids)],
+                "theme_id": themes_of[ws_ids[i % len(ws_ids)]][i % 2] if i % 3 else None,
+                "title": sentence(rng, 4)[:200],
+                "body": f"<p>{sentence(rng, 30)}</p>",
+                "author_id": rng.choice(members_of[ws_ids[i % len(ws_ids)]]),
+                "status": "new",
+                "created_at": now - timedelta(minutes=i),
+            }
             for i in range(scale.ideas)
         ],
     )
@@ -364,14 +414,23 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
     bulk(IdeaSupport, supports)
     db.session.commit()
     return {
-        "units": len(unit_ids), "people": len(user_ids), "workspaces": len(ws_ids), "themes": len(theme_ids),
-        "activities": len(activities), "answers": len(answers), "comments": len(comments),
-        "notes": scale.notes, "ideas": len(idea_rows), "supports": len(supports),
+        "units": len(unit_ids),
+        "people": len(user_ids),
+        "workspaces": len(ws_ids),
+        "themes": len(theme_ids),
+        "activities": len(activities),
+        "answers": len(answers),
+        "comments": len(comments),
+        "notes": scale.notes,
+        "ideas": len(idea_rows),
+        "supports": len(supports),
     }
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--scale", type=float, default=1.0)

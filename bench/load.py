@@ -1,6 +1,6 @@
 """Load benchmark: gunicorn serving the generated data, loaded by locust (headless, in-process).
 
-    .venv/bin/python bench/load.py --database-url sqlite:///instance/bench.sqlite3 [--out bench/results-sqlite.json]
+    .venv/bin/python bench/load.py --database-url sqlite:///$PWD/instance/bench.sqlite3 [--out results.json]
 
 It starts gunicorn itself (`bench.ceiling:create_app()`: the real app plus the three ceiling endpoints)
 with the production settings of `make serve` (2 workers x 4 threads, PROXY_FIX=1, rate limits in
@@ -36,12 +36,11 @@ import time
 from pathlib import Path
 
 import gevent  # noqa: I001  (locust patches the standard library through gevent on import)
+import psutil
+import sqlalchemy as sa
 from locust import FastHttpUser, between, constant, events, task  # noqa: F401
 from locust.env import Environment
 from locust.exception import StopUser
-
-import psutil
-import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -64,8 +63,12 @@ def plan(database_url: str, burst: int) -> dict:
             ),
             {"w": ws_id},
         ).scalar_one()
-        themes = [r[0] for r in conn.execute(
-            sa.text("SELECT id FROM theme WHERE workspace_id = :w ORDER BY position"), {"w": ws_id})]
+        themes = [
+            r[0]
+            for r in conn.execute(
+                sa.text("SELECT id FROM theme WHERE workspace_id = :w ORDER BY position"), {"w": ws_id}
+            )
+        ]
         activities = conn.execute(
             sa.text(
                 "SELECT a.id, a.kind, a.theme_id FROM activity a JOIN theme t ON t.id = a.theme_id "
@@ -76,13 +79,16 @@ def plan(database_url: str, burst: int) -> dict:
         options = {}
         for option_id, activity_id in conn.execute(sa.text('SELECT id, activity_id FROM "option"')):
             options.setdefault(activity_id, []).append(option_id)
-        members = [r[0] for r in conn.execute(
-            sa.text(
-                'SELECT u.id FROM membership m JOIN "user" u ON u.id = m.user_id '
-                "WHERE m.workspace_id = :w AND m.role = 'participant' ORDER BY u.id"
-            ),
-            {"w": ws_id},
-        )]
+        members = [
+            r[0]
+            for r in conn.execute(
+                sa.text(
+                    'SELECT u.id FROM membership m JOIN "user" u ON u.id = m.user_id '
+                    "WHERE m.workspace_id = :w AND m.role = 'participant' ORDER BY u.id"
+                ),
+                {"w": ws_id},
+            )
+        ]
         answered = set(conn.execute(sa.text("SELECT activity_id, user_id FROM respondent")).all())
         emails = dict(conn.execute(sa.text('SELECT id, email FROM "user"')).all())
     engine.dispose()
@@ -102,9 +108,13 @@ def plan(database_url: str, burst: int) -> dict:
         "moderator": moderator,
         "themes": themes,
         "polls": [a for a, _t in polls],
-        "burst": {"poll": burst_poll, "theme": burst_theme, "option": options[burst_poll][0],
-                  "discussion": discussions.get(burst_theme) or next(iter(discussions.values())),
-                  "people": [emails[m] for m in fresh[:burst]]},
+        "burst": {
+            "poll": burst_poll,
+            "theme": burst_theme,
+            "option": options[burst_poll][0],
+            "discussion": discussions.get(burst_theme) or next(iter(discussions.values())),
+            "people": [emails[m] for m in fresh[:burst]],
+        },
         "answer_pairs": answer_pairs,
     }
 
@@ -147,13 +157,19 @@ class Person(FastHttpUser):
             raise StopUser()  # the sign-in page failed (counted); this person gives up
         token = token.group(1)
         with self.client.post(
-            "/login", name="POST /login (sign in)", headers=self.headers(), allow_redirects=False,
-            data={"email": email, "password": PASSWORD, "csrf_token": token, "next": ""}, catch_response=True,
+            "/login",
+            name="POST /login (sign in)",
+            headers=self.headers(),
+            allow_redirects=False,
+            data={"email": email, "password": PASSWORD, "csrf_token": token, "next": ""},
+            catch_response=True,
         ) as response:
             if response.status_code != 302:
                 response.failure(f"sign-in refused: {response.status_code}")
         self.csrf = ""
-        found = CSRF.search(self.client.get(f"/w/{SLUG}/", name="workspace", headers=self.headers()).text or "")
+        found = CSRF.search(
+            self.client.get(f"/w/{SLUG}/", name="workspace", headers=self.headers()).text or ""
+        )
         if found is None:
             raise StopUser()
         self.csrf = found.group(1)
@@ -203,8 +219,12 @@ def endpoint_user(name: str, plan_: dict):
                     email, self.pairs = plan_["answer_pairs"].popitem()
                     self.sign_in(email)
                 activity, option = self.pairs.pop()
-                self.client.post(f"/w/{SLUG}/activities/{activity}/answer", name=name,
-                                 headers=self.headers(htmx=True), data={"option": str(option)})
+                self.client.post(
+                    f"/w/{SLUG}/activities/{activity}/answer",
+                    name=name,
+                    headers=self.headers(htmx=True),
+                    data={"option": str(option)},
+                )
             elif name.startswith("export"):
                 self.client.get(f"/w/{SLUG}/export.{name.split('.')[-1]}", name=name, headers=self.headers())
             else:
@@ -228,7 +248,9 @@ def browsing_user(plan_: dict):
         @task
         def browse(self):
             name = random.choice(list(targets))
-            self.client.get(targets[name](), name=f"browse: {name}", headers=self.headers(htmx="htmx" in name))
+            self.client.get(
+                targets[name](), name=f"browse: {name}", headers=self.headers(htmx="htmx" in name)
+            )
 
     return Browser
 
@@ -251,14 +273,20 @@ def burst_user(plan_: dict):
             self.sign_in(people.pop())
             self.client.get(f"/w/{SLUG}/themes/{burst['theme']}", name="burst: theme", headers=self.headers())
             with self.client.post(
-                f"/w/{SLUG}/activities/{burst['poll']}/answer", name="burst: answer",
-                headers=self.headers(htmx=True), data={"option": str(burst["option"])}, catch_response=True,
+                f"/w/{SLUG}/activities/{burst['poll']}/answer",
+                name="burst: answer",
+                headers=self.headers(htmx=True),
+                data={"option": str(burst["option"])},
+                catch_response=True,
             ) as response:
                 if response.status_code != 200:
                     response.failure(f"answer: {response.status_code}")
             with self.client.post(
-                f"/w/{SLUG}/comments/activity/{burst['discussion']}", name="burst: comment",
-                headers=self.headers(htmx=True), data={"body": "Hyvä työpaja, kiitos!"}, catch_response=True,
+                f"/w/{SLUG}/comments/activity/{burst['discussion']}",
+                name="burst: comment",
+                headers=self.headers(htmx=True),
+                data={"body": "Hyvä työpaja, kiitos!"},
+                catch_response=True,
             ) as response:
                 if response.status_code != 200:
                     response.failure(f"comment: {response.status_code}")
@@ -283,11 +311,31 @@ class Server:
             "PYTHONPATH": str(ROOT),
         }
         self.command = [
-            str(BIN / "gunicorn"), "--workers", str(workers), "--threads", str(threads), "--bind", bind,
+            str(BIN / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            bind,
             # The flags of `make serve`; the access log goes to a file instead of the terminal.
-            "--worker-tmp-dir", "/dev/shm", "--timeout", "60", "--graceful-timeout", "30", "--keep-alive", "5",
-            "--max-requests", "2000", "--max-requests-jitter", "200", "--access-logfile", "/tmp/bench-access.log",
-            "--forwarded-allow-ips", "127.0.0.1", "bench.ceiling:create_app()",
+            "--worker-tmp-dir",
+            "/dev/shm",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "30",
+            "--keep-alive",
+            "5",
+            "--max-requests",
+            "2000",
+            "--max-requests-jitter",
+            "200",
+            "--access-logfile",
+            "/tmp/bench-access.log",
+            "--forwarded-allow-ips",
+            "127.0.0.1",
+            "bench.ceiling:create_app()",
         ]
         self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, start_new_session=True)
         self.peak_rss: dict[int, int] = {}
@@ -328,8 +376,9 @@ def wait_healthy(host: str, seconds: float = 60):
     raise SystemExit("gunicorn did not become healthy")
 
 
-def run(user_class, host: str, users: int, spawn_rate: float, seconds: float, server: Server,
-        warm: bool = True) -> dict:
+def run(
+    user_class, host: str, users: int, spawn_rate: float, seconds: float, server: Server, warm: bool = True
+) -> dict:
     """Start `users`; with `warm`, measure only once all have signed in, for `seconds`; without,
     measure everything until every person has finished (or `seconds` have passed)."""
     env = Environment(user_classes=[user_class], host=host, events=events)
@@ -351,8 +400,10 @@ def run(user_class, host: str, users: int, spawn_rate: float, seconds: float, se
     runner.quit()
     elapsed = time.perf_counter() - started
     results = {}
-    for (name, method), entry in env.stats.entries.items():
-        duration = max(entry.last_request_timestamp - entry.start_time, 1e-9) if entry.num_requests > 1 else elapsed
+    for (name, _method), entry in env.stats.entries.items():
+        duration = (
+            max(entry.last_request_timestamp - entry.start_time, 1e-9) if entry.num_requests > 1 else elapsed
+        )
         results[name] = {
             "requests": entry.num_requests,
             "failures": entry.num_failures,
@@ -363,16 +414,33 @@ def run(user_class, host: str, users: int, spawn_rate: float, seconds: float, se
             "max": round(entry.max_response_time or 0),
         }
     errors = {f"{e.method} {e.name}: {e.error}": e.occurrences for e in env.stats.errors.values()}
-    return {"elapsed_s": round(elapsed, 1), "load_before": round(load_before, 2),
-            "load_after": round(os.getloadavg()[0], 2), "endpoints": results, "errors": errors}
+    return {
+        "elapsed_s": round(elapsed, 1),
+        "load_before": round(load_before, 2),
+        "load_after": round(os.getloadavg()[0], 2),
+        "endpoints": results,
+        "errors": errors,
+    }
 
 
-ENDPOINTS = ["ceiling: text", "ceiling: page", "ceiling: insert", "workspace", "theme", "idea barrel",
-             "results (htmx)", "statistics", "programme preview", "answer a poll"]
+ENDPOINTS = [
+    "ceiling: text",
+    "ceiling: page",
+    "ceiling: insert",
+    "workspace",
+    "theme",
+    "idea barrel",
+    "results (htmx)",
+    "statistics",
+    "programme preview",
+    "answer a poll",
+]
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--bind", default="127.0.0.1:8765")
     parser.add_argument("--workers", type=int, default=2)
@@ -380,15 +448,23 @@ def main(argv=None):
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--burst", type=int, default=300)
-    parser.add_argument("--only", nargs="*", help="endpoint names to run (default: all), or 'browse', 'burst', 'export'")
+    parser.add_argument(
+        "--only", nargs="*", help="endpoint names to run (default: all), or 'browse', 'burst', 'export'"
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
 
     plan_ = plan(args.database_url, args.burst)
     host = f"http://{args.bind}"
     server = Server(args.database_url, args.bind, args.workers, args.threads)
-    report = {"command": " ".join(sys.argv), "server": " ".join(server.command[1:]),
-              "workers": args.workers, "threads": args.threads, "users": args.users, "runs": {}}
+    report = {
+        "command": " ".join(sys.argv),
+        "server": " ".join(server.command[1:]),
+        "workers": args.workers,
+        "threads": args.threads,
+        "users": args.users,
+        "runs": {},
+    }
     wanted = set(args.only or ENDPOINTS + ["export", "browse", "burst"])
 
     def save():
@@ -402,12 +478,16 @@ def main(argv=None):
         for name in ENDPOINTS:
             if name in wanted:
                 print(f"-- {name}", flush=True)
-                report["runs"][name] = run(endpoint_user(name, plan_), host, args.users, args.users, args.seconds, server)
+                report["runs"][name] = run(
+                    endpoint_user(name, plan_), host, args.users, args.users, args.seconds, server
+                )
                 save()
         if "export" in wanted:
             for fmt in ("docx", "xlsx"):
                 print(f"-- export.{fmt}", flush=True)
-                report["runs"][f"export.{fmt}"] = run(endpoint_user(f"export.{fmt}", plan_), host, 1, 1, 15, server)
+                report["runs"][f"export.{fmt}"] = run(
+                    endpoint_user(f"export.{fmt}", plan_), host, 1, 1, 15, server
+                )
                 save()
         if "browse" in wanted:
             print("-- steady browsing", flush=True)
@@ -415,8 +495,9 @@ def main(argv=None):
             save()
         if "burst" in wanted:
             print(f"-- workshop burst: {args.burst} participants within 60 s", flush=True)
-            report["runs"]["burst"] = run(burst_user(plan_), host, args.burst, args.burst / 60, 180, server,
-                                          warm=False)
+            report["runs"]["burst"] = run(
+                burst_user(plan_), host, args.burst, args.burst / 60, 180, server, warm=False
+            )
     finally:
         save()
         server.stop()
@@ -427,8 +508,11 @@ def print_table(report: dict):
     print(f"\n{'endpoint':42} {'req':>6} {'fail':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6}  load")
     for run_name, result in report["runs"].items():
         for name, e in result["endpoints"].items():
-            print(f"{run_name + ' / ' + name:42.42} {e['requests']:6d} {e['failures']:5d} {e['rps']:7.1f} "
-                  f"{e['p50']:6.0f} {e['p95']:6.0f} {e['p99']:6.0f}  {result['load_before']}->{result['load_after']}")
+            print(
+                f"{run_name + ' / ' + name:42.42} {e['requests']:6d} {e['failures']:5d} {e['rps']:7.1f} "
+                f"{e['p50']:6.0f} {e['p95']:6.0f} {e['p99']:6.0f}  "
+                f"{result['load_before']}->{result['load_after']}"
+            )
         for error, n in result["errors"].items():
             print(f"   ! {n} x {error[:120]}")
     print(f"worker peak RSS (MB): {report['worker_peak_rss_mb']}")

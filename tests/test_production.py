@@ -8,8 +8,15 @@ from ideaspace import create_app
 
 
 def _app(tmp_path, **config):
-    return create_app({"TESTING": True, "SECRET_KEY": "x", "RATELIMIT_ENABLED": False,
-                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.sqlite3", **config})
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "RATELIMIT_ENABLED": False,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.sqlite3",
+            **config,
+        }
+    )
 
 
 def _seen(app):
@@ -17,10 +24,15 @@ def _seen(app):
     def seen():
         return f"{request.remote_addr} {request.scheme}"
 
-    return app.test_client().get(
-        "/_seen", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"},
-        environ_base={"REMOTE_ADDR": "127.0.0.1"},
-    ).text
+    return (
+        app.test_client()
+        .get(
+            "/_seen",
+            headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+        )
+        .text
+    )
 
 
 def test_forwarded_headers_are_ignored_without_proxy_fix(tmp_path):

@@ -59,37 +59,63 @@ class World:
         session.execute(
             insert(User),
             [
-                {"email": f"budget{batch}-{i}@example.fi", "name": f"Budget {batch}-{i}", "unit_id": unit.id,
-                 "role": Role.PARTICIPANT, "session_nonce": f"{batch:08d}{i:08d}", "created_at": now}
+                {
+                    "email": f"budget{batch}-{i}@example.fi",
+                    "name": f"Budget {batch}-{i}",
+                    "unit_id": unit.id,
+                    "role": Role.PARTICIPANT,
+                    "session_nonce": f"{batch:08d}{i:08d}",
+                    "created_at": now,
+                }
                 for i in range(n)
             ],
         )
-        users = list(session.scalars(select(User.id).where(User.email.like(f"budget{batch}-%")).order_by(User.id)))
+        users = list(
+            session.scalars(select(User.id).where(User.email.like(f"budget{batch}-%")).order_by(User.id))
+        )
         session.execute(
             insert(Membership),
             [
-                {"workspace_id": ws.id, "user_id": u, "role": MemberRole.PARTICIPANT, "invited_at": now,
-                 "first_visit_at": now, "last_visit_at": now, "visit_count": 1,
-                 "first_contribution_at": now if i % 2 else None}
+                {
+                    "workspace_id": ws.id,
+                    "user_id": u,
+                    "role": MemberRole.PARTICIPANT,
+                    "invited_at": now,
+                    "first_visit_at": now,
+                    "last_visit_at": now,
+                    "visit_count": 1,
+                    "first_contribution_at": now if i % 2 else None,
+                }
                 for i, u in enumerate(users)
             ],
         )
         memberships = list(session.scalars(select(Membership.id).where(Membership.workspace_id == ws.id)))
         session.execute(
             insert(Visit),
-            [{"membership_id": m, "day": date.today() - timedelta(days=i % 7)} for i, m in enumerate(memberships)],
+            [
+                {"membership_id": m, "day": date.today() - timedelta(days=i % 7)}
+                for i, m in enumerate(memberships)
+            ],
         )
 
         options = [o.id for o in self.poll.options]
         answers, choices, respondents = [], [], []
         for i, u in enumerate(users):
             key = f"{batch:04d}{i:028d}"
-            answers.append({"key": key, "activity_id": self.poll.id, "answered_on": date.today(), "unit_id": None})
+            answers.append(
+                {"key": key, "activity_id": self.poll.id, "answered_on": date.today(), "unit_id": None}
+            )
             choices.append({"answer_key": key, "option_id": options[i % len(options)]})
             respondents.append({"activity_id": self.poll.id, "user_id": u, "answered_on": date.today()})
             scale_key = f"s{batch:03d}{i:028d}"
-            answers.append({"key": scale_key, "activity_id": self.scale.id, "answered_on": date.today(),
-                            "scale_value": i % 11})
+            answers.append(
+                {
+                    "key": scale_key,
+                    "activity_id": self.scale.id,
+                    "answered_on": date.today(),
+                    "scale_value": i % 11,
+                }
+            )
             respondents.append({"activity_id": self.scale.id, "user_id": u, "answered_on": date.today()})
         session.execute(insert(Answer), answers)
         session.execute(insert(AnswerChoice), choices)
@@ -97,39 +123,76 @@ class World:
 
         # Comments: on the theme and on the discussion activity, every fifth a reply; liked.
         comments = [
-            {"workspace_id": ws.id, "author_id": u, "unit_id": unit.id, "body": f"<p>Kommentti {i}</p>",
-             "created_at": now - timedelta(minutes=n - i), "on_behalf_of_unit": False,
-             **({"theme_id": theme.id} if i % 2 else {"activity_id": self.discussion.id})}
+            {
+                "workspace_id": ws.id,
+                "author_id": u,
+                "unit_id": unit.id,
+                "body": f"<p>Kommentti {i}</p>",
+                "created_at": now - timedelta(minutes=n - i),
+                "on_behalf_of_unit": False,
+                **({"theme_id": theme.id} if i % 2 else {"activity_id": self.discussion.id}),
+            }
             for i, u in enumerate(users)
         ]
         session.execute(insert(Comment), comments)
         comment_ids = list(session.scalars(select(Comment.id).where(Comment.workspace_id == ws.id)))
         session.execute(
             insert(Comment),
-            [{"workspace_id": ws.id, "author_id": users[0], "body": "<p>Vastaus</p>", "created_at": now,
-              "on_behalf_of_unit": False, "parent_id": c, "theme_id": theme.id}
-             for c in comment_ids[1::10]],
+            [
+                {
+                    "workspace_id": ws.id,
+                    "author_id": users[0],
+                    "body": "<p>Vastaus</p>",
+                    "created_at": now,
+                    "on_behalf_of_unit": False,
+                    "parent_id": c,
+                    "theme_id": theme.id,
+                }
+                for c in comment_ids[1::10]
+            ],
         )
-        session.execute(insert(CommentLike), [{"comment_id": c, "user_id": users[0], "created_at": now}
-                                              for c in comment_ids])
+        session.execute(
+            insert(CommentLike),
+            [{"comment_id": c, "user_id": users[0], "created_at": now} for c in comment_ids],
+        )
 
         session.execute(
             insert(Note),
-            [{"workspace_id": ws.id, "activity_id": self.wall.id, "author_id": u, "unit_id": unit.id,
-              "text": f"Muistiinpano numero {i} työhyvinvointi", "created_at": now - timedelta(minutes=i)}
-             for i, u in enumerate(users)],
+            [
+                {
+                    "workspace_id": ws.id,
+                    "activity_id": self.wall.id,
+                    "author_id": u,
+                    "unit_id": unit.id,
+                    "text": f"Muistiinpano numero {i} työhyvinvointi",
+                    "created_at": now - timedelta(minutes=i),
+                }
+                for i, u in enumerate(users)
+            ],
         )
         session.execute(
             insert(Idea),
-            [{"workspace_id": ws.id, "theme_id": theme.id if i % 2 else None, "title": f"Idea {i}",
-              "body": f"<p>Idea {i}</p>", "author_id": u, "unit_id": unit.id, "status": "new",
-              "created_at": now - timedelta(minutes=i)}
-             for i, u in enumerate(users)],
+            [
+                {
+                    "workspace_id": ws.id,
+                    "theme_id": theme.id if i % 2 else None,
+                    "title": f"Idea {i}",
+                    "body": f"<p>Idea {i}</p>",
+                    "author_id": u,
+                    "unit_id": unit.id,
+                    "status": "new",
+                    "created_at": now - timedelta(minutes=i),
+                }
+                for i, u in enumerate(users)
+            ],
         )
         ideas = list(session.scalars(select(Idea.id).where(Idea.workspace_id == ws.id)))
         session.execute(
             insert(IdeaSupport),
-            [{"idea_id": ideas[i % len(ideas)], "user_id": u, "created_at": now} for i, u in enumerate(users)],
+            [
+                {"idea_id": ideas[i % len(ideas)], "user_id": u, "created_at": now}
+                for i, u in enumerate(users)
+            ],
         )
         session.commit()
 
@@ -162,7 +225,9 @@ def worlds(make, session):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_page_takes_the_same_queries_for_10_and_1000_items(client, login, session, count_queries, worlds, page):
+def test_page_takes_the_same_queries_for_10_and_1000_items(
+    client, login, session, count_queries, worlds, page
+):
     small, large = (
         _count(client, login, session, count_queries, world, PAGES[page](world)) for world in worlds
     )
@@ -174,7 +239,8 @@ def test_results_fragment_takes_the_same_queries_for_10_and_1000_answers(
 ):
     htmx = {"HX-Request": "true"}
     small, large = (
-        _count(client, login, session, count_queries, w, PAGES["results page"](w), headers=htmx) for w in worlds
+        _count(client, login, session, count_queries, w, PAGES["results page"](w), headers=htmx)
+        for w in worlds
     )
     assert small == large
 
