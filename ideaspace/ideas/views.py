@@ -20,6 +20,7 @@ from ..permissions import (
     membership_of,
     require,
 )
+from ..moderation import workflow as moderation_workflow
 from ..moderation.views import idea_panel
 from ..web import safe_next
 from ..workspaces import service as workspaces
@@ -267,12 +268,15 @@ def change_status(slug: str, idea_id: int):
                 select(Idea).where(Idea.id == form.merged_into.data, Idea.workspace_id == workspace.id)
             )
         try:
-            service.change_status(
-                current_user, idea, IdeaStatus(form.status.data), form.reason.data, merged_into=target
-            )
+            if IdeaStatus(form.status.data) is IdeaStatus.MERGED:
+                # moderation: a merge also moves the supporters (once each) and the comments
+                moderation_workflow.merge(current_user, idea, target, form.reason.data)
+            else:
+                service.change_status(current_user, idea, IdeaStatus(form.status.data), form.reason.data)
         except service.IdeaError as error:
             _add_error(form, error)
         else:
             flash(_("The idea's status was changed; its author sees it with your reason."), "success")
+            moderation_workflow.notify_author(idea, workspace, target)  # emailed in the author's language
             return redirect(url_for(".idea", slug=slug, idea_id=idea.id))
     return _idea_page(workspace, idea, form, status=422)
