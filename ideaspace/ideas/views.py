@@ -10,6 +10,8 @@ from sqlalchemy import select
 from ..discussion import service as discussion
 from ..extensions import db, htmx, limiter
 from ..models import Idea, IdeaStatus
+from ..moderation import workflow as moderation_workflow
+from ..moderation.views import idea_panel
 from ..permissions import (
     can_change_idea_status,
     can_submit_idea,
@@ -20,8 +22,6 @@ from ..permissions import (
     membership_of,
     require,
 )
-from ..moderation import workflow as moderation_workflow
-from ..moderation.views import idea_panel
 from ..web import safe_next
 from ..workspaces import service as workspaces
 from . import service

@@ -64,7 +64,9 @@ class OptionalReasonForm(FlaskForm):
 
     def validate_reason(self, field):
         if len((field.data or "").strip()) > service.REASON_MAX:
-            raise ValidationError(_l("The reason can be at most %(n)d characters long.", n=service.REASON_MAX))
+            raise ValidationError(
+                _l("The reason can be at most %(n)d characters long.", n=service.REASON_MAX)
+            )
 
 
 class ClearForm(FlaskForm):
@@ -94,7 +96,9 @@ class DecideForm(FlaskForm):
 
 
 class MergeForm(FlaskForm):
-    merged_into = SelectField(_l("Keep this idea"), coerce=_optional_int, validate_choice=False, id="merge-into")
+    merged_into = SelectField(
+        _l("Keep this idea"), coerce=_optional_int, validate_choice=False, id="merge-into"
+    )
     reason = TextAreaField(
         _l("Public reason"), render_kw={"maxlength": 2000, "rows": 3, "required": True}, id="merge-reason"
     )
@@ -103,7 +107,8 @@ class MergeForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.candidate_ids = {idea.id for idea in candidates}
         self.merged_into.choices = [("", _l("Choose the idea to keep"))] + [
-            (idea.id, _l("No. %(number)d – %(title)s", number=idea.id, title=idea.title)) for idea in candidates
+            (idea.id, _l("No. %(number)d – %(title)s", number=idea.id, title=idea.title))
+            for idea in candidates
         ]
 
     def validate_merged_into(self, field):
@@ -125,7 +130,9 @@ def promote_form(primary: str):
     """The measure form of the workspace's primary language, with the theme to put the measure in."""
 
     class PromoteForm(measure_form(primary)):
-        theme_id = SelectField(_l("Theme"), coerce=_optional_int, validators=[InputRequired()], validate_choice=False)
+        theme_id = SelectField(
+            _l("Theme"), coerce=_optional_int, validators=[InputRequired()], validate_choice=False
+        )
 
         def __init__(self, *args, themes=(), lang="fi", **kwargs):
             super().__init__(*args, **kwargs)

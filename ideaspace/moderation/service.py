@@ -173,7 +173,12 @@ def hide(actor: User, item, reason: str | None) -> int:
     item.hidden_reason = reason
     resolved = _resolve_reports(actor, item)
     audit.record(
-        actor, "content.hidden", item, workspace_id=item.workspace_id, reason=reason, reports_resolved=resolved
+        actor,
+        "content.hidden",
+        item,
+        workspace_id=item.workspace_id,
+        reason=reason,
+        reports_resolved=resolved,
     )
     db.session.flush()
     return resolved
@@ -204,7 +209,9 @@ def dismiss_reports(actor: User, item, reason: str | None = None) -> int:
     resolved = _resolve_reports(actor, item)
     if not resolved:
         raise ModerationError(_l("There are no open reports on this."))
-    audit.record(actor, "reports.dismissed", item, workspace_id=item.workspace_id, reason=reason, count=resolved)
+    audit.record(
+        actor, "reports.dismissed", item, workspace_id=item.workspace_id, reason=reason, count=resolved
+    )
     db.session.flush()
     return resolved
 
@@ -258,9 +265,7 @@ def clear_queue(actor: User, workspace: Workspace, seen: dict[str, int | None]) 
     """Mark everything the moderator saw (up to the given ids, never beyond today's) as reviewed."""
     now = latest_ids(workspace)
     before = watermark(workspace)
-    marks = {
-        kind: max(before.of(kind), min(max(int(seen.get(kind) or 0), 0), now[kind])) for kind in KINDS
-    }
+    marks = {kind: max(before.of(kind), min(max(int(seen.get(kind) or 0), 0), now[kind])) for kind in KINDS}
     entry = audit.record(actor, CLEARED, workspace, workspace_id=workspace.id, **marks)
     db.session.flush()
     return entry
@@ -439,7 +444,9 @@ def open_reports_of(items) -> dict[tuple[str, int], list[Report]]:
     if not conditions:
         return result
     for r in db.session.scalars(
-        select(Report).where(Report.resolved_at.is_(None), or_(*conditions)).order_by(Report.created_at.desc())
+        select(Report)
+        .where(Report.resolved_at.is_(None), or_(*conditions))
+        .order_by(Report.created_at.desc())
     ):
         kind = "comment" if r.comment_id else "note" if r.note_id else "idea"
         result.setdefault((kind, r.comment_id or r.note_id or r.idea_id), []).append(r)
@@ -455,7 +462,9 @@ def places_of(items) -> dict[tuple[str, int], Place]:
     activity_ids = {c.activity_id for c in comments if c.activity_id} | {n.activity_id for n in notes}
     idea_ids = {c.idea_id for c in comments if c.idea_id}
     themes = (
-        {t.id: t for t in db.session.scalars(select(Theme).where(Theme.id.in_(theme_ids)))} if theme_ids else {}
+        {t.id: t for t in db.session.scalars(select(Theme).where(Theme.id.in_(theme_ids)))}
+        if theme_ids
+        else {}
     )
     measures = (
         {

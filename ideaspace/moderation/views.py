@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..extensions import db, limiter
 from ..ideas import service as ideas
 from ..models import IdeaStatus, Theme
 from ..permissions import (
@@ -18,7 +19,6 @@ from ..permissions import (
     can_report,
     require,
 )
-from ..extensions import db, limiter
 from ..web import safe_next
 from ..workspaces.manage import themes_of
 from ..workspaces.service import get_workspace
@@ -55,7 +55,9 @@ def item_url(workspace, kind: str, item, place=None) -> str:
     if place is None:
         return url_for("workspaces.workspace", slug=workspace.slug)
     if kind == "note":
-        return url_for("notes.wall", slug=workspace.slug, activity_id=place.target.id, _anchor=f"note-{item.id}")
+        return url_for(
+            "notes.wall", slug=workspace.slug, activity_id=place.target.id, _anchor=f"note-{item.id}"
+        )
     anchor = f"comment-{item.id}"
     if place.kind == "idea":
         return url_for("ideas.idea", slug=workspace.slug, idea_id=place.target.id, _anchor=anchor)
@@ -212,7 +214,12 @@ def _simple_action(slug: str, kind: str, item_id: int, operation, message: str, 
 @bp.route(f"/w/<slug>/moderation/{KIND}/<int:item_id>/restore", methods=["GET", "POST"])
 def restore(slug: str, kind: str, item_id: int):
     return _simple_action(
-        slug, kind, item_id, service.restore, _("Restored: everyone sees it again."), _("Restore hidden content")
+        slug,
+        kind,
+        item_id,
+        service.restore,
+        _("Restored: everyone sees it again."),
+        _("Restore hidden content"),
     )
 
 
@@ -241,7 +248,9 @@ def _idea(slug: str, idea_id: int, predicate=can_change_idea_status):
 def _notified(idea, workspace, kept=None) -> None:
     sent = workflow.notify_author(idea, workspace, kept)
     if sent is None:
-        flash(_("The idea is anonymous, so nobody was emailed: the reason is shown on the idea's page."), "info")
+        flash(
+            _("The idea is anonymous, so nobody was emailed: the reason is shown on the idea's page."), "info"
+        )
     elif sent:
         flash(_("Its author was emailed the decision and your reason."), "success")
     else:
@@ -322,7 +331,11 @@ def promote(slug: str, idea_id: int):
     if request.method == "GET":
         form = form_class(
             formdata=None,
-            data={**workflow.promote_defaults(idea, workspace), "theme_id": idea.theme_id, "status": "proposed"},
+            data={
+                **workflow.promote_defaults(idea, workspace),
+                "theme_id": idea.theme_id,
+                "status": "proposed",
+            },
             themes=themes,
             lang=workspace.primary_language,
         )
@@ -336,9 +349,7 @@ def promote(slug: str, idea_id: int):
             _add_error(form, error)
         else:
             flash(_("The idea is now a measure of the theme; both link to each other."), "success")
-            return redirect(
-                url_for("discussion.measure", slug=workspace.slug, measure_id=measure.id)
-            )
+            return redirect(url_for("discussion.measure", slug=workspace.slug, measure_id=measure.id))
     status = 422 if form.has_errors else 200
     return render_template("moderation/promote.html", workspace=workspace, idea=idea, form=form), status
 

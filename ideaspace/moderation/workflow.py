@@ -102,12 +102,15 @@ def merge(actor: User, idea: Idea, kept: Idea | None, reason: str | None) -> Mer
     before = db.session.scalar(select(func.count()).where(IdeaSupport.idea_id == idea.id)) or 0
     moved = _move_supports(idea.id, kept.id)
     db.session.execute(delete(IdeaSupport).where(IdeaSupport.idea_id == idea.id))
-    comments = db.session.execute(
-        update(Comment)
-        .where(Comment.idea_id == idea.id)
-        .values(idea_id=kept.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount or 0
+    comments = (
+        db.session.execute(
+            update(Comment)
+            .where(Comment.idea_id == idea.id)
+            .values(idea_id=kept.id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        or 0
+    )
     result = MergeResult(change, moved, before - moved, comments)
     audit.record(
         actor,
@@ -171,9 +174,7 @@ def promote(actor: User, workspace: Workspace, idea: Idea, theme: Theme | None, 
         )
     except Refused as error:
         raise ModerationError(str(error), "text") from None
-    audit.record(
-        actor, "idea.promoted", idea, workspace_id=workspace.id, measure=measure.id, theme=theme.id
-    )
+    audit.record(actor, "idea.promoted", idea, workspace_id=workspace.id, measure=measure.id, theme=theme.id)
     db.session.flush()
     return measure
 

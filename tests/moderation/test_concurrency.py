@@ -41,9 +41,13 @@ def committed(app):
         db.session.flush()
         a = Idea(workspace_id=ws.id, title="Idea A", body="<p>a</p>", status=IdeaStatus.UNDER_REVIEW)
         b = Idea(workspace_id=ws.id, title="Idea B", body="<p>b</p>", status=IdeaStatus.UNDER_REVIEW)
-        db.session.add_all([a, b, Membership(workspace_id=ws.id, user_id=moderator.id, role=MemberRole.MODERATOR)])
+        db.session.add_all(
+            [a, b, Membership(workspace_id=ws.id, user_id=moderator.id, role=MemberRole.MODERATOR)]
+        )
         db.session.flush()
-        db.session.add_all([IdeaSupport(idea_id=a.id, user_id=fan.id), IdeaSupport(idea_id=b.id, user_id=fan.id)])
+        db.session.add_all(
+            [IdeaSupport(idea_id=a.id, user_id=fan.id), IdeaSupport(idea_id=b.id, user_id=fan.id)]
+        )
         db.session.commit()
         ids = {"ws": ws.id, "slug": ws.slug, "users": [moderator.id, fan.id], "a": a.id, "b": b.id}
         db.session.remove()
@@ -91,7 +95,9 @@ def test_two_merges_at_once(app, committed, engine_name, monkeypatch, crossed):
             statuses.append(response.status_code)
             db.session.remove()
 
-    threads = [threading.Thread(target=merge, args=(c, i, k)) for c, (i, k) in zip(clients, requests, strict=True)]
+    threads = [
+        threading.Thread(target=merge, args=(c, i, k)) for c, (i, k) in zip(clients, requests, strict=True)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -106,10 +112,13 @@ def test_two_merges_at_once(app, committed, engine_name, monkeypatch, crossed):
         kept = ideas[merged[0].merged_into_id]
         assert kept.status is IdeaStatus.UNDER_REVIEW
         changes = db.session.scalar(
-            sa.select(sa.func.count(IdeaStatusChange.id)).where(IdeaStatusChange.to_status == IdeaStatus.MERGED)
+            sa.select(sa.func.count(IdeaStatusChange.id))
+            .where(IdeaStatusChange.to_status == IdeaStatus.MERGED)
             .where(IdeaStatusChange.idea_id.in_([a, b]))
         )
         assert changes == 1
-        supports = db.session.execute(sa.select(IdeaSupport.idea_id).where(IdeaSupport.idea_id.in_([a, b]))).all()
+        supports = db.session.execute(
+            sa.select(IdeaSupport.idea_id).where(IdeaSupport.idea_id.in_([a, b]))
+        ).all()
         assert [row.idea_id for row in supports] == [kept.id]  # the fan who supported both counts once
         db.session.remove()

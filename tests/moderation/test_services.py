@@ -17,7 +17,9 @@ def audit_entries(session, action):
     """Entries written by this test (other test modules commit theirs for real)."""
     return list(
         session.scalars(
-            select(AuditLog).where(AuditLog.action == action, AuditLog.workspace_id.is_not(None)).order_by(AuditLog.id)
+            select(AuditLog)
+            .where(AuditLog.action == action, AuditLog.workspace_id.is_not(None))
+            .order_by(AuditLog.id)
         )
     )
 
@@ -73,7 +75,11 @@ def test_who_may_report(world):
 
 def test_reportable_items_are_visible_ones_of_this_workspace_by_others(world, make):
     assert service.get_reportable(world.member, world.ws, "comment", world.comment.id) is world.comment
-    for kind, item in (("comment", world.other_comment), ("note", world.other_note), ("idea", world.other_idea)):
+    for kind, item in (
+        ("comment", world.other_comment),
+        ("note", world.other_note),
+        ("idea", world.other_idea),
+    ):
         with pytest.raises(NotFound):
             service.get_reportable(world.member, world.ws, kind, item.id)
     with pytest.raises(NotFound):
@@ -97,7 +103,11 @@ def test_hide_is_soft_resolves_reports_and_is_audited(world, session):
     reports = list(session.scalars(select(Report)))
     assert all(r.resolved_at and r.resolved_by_id == world.moderator.id for r in reports)
     [entry] = audit_entries(session, "content.hidden")
-    assert (entry.actor_id, entry.object_type, entry.object_id) == (world.moderator.id, "comment", world.comment.id)
+    assert (entry.actor_id, entry.object_type, entry.object_id) == (
+        world.moderator.id,
+        "comment",
+        world.comment.id,
+    )
     assert entry.workspace_id == world.ws.id and entry.reason == "Henkilötietoja"
     assert entry.details == {"reports_resolved": 2}
     with pytest.raises(service.ModerationError):
@@ -143,7 +153,9 @@ def test_queue_lists_new_content_newest_first_and_reported_content_grouped(world
     later = make.comment(world.theme, world.member)
     queue = service.queue(world.ws)
     assert keys(queue)[0] == ("comment", later.id)
-    assert {("comment", world.comment.id), ("note", world.note.id), ("idea", world.idea.id)} <= set(keys(queue))
+    assert {("comment", world.comment.id), ("note", world.note.id), ("idea", world.idea.id)} <= set(
+        keys(queue)
+    )
     assert all(e.is_new for e in queue.items) and queue.total == 4
     assert world.other_comment.id not in [e.id for e in queue.items if e.kind == "comment"]
     service.report(world.member, world.ws, world.note, "Reason one")

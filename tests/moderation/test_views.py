@@ -32,7 +32,11 @@ def moderator_get_urls(world):
 
 
 def test_anonymous_visitors_go_to_sign_in(client, world):
-    for url in [*moderator_get_urls(world), f"/w/{world.ws.slug}/report/comment/{world.comment.id}", "/admin/audit"]:
+    for url in [
+        *moderator_get_urls(world),
+        f"/w/{world.ws.slug}/report/comment/{world.comment.id}",
+        "/admin/audit",
+    ]:
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"], url
     response = client.post(f"/w/{world.ws.slug}/moderation/idea/{world.idea.id}/hide", data={"reason": "x"})
@@ -56,7 +60,10 @@ def test_non_moderators_are_refused(client, world, login, session, role):
     for url, data in posts:
         assert client.post(url, data=data).status_code == 403, url
     assert client.get("/admin/audit").status_code == 403
-    assert count(session, AuditLog, AuditLog.workspace_id == world.ws.id) == 0 and world.comment.hidden_at is None
+    assert (
+        count(session, AuditLog, AuditLog.workspace_id == world.ws.id) == 0
+        and world.comment.hidden_at is None
+    )
 
 
 @pytest.mark.parametrize("role", ["moderator", "admin"])
@@ -70,9 +77,16 @@ def test_moderators_and_admins_reach_every_moderation_page(client, world, login,
 def test_ids_of_another_workspace_lead_nowhere(client, world, login):
     login(world.moderator)
     slug = world.ws.slug
-    for kind, item in (("comment", world.other_comment), ("note", world.other_note), ("idea", world.other_idea)):
+    for kind, item in (
+        ("comment", world.other_comment),
+        ("note", world.other_note),
+        ("idea", world.other_idea),
+    ):
         assert client.get(f"/w/{slug}/moderation/{kind}/{item.id}/hide").status_code == 404
-        assert client.post(f"/w/{slug}/moderation/{kind}/{item.id}/hide", data={"reason": "x"}).status_code == 404
+        assert (
+            client.post(f"/w/{slug}/moderation/{kind}/{item.id}/hide", data={"reason": "x"}).status_code
+            == 404
+        )
         assert client.post(f"/w/{slug}/moderation/{kind}/{item.id}/restore").status_code == 404
     assert client.get(f"/w/{slug}/moderation/ideas/{world.other_idea.id}/status").status_code == 404
     assert client.get(f"/w/{slug}/moderation/poll/1/hide").status_code == 404
@@ -84,7 +98,9 @@ def test_ids_of_another_workspace_lead_nowhere(client, world, login):
 # --- reports -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role,status", [("member", 200), ("observer", 403), ("outsider", 403), ("moderator", 403), ("admin", 403)])
+@pytest.mark.parametrize(
+    "role,status", [("member", 200), ("observer", 403), ("outsider", 403), ("moderator", 403), ("admin", 403)]
+)
 def test_who_may_open_the_report_form(client, world, login, role, status):
     login(getattr(world, role))
     assert client.get(f"/w/{world.ws.slug}/report/note/{world.note.id}").status_code == status
@@ -95,7 +111,9 @@ def test_report_a_comment_then_a_second_time(client, world, login, session):
     url = f"/w/{world.ws.slug}/report/comment/{world.comment.id}"
     page = client.get(url, query_string={"next": f"/w/{world.ws.slug}/themes/{world.theme.id}"})
     assert "Report inappropriate content" in page.text and "Kommentti teemasta" in page.text
-    response = client.post(url, data={"reason": "Loukkaava", "next": f"/w/{world.ws.slug}/themes/{world.theme.id}"})
+    response = client.post(
+        url, data={"reason": "Loukkaava", "next": f"/w/{world.ws.slug}/themes/{world.theme.id}"}
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/themes/{world.theme.id}")
     assert count(session, Report, Report.comment_id == world.comment.id) == 1
     response = client.post(url, data={"reason": "Again"}, follow_redirects=True)
@@ -115,7 +133,10 @@ def test_report_with_a_bad_reason(client, world, login, session, reason, message
 def test_report_without_csrf_is_refused(client, world, login, session):
     login(world.member)
     client.csrf = False
-    assert client.post(f"/w/{world.ws.slug}/report/idea/{world.idea.id}", data={"reason": "x"}).status_code == 400
+    assert (
+        client.post(f"/w/{world.ws.slug}/report/idea/{world.idea.id}", data={"reason": "x"}).status_code
+        == 400
+    )
     assert count(session, Report) == 0
 
 
@@ -127,7 +148,10 @@ def test_reporters_see_report_links_but_never_who_else_reported(client, world, l
     assert "Salainen syy" not in html and world.member2.name not in html
     assert "Salainen syy" not in client.get(f"/w/{world.ws.slug}/report/comment/{world.comment.id}").text
     login(world.author)  # one's own content has no report link
-    assert f"/report/comment/{world.comment.id}" not in client.get(f"/w/{world.ws.slug}/themes/{world.theme.id}").text
+    assert (
+        f"/report/comment/{world.comment.id}"
+        not in client.get(f"/w/{world.ws.slug}/themes/{world.theme.id}").text
+    )
     login(world.observer)
     assert "/report/" not in client.get(f"/w/{world.ws.slug}/themes/{world.theme.id}").text
 
@@ -195,20 +219,29 @@ def test_a_hidden_idea_in_the_barrel_and_on_its_page(client, world, login):
     assert client.get(page).status_code == 200
 
 
-@pytest.mark.parametrize("reason,message", [("", "Give a reason."), ("   ", "Give a reason."), ("y" * 501, "at most 500")])
+@pytest.mark.parametrize(
+    "reason,message", [("", "Give a reason."), ("   ", "Give a reason."), ("y" * 501, "at most 500")]
+)
 def test_hide_with_a_bad_reason(client, world, login, session, reason, message):
     login(world.moderator)
-    response = client.post(f"/w/{world.ws.slug}/moderation/comment/{world.comment.id}/hide", data={"reason": reason})
+    response = client.post(
+        f"/w/{world.ws.slug}/moderation/comment/{world.comment.id}/hide", data={"reason": reason}
+    )
     assert response.status_code == 422 and message in response.text
     session.expire_all()
-    assert session.get(Comment, world.comment.id).hidden_at is None and count(session, AuditLog, AuditLog.workspace_id == world.ws.id) == 0
+    assert (
+        session.get(Comment, world.comment.id).hidden_at is None
+        and count(session, AuditLog, AuditLog.workspace_id == world.ws.id) == 0
+    )
 
 
 def test_restore_with_an_oversized_reason(client, world, login, session):
     service.hide(world.moderator, world.note, "Spam")
     session.commit()
     login(world.moderator)
-    response = client.post(f"/w/{world.ws.slug}/moderation/note/{world.note.id}/restore", data={"reason": "z" * 501})
+    response = client.post(
+        f"/w/{world.ws.slug}/moderation/note/{world.note.id}/restore", data={"reason": "z" * 501}
+    )
     assert response.status_code == 422 and "at most 500" in response.text
     session.expire_all()
     assert world.note.hidden_at is not None
@@ -217,7 +250,9 @@ def test_restore_with_an_oversized_reason(client, world, login, session):
 # --- the queue page ----------------------------------------------------------------------------
 
 
-def test_queue_page_shows_new_and_reported_content_with_places_and_actions(client, world, login, make, count_queries):
+def test_queue_page_shows_new_and_reported_content_with_places_and_actions(
+    client, world, login, make, count_queries
+):
     service.report(world.member, world.ws, world.idea, "Tuplaidea")
     service.report(world.member2, world.ws, world.idea, "Sama kuin toinen")
     login(world.moderator)
@@ -286,7 +321,9 @@ def test_idea_page_workflow_decide_and_email(client, world, login, session, smtp
     assert response.status_code == 422 and "Give the reason" in response.text
     response = client.post(url, data={"status": "not_taken", "reason": "r" * 2001})
     assert response.status_code == 422
-    response = client.post(url, data={"status": "not_taken", "reason": "Jo ohjelmassa"}, follow_redirects=True)
+    response = client.post(
+        url, data={"status": "not_taken", "reason": "Jo ohjelmassa"}, follow_redirects=True
+    )
     assert "Its author was emailed" in response.text and "Jo ohjelmassa" in response.text
     assert len(smtp.messages) == 2 and all(m["Content-Language"] == "sv" for _, m in smtp.messages)
     assert world.idea.status is IdeaStatus.NOT_TAKEN
@@ -297,7 +334,9 @@ def test_anonymous_idea_says_nobody_is_emailed(client, world, login, make, smtp)
     login(world.moderator)
     assert "there is no author to email" in client.get(f"/w/{world.ws.slug}/ideas/{idea.id}").text
     response = client.post(
-        f"/w/{world.ws.slug}/moderation/ideas/{idea.id}/status", data={"status": "under_review"}, follow_redirects=True
+        f"/w/{world.ws.slug}/moderation/ideas/{idea.id}/status",
+        data={"status": "under_review"},
+        follow_redirects=True,
     )
     assert "nobody was emailed" in response.text and smtp.messages == []
 
@@ -375,9 +414,13 @@ def test_every_moderator_action_is_in_the_audit_log(client, world, login, make, 
     client.post(f"/w/{slug}/moderation/clear", data={"comment": "1"})
     client.post(f"/w/{slug}/moderation/ideas/{world.idea.id}/status", data={"status": "under_review"})
     kept = make.idea(world.ws)
-    client.post(f"/w/{slug}/moderation/ideas/{world.idea.id}/merge", data={"merged_into": kept.id, "reason": "Syy 4"})
+    client.post(
+        f"/w/{slug}/moderation/ideas/{world.idea.id}/merge", data={"merged_into": kept.id, "reason": "Syy 4"}
+    )
     rows = session.execute(
-        select(AuditLog.action, AuditLog.actor_id, AuditLog.object_type, AuditLog.reason, AuditLog.workspace_id)
+        select(
+            AuditLog.action, AuditLog.actor_id, AuditLog.object_type, AuditLog.reason, AuditLog.workspace_id
+        )
         .where(AuditLog.workspace_id == world.ws.id)
         .order_by(AuditLog.id)
     ).all()
@@ -390,7 +433,9 @@ def test_every_moderator_action_is_in_the_audit_log(client, world, login, make, 
         "idea.status_changed",
         "idea.merged",
     ]
-    assert {r.actor_id for r in rows} == {world.moderator.id} and {r.workspace_id for r in rows} == {world.ws.id}
+    assert {r.actor_id for r in rows} == {world.moderator.id} and {r.workspace_id for r in rows} == {
+        world.ws.id
+    }
     assert [r.reason for r in rows if r.reason] == ["Syy 1", "Syy 2", "Syy 3", "Syy 4", "Syy 4"]
 
 
@@ -414,12 +459,22 @@ def test_audit_page_lists_filters_and_pages(client, world, login, make, session,
     html = client.get("/admin/audit", query_string={**ours, "action": "content.restored"}).text
     assert "27 entries." in html and "Toisen tilan syy" not in html
     today = utcnow().date().isoformat()
-    assert "58 entries." in client.get("/admin/audit", query_string={**ours, "since": today, "until": today}).text
+    assert (
+        "58 entries."
+        in client.get("/admin/audit", query_string={**ours, "since": today, "until": today}).text
+    )
     assert "0 entries." in client.get("/admin/audit", query_string={**ours, "until": "2000-01-01"}).text
     page2 = client.get("/admin/audit", query_string={**ours, "page": 2}).text
-    assert "Page 2 of 2" in page2 and page2.count("<tr>") == 8 + 1  # 50 on the first page, 8 here, and the header
-    for bad in ({"since": "yesterday"}, {"actor": "999999"}, {"action": "nonsense"}, {"workspace": "x"},
-                {"since": "2024-02-01", "until": "2024-01-01"}):
+    assert (
+        "Page 2 of 2" in page2 and page2.count("<tr>") == 8 + 1
+    )  # 50 on the first page, 8 here, and the header
+    for bad in (
+        {"since": "yesterday"},
+        {"actor": "999999"},
+        {"action": "nonsense"},
+        {"workspace": "x"},
+        {"since": "2024-02-01", "until": "2024-01-01"},
+    ):
         response = client.get("/admin/audit", query_string=bad)
         assert response.status_code == 422 and "Please correct the following" in response.text, bad
     with count_queries() as queries:

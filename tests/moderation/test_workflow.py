@@ -15,7 +15,11 @@ from .conftest import text_of
 
 def actions(session):
     """Actions written by this test (other test modules commit theirs for real)."""
-    return list(session.scalars(select(AuditLog.action).where(AuditLog.workspace_id.is_not(None)).order_by(AuditLog.id)))
+    return list(
+        session.scalars(
+            select(AuditLog.action).where(AuditLog.workspace_id.is_not(None)).order_by(AuditLog.id)
+        )
+    )
 
 
 def supporters(session, idea):
@@ -54,7 +58,7 @@ def test_the_mail_of_a_merge_names_the_kept_idea(world, make, smtp):
     world.author.locale = "en"
     kept = make.idea(world.ws, world.member, title="The kept idea")
     workflow.decide(world.moderator, world.idea, IdeaStatus.UNDER_REVIEW, None)
-    workflow.merge(world.moderator, world.idea, kept, "Same as no. %d" % kept.id)
+    workflow.merge(world.moderator, world.idea, kept, f"Same as no. {kept.id}")
     assert workflow.notify_author(world.idea, world.ws, kept) is True
     text = text_of(smtp.to("aino@example.fi"))
     assert "Merged" in text and "The kept idea" in text and f"/ideas/{kept.id}" in text
@@ -87,11 +91,16 @@ def test_merge_moves_supporters_once_and_comments_and_points_to_the_kept_idea(wo
     assert supporters(session, kept) == {both.id, only_dup.id, only_kept.id}  # the person in both counts once
     assert supporters(session, world.idea) == set()
     session.expire_all()
-    assert session.get(Comment, comment.id).idea_id == kept.id and session.get(Comment, reply.id).idea_id == kept.id
+    assert (
+        session.get(Comment, comment.id).idea_id == kept.id
+        and session.get(Comment, reply.id).idea_id == kept.id
+    )
     assert world.idea.status is IdeaStatus.MERGED and world.idea.merged_into_id == kept.id
     assert world.idea.status_reason == "Duplicate of Kept"
     assert actions(session)[-2:] == ["idea.status_changed", "idea.merged"]
-    entry = session.scalar(select(AuditLog).where(AuditLog.action == "idea.merged", AuditLog.object_id == world.idea.id))
+    entry = session.scalar(
+        select(AuditLog).where(AuditLog.action == "idea.merged", AuditLog.object_id == world.idea.id)
+    )
     assert entry.details == {
         "kept_idea": kept.id,
         "supporters_moved": 1,
@@ -112,7 +121,9 @@ def test_merge_refuses_bad_targets_and_changes_nothing(world, make, session):
     with pytest.raises(IdeaError) as error:
         workflow.merge(world.moderator, world.idea, make.idea(world.ws), "")
     assert error.value.field == "reason"
-    assert world.idea.status is IdeaStatus.UNDER_REVIEW and supporters(session, world.idea) == {world.member.id}
+    assert world.idea.status is IdeaStatus.UNDER_REVIEW and supporters(session, world.idea) == {
+        world.member.id
+    }
 
 
 def test_only_an_idea_under_review_is_merged(world, make):
