@@ -88,7 +88,6 @@ def demo(live_app):
                 "workspace": f"{w}/",
                 **{f"theme {i + 1}": f"{w}/themes/{t.id}" for i, t in enumerate(themes)},
                 "measure": f"{w}/measures/{measure.id}",
-                "comments of a measure": f"{w}/comments/measure/{measure.id}",
                 "idea barrel": f"{w}/ideas",
                 "idea": f"{w}/ideas/{idea.id}",
                 "my ideas": f"{w}/ideas/mine",
@@ -96,8 +95,7 @@ def demo(live_app):
                 "poll page": f"{w}/activities/{by_kind[ActivityKind.SINGLE_CHOICE].id}/results",
                 "statistics": f"{w}/statistics",
                 "invitations": f"{w}/invitations",
-                "reminders preview (not visited)": f"{w}/invitations/reminders/not-visited",
-                "reminders preview (not contributed)": f"{w}/invitations/reminders/not-contributed",
+                "reminders preview": f"{w}/invitations/reminders/not-visited",
                 "people import": "/admin/people/import",
                 "admin users": "/admin/users",
                 "admin user form (new)": "/admin/users/new",
@@ -109,7 +107,6 @@ def demo(live_app):
                 "audit log": "/admin/audit",
                 "moderation queue": f"{w}/moderation",
                 "report a comment": f"{w}/report/comment/{comment.id}",
-                "hide a comment": f"{w}/moderation/comment/{comment.id}/hide",
                 "hide a note": f"{w}/moderation/note/{note.id}/hide",
                 "decide an idea": f"{w}/moderation/ideas/{idea.id}/status",
                 "merge an idea": f"{w}/moderation/ideas/{idea.id}/merge",
@@ -131,7 +128,6 @@ def demo(live_app):
                 "account settings": "/account",
                 "accessibility statement": "/accessibility",
                 "not found (404)": "/no-such-page",
-                "sign-in link problem": "/signin/not-a-real-token",
             },
         }
 
