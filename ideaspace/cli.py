@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
@@ -15,48 +15,53 @@ def main() -> None:
     FlaskGroup(create_app=create_app, help="IdeaSpace administration commands.")(prog_name="ideaspace")
 
 
-def register_commands(app: Flask) -> None:
-    """Register every command; features with commands of their own add one line each here."""
-    from .stats.cli import stats_command
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database schema through the migrations."""
+    upgrade()
+    click.echo("Database is up to date.")
 
-    app.cli.add_command(stats_command)
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option()
+@with_appcontext
+def create_admin_command(email: str, name: str, password: str) -> None:
+    """Create an administrator, or make an existing user one and set their password."""
+    from .extensions import db
+    from .models import Role, User
+
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    if user is None:
+        user = User(email=email.lower(), name=name)
+        db.session.add(user)
+    user.role = Role.ADMIN
+    user.set_password(password)
+    db.session.commit()
+    click.echo(f"Administrator {email} is ready.")
+
+
+def register_commands(app: Flask) -> None:
+    """Register every command; a feature with commands keeps them in its own `cli.py`."""
     from .demo.cli import demo_command
+    from .exports.cli import export_command
+    from .invitations.cli import invite_command
+    from .people.cli import import_users_command
+    from .stats.cli import stats_command
     from .transfer.cli import export_workspace_command, import_workspace_command
 
-    app.cli.add_command(demo_command)
-    app.cli.add_command(import_workspace_command)
-    app.cli.add_command(export_workspace_command)
-    from .exports.cli import export_command
-
-    app.cli.add_command(export_command)
+    for command in (
+        init_db_command,
+        create_admin_command,
+        demo_command,
+        import_workspace_command,
+        export_workspace_command,
+        export_command,
+        import_users_command,
+        invite_command,
+        stats_command,
+    ):
+        app.cli.add_command(command)
     app.cli.add_command(import_workspace_command, "import")  # `ideaspace import FILE.json`
-
-    @app.cli.command("init-db")
-    def init_db() -> None:
-        """Create or upgrade the database schema through the migrations."""
-        upgrade()
-        click.echo("Database is up to date.")
-
-    @app.cli.command("create-admin")
-    @click.option("--email", prompt=True)
-    @click.option("--name", prompt=True)
-    @click.password_option()
-    def create_admin(email: str, name: str, password: str) -> None:
-        """Create an administrator, or make an existing user one and set their password."""
-        from .extensions import db
-        from .models import Role, User
-
-        user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
-        if user is None:
-            user = User(email=email.lower(), name=name)
-            db.session.add(user)
-        user.role = Role.ADMIN
-        user.set_password(password)
-        db.session.commit()
-        click.echo(f"Administrator {email} is ready.")
-
-    from .invitations.cli import register as register_invitations
-    from .people.cli import register as register_people
-
-    register_people(app)
-    register_invitations(app)

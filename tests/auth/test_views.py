@@ -281,6 +281,7 @@ def test_the_eleventh_sign_in_attempt_in_a_minute_is_refused(app, tmp_path):
 
 
 def test_anonymous_language_choice_is_kept_in_the_session(client):
+    del client.environ_base["HTTP_ACCEPT_LANGUAGE"]  # a browser that states no language
     assert '<html lang="fi">' in client.get("/login").text
     response = client.post("/language", data={"language": "sv", "next": "/login"})
     assert response.status_code == 302 and response.location == "/login"

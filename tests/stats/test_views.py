@@ -96,7 +96,7 @@ def test_observers_do_not_see_statistics_of_a_draft(client, make, login, route, 
 
 
 def test_page_shows_the_funnel_in_finnish(client, make, login, seeded):
-    login(make.user(Role.OBSERVER))
+    login(make.user(Role.OBSERVER, locale="fi"))
     html = client.get(f"/w/{seeded.slug}/statistics").text
 
     assert "51,5\u00a0%" in html and "12,3\u00a0%" in html
@@ -231,7 +231,7 @@ def test_workspace_page_links_to_statistics_for_those_who_may_see_them(client, m
 
 def test_demo_reproduces_the_seed_process(client, make, login, session):
     load_demo()
-    login(make.user(Role.OBSERVER))
+    login(make.user(Role.OBSERVER, locale="fi"))
 
     html = client.get("/w/henkilostoohjelma-2023-2025/statistics").text
 
