@@ -7,6 +7,7 @@ Every test runs on SQLite; when TEST_DATABASE_URL is set it runs on PostgreSQL t
 
 from __future__ import annotations
 
+import copy
 import os
 import uuid
 from contextlib import contextmanager
@@ -105,6 +106,11 @@ def app(request, tmp_path_factory, worker_id):
         }
     )
     application.test_client_class = CsrfClient
+    # Flask-Babel caches translations per locale on the one shared Babel object; give this app its
+    # own, so its empty catalogues never reach the browser tests' app (which uses the real ones).
+    own_babel = copy.copy(application.extensions["babel"].instance)
+    own_babel.__dict__.pop("domain_instance", None)
+    application.extensions["babel"].instance = own_babel
     with application.app_context():
         upgrade()
     yield application
