@@ -14,6 +14,7 @@ from .. import audit
 from ..extensions import db
 from ..i18n import localize
 from ..models import LANGUAGES, LocalizedText, Role, Unit, User
+from ..sanitize import clean_text
 
 USERS_PER_PAGE = 50
 
@@ -140,7 +141,7 @@ def _check_parent(unit: Unit | None, parent_id: int | None) -> Unit | None:
 
 
 def _check_code(unit: Unit | None, code: str | None) -> str | None:
-    code = (code or "").strip() or None
+    code = clean_text(code) or None
     if code is None:
         return None
     query = select(Unit.id).where(func.lower(Unit.code) == code.lower())
@@ -282,7 +283,7 @@ def create_user(
     email = _check_email(None, email)
     unit = _check_unit(unit_id)
     locale = _check_locale(locale)
-    user = User(name=name.strip(), email=email, role=role, unit=unit, locale=locale, is_active_account=active)
+    user = User(name=clean_text(name), email=email, role=role, unit=unit, locale=locale, is_active_account=active)
     if password:
         user.set_password(password)
     db.session.add(user)
@@ -332,7 +333,7 @@ def update_user(
         "active": user.is_active_account,
     }
     was_active = user.is_active_account
-    user.name = name.strip()
+    user.name = clean_text(name)
     user.email = email
     user.role = role
     user.unit = unit
