@@ -35,7 +35,10 @@ def init_web(app: Flask) -> None:
             except DATABASE_DOWN as error:
                 response = database_unavailable(error)
         else:
-            db.session.rollback()
+            try:
+                db.session.rollback()
+            except DATABASE_DOWN:
+                pass  # nothing was to be kept, and the refusal or error page is already rendered
         _security_headers(response)
         return response
 
