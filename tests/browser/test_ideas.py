@@ -1,10 +1,12 @@
 """The idea barrel in a real browser: htmx swaps, focus, live regions, no-JS fallback, axe."""
 
+
 from __future__ import annotations
 
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from ideaspace.extensions import db
 from ideaspace.models import ActivityKind, MemberRole, User
@@ -46,9 +48,9 @@ def test_barrel_submit_support_and_search_with_htmx(
     new_item = page.locator(".idea-card", has_text="Shared calendar for trainings")
     new_item.wait_for()
     assert page.url.endswith(f"/w/{SLUG}/ideas")  # swapped in place, no reload
-    page.wait_for_function("document.activeElement && document.activeElement.classList.contains('idea-card')")
-    assert "Shared calendar" in page.evaluate("document.activeElement.textContent")
-    assert "idea barrel" in page.locator("#flash").inner_text()
+    expect(new_item).to_be_focused()
+    # The page is Finnish: "Thank you! Your idea is now in the idea barrel."
+    assert "Ideatynnyrissä" in page.locator("#flash").inner_text()
     assert_accessible(page, "after submit")
 
     button = new_item.locator("button[aria-pressed]")
@@ -59,8 +61,8 @@ def test_barrel_submit_support_and_search_with_htmx(
     page.fill("#q", "sauna")
     page.locator(".idea-filters button[type=submit]").click()
     page.wait_for_url(re.compile(r"q=sauna"))
-    page.wait_for_function("document.querySelectorAll('.idea-card').length === 1")
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'idea-list-count'")
+    expect(page.locator(".idea-card")).to_have_count(1)
+    expect(page.locator("#idea-list-count")).to_be_focused()
     assert page.locator(".idea-card").inner_text().startswith("Sauna evenings")
     assert page.js_errors == []
 
