@@ -10,7 +10,9 @@ import threading
 import time
 from collections import Counter
 
-from .conftest import Client, migrate_and_seed
+from .conftest import RELIABILITY, Client, migrate_and_seed
+
+pytestmark = RELIABILITY
 
 UNAVAILABLE = {
     "fi": "Palvelu on tilapäisesti poissa käytöstä",

@@ -12,7 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import create_engine, text
 
-from .conftest import Client, migrate_and_seed
+from .conftest import RELIABILITY, Client, migrate_and_seed
+
+pytestmark = RELIABILITY
 
 PEOPLE = 16
 POLLS = 3

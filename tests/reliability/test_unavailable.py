@@ -8,6 +8,10 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ideaspace.extensions import db, login_manager
 
+from .conftest import RELIABILITY
+
+pytestmark = RELIABILITY
+
 DOWN = OperationalError("SELECT 1", {}, Exception("connection refused"))
 
 
