@@ -1,0 +1,125 @@
+"""Load-free cost of each benchmarked page: CPU and wall time per request, query count, size.
+
+    .venv/bin/python bench/profile.py --database-url URL [--repeat 20] [--html DIR] [--only theme ...]
+
+Requests go through the Flask test client, one at a time, signed in as the workspace's moderator
+of bench/generate.py's data (as bench/load.py does). CPU time (`time.process_time`) does not depend
+on what else the machine runs; wall time does. With --html DIR a pyinstrument profile of each page
+is written there (pip install -e '.[bench]').
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SLUG = "bench-1"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--html", type=Path, help="write a pyinstrument profile of each page here")
+    parser.add_argument("--only", nargs="*")
+    args = parser.parse_args(argv)
+
+    os.environ.update(DATABASE_URL=args.database_url, SECRET_KEY="bench-secret-key")
+    from bench.ceiling import create_app
+    from ideaspace.extensions import db
+
+    app = create_app({"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        ws_id, moderator_session_id = db.session.execute(
+            sa.text(
+                "SELECT w.id, m.user_id || ':' || u.session_nonce FROM workspace w "
+                'JOIN membership m ON m.workspace_id = w.id JOIN "user" u ON u.id = m.user_id '
+                "WHERE w.slug = :s AND m.role = 'moderator' ORDER BY m.user_id LIMIT 1"
+            ),
+            {"s": SLUG},
+        ).one()
+        themes = db.session.scalars(
+            sa.text("SELECT id FROM theme WHERE workspace_id = :w ORDER BY position"), {"w": ws_id}
+        ).all()
+        polls = db.session.scalars(
+            sa.text(
+                "SELECT a.id FROM activity a JOIN theme t ON t.id = a.theme_id "
+                "WHERE t.workspace_id = :w AND a.kind = 'single_choice' ORDER BY a.id"
+            ),
+            {"w": ws_id},
+        ).all()
+        db.session.remove()
+
+    rng = random.Random(1)
+    pages = {
+        "ceiling: text": lambda: "/_ceiling/text",
+        "ceiling: page": lambda: "/_ceiling/page",
+        "workspace": lambda: f"/w/{SLUG}/",
+        "theme": lambda: f"/w/{SLUG}/themes/{rng.choice(themes)}",
+        "idea barrel": lambda: f"/w/{SLUG}/ideas",
+        "results (htmx)": lambda: f"/w/{SLUG}/activities/{rng.choice(polls)}/results",
+        "statistics": lambda: f"/w/{SLUG}/statistics",
+        "programme preview": lambda: f"/w/{SLUG}/programme/preview",
+        "export.docx": lambda: f"/w/{SLUG}/export.docx",
+        "export.xlsx": lambda: f"/w/{SLUG}/export.xlsx",
+    }
+    if args.only:
+        pages = {k: v for k, v in pages.items() if k in args.only}
+
+    statements = []
+    sa.event.listen(_engine(app, db), "before_cursor_execute", lambda *a: statements.append(1))
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = moderator_session_id
+        sess["_fresh"] = True
+
+    print(f"{'page':20} {'CPU ms':>8} {'wall ms':>8} {'queries':>8} {'KB':>7}")
+    for name, url in pages.items():
+        headers = {"HX-Request": "true"} if "htmx" in name else {}
+        client.get(url(), headers=headers)  # warm the caches and the connection pool
+        cpu = wall = 0.0
+        statements.clear()
+        size = 0
+        for _ in range(args.repeat):
+            c0, w0 = time.process_time(), time.perf_counter()
+            response = client.get(url(), headers=headers)
+            cpu += time.process_time() - c0
+            wall += time.perf_counter() - w0
+            size = max(size, len(response.data))
+            assert response.status_code == 200, (name, response.status_code)
+        print(
+            f"{name:20} {cpu / args.repeat * 1000:8.1f} {wall / args.repeat * 1000:8.1f} "
+            f"{len(statements) / args.repeat:8.1f} {size / 1024:7.0f}"
+        )
+        if args.html:
+            from pyinstrument import Profiler
+
+            args.html.mkdir(parents=True, exist_ok=True)
+            profiler = Profiler(interval=0.0005)
+            with profiler:
+                for _ in range(max(3, args.repeat // 4)):
+                    client.get(url(), headers=headers)
+            (args.html / f"{name.replace(' ', '_').replace(':', '')}.html").write_text(profiler.output_html())
+            (args.html / f"{name.replace(' ', '_').replace(':', '')}.txt").write_text(
+                profiler.output_text(unicode=False, color=False, show_all=False)
+            )
+
+
+def _engine(app, db):
+    with app.app_context():
+        return db.engine
+
+
+if __name__ == "__main__":
+    main()
