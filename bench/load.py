@@ -9,7 +9,13 @@ Redis when REDIS_URL is set), then runs:
 1. per endpoint, 16 concurrent clients with no think time for --seconds: the throughput and the
    p50/p95/p99 latency of the ceiling endpoints (/_ceiling/text, /_ceiling/page, /_ceiling/insert)
    and of the pages (workspace, theme, idea barrel, results fragment, statistics, programme
-   preview), and of answering a poll (each client a different participant, a fresh poll each time);
+   preview), and of answering a poll: each client answers as one participant after another, each
+   person every poll of the workspace they have not answered yet (never a pair answered before, so
+   every answer is a first answer, 200). The participants' session cookies (and CSRF tokens) are
+   signed by the bench with the server's SECRET_KEY, as /login would set them: this run measures
+   answering, not signing in (the burst measures that). The production rate limits stay on: a
+   person answers at most the ~19 polls they have left, well under the posting limit (30/minute
+   per person), so no answer is refused with 429; a refused answer is a failure with its reason;
 2. the full programme export (DOCX and XLSX), one client at a time;
 3. steady browsing: 16 signed-in clients (the workspace's moderator) moving through the pages with
    0.5-1.5 s think time;
@@ -46,6 +52,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
 PASSWORD = "bench-password"
+SECRET_KEY = "bench-secret-key"  # the server's; the answer run signs its participants' sessions with it
 SLUG = "bench-1"
 
 
@@ -91,16 +98,19 @@ def plan(database_url: str, burst: int) -> dict:
         ]
         answered = set(conn.execute(sa.text("SELECT activity_id, user_id FROM respondent")).all())
         emails = dict(conn.execute(sa.text('SELECT id, email FROM "user"')).all())
+        # What a signed-in session carries (Flask-Login's user id: "id:nonce", see ideaspace/auth).
+        session_ids = dict(conn.execute(sa.text("SELECT id, id || ':' || session_nonce FROM \"user\"")).all())
     engine.dispose()
     polls = [(a, t) for a, k, t in activities if k == "single_choice"]
     discussions = {t: a for a, k, t in reversed(activities) if k == "discussion"}
     # The burst's poll: the one the fewest members have answered; its theme's discussion, if any.
     burst_poll, burst_theme = min(polls, key=lambda p: sum((p[0], m) in answered for m in members))
     fresh = [m for m in members if (burst_poll, m) not in answered]
-    # Answer throughput: every (participant, poll) pair nobody has used yet, grouped by participant.
+    # Answer throughput: every (participant, poll) pair nobody has used yet, grouped by participant
+    # (by their session's user id); the burst's people are kept for the burst.
     burst_people = set(fresh[:burst])
     answer_pairs = {
-        emails[m]: [(a, random.Random(a).choice(options[a])) for a, _t in polls if (a, m) not in answered]
+        session_ids[m]: [(a, random.Random(a).choice(options[a])) for a, _ in polls if (a, m) not in answered]
         for m in members
         if m not in burst_people
     }
@@ -150,6 +160,9 @@ class Person(FastHttpUser):
         return headers
 
     def sign_in(self, email: str):
+        # A new person starts with no cookies: a session still signed in would make /login redirect
+        # without signing anyone in, and the next requests would be the previous person's.
+        self.client.cookiejar.clear()
         self.new_address()
         page = self.client.get("/login", name="GET /login", headers=self.headers())
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text or "")
@@ -175,6 +188,30 @@ class Person(FastHttpUser):
         self.csrf = found.group(1)
 
 
+def signed_session(session_id: str) -> tuple[str, str]:
+    """The session cookie and CSRF token of a person signed in (as /login would leave them), signed
+    with the server's SECRET_KEY, so that the answer run measures answering and not signing in
+    (scrypt, ~50 ms CPU; the burst measures that). Not fresh: nothing in it changes per request."""
+    import hashlib
+
+    from flask import Flask
+    from flask.sessions import SecureCookieSessionInterface
+    from itsdangerous import URLSafeTimedSerializer
+
+    app = Flask("bench")
+    app.secret_key = SECRET_KEY
+    raw_token = hashlib.sha1(os.urandom(64)).hexdigest()
+    session = {"_user_id": session_id, "_fresh": False, "csrf_token": raw_token}
+    cookie = SecureCookieSessionInterface().get_signing_serializer(app).dumps(session)
+    return f"session={cookie}", URLSafeTimedSerializer(SECRET_KEY, salt="wtf-csrf-token").dumps(raw_token)
+
+
+def refusal(html: str | None) -> str:
+    """The message of a refused answer (the panel's alert), to tell the reasons apart."""
+    found = re.search(r'role="alert"[^>]*>(.*?)</div>', html or "", re.S)
+    return re.sub(r"<[^>]+>|\s+", " ", found.group(1)).strip()[:100] if found else ""
+
+
 def pages(plan_: dict) -> dict:
     themes, polls = plan_["themes"], plan_["polls"]
     return {
@@ -197,9 +234,7 @@ def endpoint_user(name: str, plan_: dict):
         def on_start(self):
             super().on_start()
             if name == "answer a poll":
-                # Sign in before measuring; a participant has a poll of the workspace's ~33 left to answer.
-                email, self.pairs = plan_["answer_pairs"].popitem()
-                self.sign_in(email)
+                self.pairs = []
             elif not name.startswith("ceiling"):
                 self.sign_in(plan_["moderator"])
             type(self).ready += 1
@@ -213,18 +248,23 @@ def endpoint_user(name: str, plan_: dict):
             elif name == "ceiling: insert":
                 self.client.post("/_ceiling/insert", name=name, headers=self.headers())
             elif name == "answer a poll":
-                while not self.pairs:
+                while not self.pairs:  # the next participant, with a signed session of their own
                     if not plan_["answer_pairs"]:
                         raise StopUser()
-                    email, self.pairs = plan_["answer_pairs"].popitem()
-                    self.sign_in(email)
+                    session_id, self.pairs = plan_["answer_pairs"].popitem()
+                    self.new_address()
+                    self.cookie, self.csrf = signed_session(session_id)
                 activity, option = self.pairs.pop()
-                self.client.post(
+                self.client.cookiejar.clear()
+                with self.client.post(
                     f"/w/{SLUG}/activities/{activity}/answer",
                     name=name,
-                    headers=self.headers(htmx=True),
+                    headers={**self.headers(htmx=True), "Cookie": self.cookie},
                     data={"option": str(option)},
-                )
+                    catch_response=True,
+                ) as response:
+                    if response.status_code != 200:
+                        response.failure(f"{response.status_code}: {refusal(response.text)}")
             elif name.startswith("export"):
                 self.client.get(f"/w/{SLUG}/export.{name.split('.')[-1]}", name=name, headers=self.headers())
             else:
@@ -306,7 +346,7 @@ class Server:
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
-            "SECRET_KEY": "bench-secret-key",
+            "SECRET_KEY": SECRET_KEY,
             "PROXY_FIX": "1",
             "PYTHONPATH": str(ROOT),
         }
@@ -318,7 +358,7 @@ class Server:
             str(threads),
             "--bind",
             bind,
-            # The flags of `make serve`; the access log goes to a file instead of the terminal.
+            # The flags of `make serve`; the access log goes to a file (one per port) instead of the terminal.
             "--worker-tmp-dir",
             "/dev/shm",
             "--timeout",
@@ -332,7 +372,7 @@ class Server:
             "--max-requests-jitter",
             "200",
             "--access-logfile",
-            "/tmp/bench-access.log",
+            f"/tmp/bench-access-{bind.rsplit(':', 1)[-1]}.log",
             "--forwarded-allow-ips",
             "127.0.0.1",
             "bench.ceiling:create_app()",
