@@ -3,9 +3,11 @@
     .venv/bin/python bench/profile.py --database-url URL [--repeat 20] [--html DIR] [--only theme ...]
 
 Requests go through the Flask test client, one at a time, signed in as the workspace's moderator
-of bench/generate.py's data (as bench/load.py does). CPU time (`time.process_time`) does not depend
-on what else the machine runs; wall time does. With --html DIR a pyinstrument profile of each page
-is written there (pip install -e '.[bench]').
+of bench/generate.py's data (as bench/load.py does). "answer a poll" is a POST (htmx, as the page
+sends it): each repetition a participant answers a single-choice poll they had not answered, and
+the request commits like any other, so it writes to the database given (use a copy). CPU time
+(`time.process_time`) does not depend on what else the machine runs; wall time does. With
+--html DIR a pyinstrument profile of each page is written there (pip install -e '.[bench]').
 """
 
 from __future__ import annotations
@@ -59,9 +61,28 @@ def main(argv=None):
             ),
             {"w": ws_id},
         ).all()
+        # Participant and open poll pairs not answered yet, for "answer a poll" (one per request).
+        unanswered = db.session.execute(
+            sa.text(
+                "SELECT m.user_id || ':' || u.session_nonce, a.id, MIN(o.id) FROM membership m "
+                'JOIN "user" u ON u.id = m.user_id JOIN theme t ON t.workspace_id = m.workspace_id '
+                'JOIN activity a ON a.theme_id = t.id JOIN "option" o ON o.activity_id = a.id '
+                "WHERE m.workspace_id = :w AND m.role = 'participant' AND a.kind = 'single_choice' "
+                "AND a.status = 'open' AND NOT EXISTS (SELECT 1 FROM respondent r "
+                "WHERE r.activity_id = a.id AND r.user_id = m.user_id) "
+                "GROUP BY m.user_id, u.session_nonce, a.id ORDER BY m.user_id DESC, a.id"
+            ),
+            {"w": ws_id},
+        ).all()
         db.session.remove()
 
     rng = random.Random(1)
+    answers = iter(random.Random(2).sample(unanswered, len(unanswered)))
+
+    def answer_a_poll():
+        session_id, activity_id, option_id = next(answers)
+        return f"/w/{SLUG}/activities/{activity_id}/answer", {"option": str(option_id)}, session_id
+
     pages = {
         "ceiling: text": lambda: "/_ceiling/text",
         "ceiling: page": lambda: "/_ceiling/page",
@@ -73,6 +94,7 @@ def main(argv=None):
         "programme preview": lambda: f"/w/{SLUG}/programme/preview",
         "export.docx": lambda: f"/w/{SLUG}/export.docx",
         "export.xlsx": lambda: f"/w/{SLUG}/export.xlsx",
+        "answer a poll": answer_a_poll,
     }
     if args.only:
         pages = {k: v for k, v in pages.items() if k in args.only}
@@ -80,20 +102,35 @@ def main(argv=None):
     statements = []
     sa.event.listen(_engine(app, db), "before_cursor_execute", lambda *a: statements.append(1))
     client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = moderator_session_id
-        sess["_fresh"] = True
+
+    def prepare(page):
+        """The request to make, its session set: (url, form data or None for a GET).
+
+        A page gives its URL (the moderator's GET), or (url, form data, whose session)."""
+        target = page()
+        url, data, session_id = target if isinstance(target, tuple) else (target, None, moderator_session_id)
+        with client.session_transaction() as sess:
+            sess.clear()
+            sess["_user_id"] = session_id
+            sess["_fresh"] = True
+        return url, data
+
+    def request(url, data, headers):
+        if data is None:
+            return client.get(url, headers=headers)
+        return client.post(url, data=data, headers=headers)
 
     print(f"{'page':20} {'CPU ms':>8} {'wall ms':>8} {'queries':>8} {'KB':>7}")
-    for name, url in pages.items():
-        headers = {"HX-Request": "true"} if "htmx" in name else {}
-        client.get(url(), headers=headers)  # warm the caches and the connection pool
+    for name, page in pages.items():
+        headers = {"HX-Request": "true"} if "htmx" in name or name == "answer a poll" else {}
+        request(*prepare(page), headers)  # warm the caches and the connection pool
         cpu = wall = 0.0
         statements.clear()
         size = 0
         for _ in range(args.repeat):
+            url, data = prepare(page)
             c0, w0 = time.process_time(), time.perf_counter()
-            response = client.get(url(), headers=headers)
+            response = request(url, data, headers)
             cpu += time.process_time() - c0
             wall += time.perf_counter() - w0
             size = max(size, len(response.data))
@@ -109,7 +146,7 @@ def main(argv=None):
             profiler = Profiler(interval=0.0005)
             with profiler:
                 for _ in range(max(3, args.repeat // 4)):
-                    client.get(url(), headers=headers)
+                    request(*prepare(page), headers)
             (args.html / f"{name.replace(' ', '_').replace(':', '')}.html").write_text(profiler.output_html())
             (args.html / f"{name.replace(' ', '_').replace(':', '')}.txt").write_text(
                 profiler.output_text(unicode=False, color=False, show_all=False)
