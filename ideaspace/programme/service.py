@@ -4,7 +4,7 @@
 the size of the workspace: themes, measures, indicators and readings (four, eager-loaded), the
 chosen activities and their options (two), their results (two, `polls.results.results_for`), the
 quotes with their authors' current consent (one), and the participation funnel
-(`stats.service.workspace_statistics`).
+(`stats.service.workspace_funnel`, one).
 
 Every text is already in the requested language (falling back to the workspace's primary one),
 every decimal is a string with a dot and two decimals, every date an ISO string, so the dict is
@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..polls.results import results_for
 from ..sanitize import clean_html, html_to_text
-from ..stats.service import workspace_statistics
+from ..stats.service import workspace_funnel
 from .followup import follow_up, latest_value
 
 FORMAT = "ideaspace.programme"
@@ -75,7 +75,7 @@ def build_programme(workspace: Workspace, language: str, *, edition: dict | None
     results = results_for(activities)
     with force_locale(language):
         quotes = programme_quotes(workspace, language)
-    funnel = workspace_statistics(workspace).funnel
+    funnel = workspace_funnel(workspace)
 
     by_theme: dict[int, list[dict]] = {}
     for activity in activities:

@@ -217,6 +217,11 @@ def workspace_statistics(workspace: Workspace, today: date | None = None) -> Wor
 # --- the funnel and the unit breakdown ------------------------------------------------------
 
 
+def workspace_funnel(workspace: Workspace) -> Funnel:
+    """Only the invited / visited / contributed funnel (one query), for the programme."""
+    return _funnel_and_units(workspace)[0]
+
+
 def _funnel_and_units(workspace: Workspace) -> tuple[Funnel, dict[int | None, tuple[int, int, int]]]:
     invited = (Membership.invited_at.is_not(None)).label("invited")
     rows = db.session.execute(
@@ -286,9 +291,9 @@ def _unit_names(ids: list[int]) -> dict[int, tuple[LocalizedText, LocalizedText 
         return {}
     parent = aliased(Unit)
     rows = db.session.execute(
-        select(Unit.id, Unit.name, parent.name).outerjoin(parent, parent.id == Unit.parent_id).where(
-            Unit.id.in_(ids)
-        )
+        select(Unit.id, Unit.name, parent.name)
+        .outerjoin(parent, parent.id == Unit.parent_id)
+        .where(Unit.id.in_(ids))
     ).all()
     return {unit_id: (name, parent_name) for unit_id, name, parent_name in rows}
 
@@ -399,25 +404,61 @@ def _daily(workspace: Workspace, today: date) -> list[DayRow]:
 
     comment_idea = aliased(Idea)
     parts = [
-        per_day("visits", Visit.day, select().select_from(Visit).join(
-            Membership, Membership.id == Visit.membership_id).where(participant)),
-        per_day("new_contributors", _utc_day(Membership.first_contribution_at, dialect),
-                select().select_from(Membership).where(participant,
-                                                       Membership.first_contribution_at.is_not(None))),
-        per_day("comments", _utc_day(Comment.created_at, dialect), select().select_from(Comment).outerjoin(
-            comment_idea, comment_idea.id == Comment.idea_id).where(
-            Comment.workspace_id == ws, Comment.hidden_at.is_(None), Comment.withdrawn_at.is_(None),
-            comment_idea.hidden_at.is_(None))),
-        per_day("answers", Respondent.answered_on, select().select_from(Respondent).join(
-            Activity, Activity.id == Respondent.activity_id).join(
-            Theme, Theme.id == Activity.theme_id).where(Theme.workspace_id == ws)),
-        per_day("notes", _utc_day(Note.created_at, dialect), select().select_from(Note).where(
-            Note.workspace_id == ws, Note.hidden_at.is_(None))),
-        per_day("ideas", _utc_day(Idea.created_at, dialect), select().select_from(Idea).where(
-            Idea.workspace_id == ws, Idea.hidden_at.is_(None))),
-        per_day("supports", _utc_day(IdeaSupport.created_at, dialect), select().select_from(
-            IdeaSupport).join(Idea, Idea.id == IdeaSupport.idea_id).where(
-            Idea.workspace_id == ws, Idea.hidden_at.is_(None))),
+        per_day(
+            "visits",
+            Visit.day,
+            select()
+            .select_from(Visit)
+            .join(Membership, Membership.id == Visit.membership_id)
+            .where(participant),
+        ),
+        per_day(
+            "new_contributors",
+            _utc_day(Membership.first_contribution_at, dialect),
+            select()
+            .select_from(Membership)
+            .where(participant, Membership.first_contribution_at.is_not(None)),
+        ),
+        per_day(
+            "comments",
+            _utc_day(Comment.created_at, dialect),
+            select()
+            .select_from(Comment)
+            .outerjoin(comment_idea, comment_idea.id == Comment.idea_id)
+            .where(
+                Comment.workspace_id == ws,
+                Comment.hidden_at.is_(None),
+                Comment.withdrawn_at.is_(None),
+                comment_idea.hidden_at.is_(None),
+            ),
+        ),
+        per_day(
+            "answers",
+            Respondent.answered_on,
+            select()
+            .select_from(Respondent)
+            .join(Activity, Activity.id == Respondent.activity_id)
+            .join(Theme, Theme.id == Activity.theme_id)
+            .where(Theme.workspace_id == ws),
+        ),
+        per_day(
+            "notes",
+            _utc_day(Note.created_at, dialect),
+            select().select_from(Note).where(Note.workspace_id == ws, Note.hidden_at.is_(None)),
+        ),
+        per_day(
+            "ideas",
+            _utc_day(Idea.created_at, dialect),
+            select().select_from(Idea).where(Idea.workspace_id == ws, Idea.hidden_at.is_(None)),
+        ),
+        per_day(
+            "supports",
+            _utc_day(IdeaSupport.created_at, dialect),
+            select()
+            .select_from(IdeaSupport)
+            .join(Idea, Idea.id == IdeaSupport.idea_id)
+            .where(Idea.workspace_id == ws, Idea.hidden_at.is_(None)),
+        ),
     ]
     counts: dict[date, dict[str, int]] = defaultdict(dict)
     for kind, day, n in db.session.execute(sa.union_all(*parts)):
