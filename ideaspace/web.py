@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal
 from urllib.parse import urlsplit
 
-from flask import Flask, make_response, render_template, request
+from flask import Flask, Response, has_request_context, make_response, render_template, request
 from flask_babel import format_date, format_decimal
 from sqlalchemy import event
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -104,16 +105,32 @@ def database_unavailable(error=None):
         db.session.rollback()
     except DATABASE_DOWN:
         pass
+    if _retry_with_write_lock(error):
+        return Response(status=503)  # never sent: _RetryReadOnce runs the request again
     login_manager._update_request_context_with_user()  # anonymous for this response only
     response = make_response(render_template("errors/503.html"), 503)
     response.headers["Retry-After"] = "10"
     return response
 
 
+# Requests that change nothing. On SQLite they read in a deferred transaction, so (in WAL mode) any
+# number of them run beside each other and beside the one writer.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_IMMEDIATE = "ideaspace.begin_immediate"  # in the WSGI environ: this read is the retry, lock up front
+_RETRY = "ideaspace.retry_immediate"  # in the WSGI environ: this read met a writer, run it again
+
+
 def _sqlite_transactions(app: Flask) -> None:
-    """Give SQLite real transactions: BEGIN IMMEDIATE takes the write lock up front, so a
-    transaction waits (busy_timeout) instead of failing with "database is locked" on upgrade,
-    and savepoints work as on PostgreSQL."""
+    """Give SQLite real transactions, and savepoints that work as on PostgreSQL.
+
+    Every method but GET/HEAD/OPTIONS begins with BEGIN IMMEDIATE: it takes the write lock up front,
+    so a transaction waits (busy_timeout) instead of failing with "database is locked" on upgrade.
+    A read begins with a plain (deferred) BEGIN and never waits for a writer. When it writes all
+    the same (a visit, once per person per 30 minutes) after another request committed, SQLite
+    refuses the upgrade at once (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out): then the
+    request runs once more with BEGIN IMMEDIATE (`_RetryReadOnce`). The CLI and scripts (no
+    request) keep BEGIN IMMEDIATE.
+    """
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "sqlite":
@@ -125,7 +142,62 @@ def _sqlite_transactions(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        deferred = (
+            has_request_context() and request.method in READ_METHODS and not request.environ.get(_IMMEDIATE)
+        )
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+    app.wsgi_app = _RetryReadOnce(app.wsgi_app)
+
+
+def _retry_with_write_lock(error) -> bool:
+    """Whether this failure is a read's write meeting SQLite's lock (and may run once more)."""
+    if not has_request_context() or request.method not in READ_METHODS or request.environ.get(_IMMEDIATE):
+        return False
+    cause = getattr(error, "orig", None)
+    if not isinstance(cause, sqlite3.OperationalError):
+        return False
+    code = getattr(cause, "sqlite_errorcode", None)
+    busy = code & 0xFF == sqlite3.SQLITE_BUSY if code is not None else "locked" in str(cause)
+    if busy:
+        request.environ[_RETRY] = True
+    return busy
+
+
+class _RetryReadOnce:
+    """Run a GET/HEAD/OPTIONS whose write met a newer commit once more, with BEGIN IMMEDIATE.
+
+    Retrying the whole request is simple and safe: the failed attempt committed nothing (its
+    transaction rolled back), a read request is idempotent and has no body to re-read, and the
+    retry waits for the write lock like any POST. It is rare (a read that writes, while another
+    request commits) and happens at most once per request. Only installed for SQLite.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") not in READ_METHODS:
+            return self.wsgi_app(environ, start_response)
+        first = dict(environ)  # the retry starts from the environ as it came (ProxyFix edits it)
+        started = []
+
+        def hold(status, headers, exc_info=None):
+            started[:] = [(status, headers, exc_info)]
+            return _no_write
+
+        body = self.wsgi_app(first, hold)
+        if not first.get(_RETRY):
+            start_response(*started[0])
+            return body
+        if hasattr(body, "close"):
+            body.close()
+        environ[_IMMEDIATE] = True
+        return self.wsgi_app(environ, start_response)
+
+
+def _no_write(_data):
+    raise RuntimeError("the legacy WSGI write() callable is not supported (Flask never uses it)")
 
 
 def format_percent(value: Decimal | float | None, digits: int = 2) -> str:
@@ -150,4 +222,3 @@ def safe_next(target: str | None, fallback: str) -> str:
     if "\\" in target:
         return fallback
     return target
-
