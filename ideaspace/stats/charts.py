@@ -88,13 +88,18 @@ def daily_chart(days: list[DayRow], language: str) -> DailyChart:
         when = format_date(day.day, "medium", locale=language)
         for offset, series, value, text in (
             (1, "visits", day.visits, ngettext("%(num)d visit", "%(num)d visits", day.visits)),
-            (1 + BAR, "contributions", day.contributions,
-             ngettext("%(num)d contribution", "%(num)d contributions", day.contributions)),
+            (
+                1 + BAR,
+                "contributions",
+                day.contributions,
+                ngettext("%(num)d contribution", "%(num)d contributions", day.contributions),
+            ),
         ):
             if value:
                 height = round(PLOT_HEIGHT * value / top, 1)
-                chart.bars.append(DayBar(x + offset, round(plot_bottom - height, 1), height,
-                                         f"{when}: {text}", series))
+                chart.bars.append(
+                    DayBar(x + offset, round(plot_bottom - height, 1), height, f"{when}: {text}", series)
+                )
         if index % every == 0:
             chart.labels.append((x + SLOT / 2, format_skeleton("Md", day.day, locale=language)))
     return chart

@@ -20,8 +20,16 @@ from ..labels import label
 from .service import UnitRow, WorkspaceStatistics
 
 CSV_HEADER = ("section", "id", "name", "group", "measure", "value")
-DAILY_FIELDS = ("visits", "new_contributors", "comments", "answers", "notes", "ideas", "supports",
-                "contributions")
+DAILY_FIELDS = (
+    "visits",
+    "new_contributors",
+    "comments",
+    "answers",
+    "notes",
+    "ideas",
+    "supports",
+    "contributions",
+)
 COUNT_FIELDS = ("comments", "answers", "notes", "ideas", "supports")
 
 
@@ -34,7 +42,8 @@ def theme_title(row, language: str, primary: str = "fi") -> str:
     return localize(row.title, primary, language)
 
 
-def unit_name(row: UnitRow, language: str, min_size: int) -> str:
+def unit_name(row: UnitRow, language: str, min_size: int, with_parent: bool = True) -> str:
+    """The unit's name, after its department's ("Department / Unit") unless `with_parent` is false."""
     if row.is_other:
         if row.merged_larger:
             return _("Other units, combined so that no group has fewer than %(min)d people", min=min_size)
@@ -42,7 +51,7 @@ def unit_name(row: UnitRow, language: str, min_size: int) -> str:
     if row.unit_id is None:
         return _("No unit")
     name = localize(row.name, "fi", language)
-    if row.parent_name:
+    if row.parent_name and with_parent:
         return f"{localize(row.parent_name, 'fi', language)} / {name}"
     return name
 
@@ -113,8 +122,15 @@ def to_json(stats: WorkspaceStatistics, language: str, primary: str = "fi") -> d
 def csv_rows(stats: WorkspaceStatistics, language: str, primary: str = "fi"):
     """One number per row: (section, id, name, group, measure, value)."""
     funnel = stats.funnel
-    for measure in ("invited", "visited", "contributed", "visited_rate", "contributed_rate",
-                    "uninvited_visited", "uninvited_contributed"):
+    for measure in (
+        "invited",
+        "visited",
+        "contributed",
+        "visited_rate",
+        "contributed_rate",
+        "uninvited_visited",
+        "uninvited_contributed",
+    ):
         yield ("funnel", "", "", "", measure, _plain(getattr(funnel, measure)))
     for theme in stats.themes:
         name = theme_title(theme, language, primary)

@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy import func, literal, select
@@ -282,6 +283,24 @@ def _unit_rows(counts: dict[int | None, tuple[int, int, int]], min_size: int) ->
     return rows
 
 
+def unit_groups(units: list[UnitRow]) -> list[tuple[LocalizedText | None, list[UnitRow]]]:
+    """The unit rows by department: (the department's name, its rows), departments by name.
+
+    A department with people of its own is the first row of its group. The unit-less row and the
+    merged "other units" row come last, in a group of None. Nothing is added up per department:
+    a department's total less its shown units would single out its small ones.
+    """
+    groups: dict[str | None, tuple[LocalizedText | None, list[UnitRow]]] = {}
+    for row in units:
+        department = None if row.is_other or row.unit_id is None else (row.parent_name or row.name)
+        key = None if department is None else repr(sorted(department.items()))
+        groups.setdefault(key, (department, []))[1].append(row)
+    for _, rows in groups.values():
+        rows.sort(key=lambda row: row.parent_name is not None)  # stable: the department first
+    ordered = sorted((g for k, g in groups.items() if k is not None), key=lambda g: _sort_name(g[0]))
+    return ordered + ([groups[None]] if None in groups else [])
+
+
 def _sort_name(name: LocalizedText | None) -> str:
     return next(iter(name.values()), "").casefold() if name else "\uffff"
 
@@ -336,7 +355,16 @@ def _themes(workspace: Workspace) -> list[ThemeRow]:
 
 def _content_counts(workspace: Workspace) -> list[tuple[str, int | None, int | None, int]]:
     """(kind, theme id, activity id, count) of visible comments, answers, notes, ideas, supports."""
-    ws = workspace.id
+    comments, rest = _content_count_statements()
+    params = {"ws": workspace.id}
+    return [tuple(row) for statement in (comments, rest) for row in db.session.execute(statement, params)]
+
+
+@cache
+def _content_count_statements():
+    """The two statements of `_content_counts`, built once (building them cost more than running
+    them): the workspace is the bound parameter `ws`."""
+    ws = sa.bindparam("ws", type_=sa.Integer)
     measure, activity, idea = aliased(Measure), aliased(Activity), aliased(Idea)
     comment_theme = func.coalesce(Comment.theme_id, measure.theme_id, activity.theme_id, idea.theme_id)
     comments = (
@@ -379,9 +407,7 @@ def _content_counts(workspace: Workspace) -> list[tuple[str, int | None, int | N
         .where(Idea.workspace_id == ws, Idea.hidden_at.is_(None))
         .group_by(Idea.theme_id)
     )
-    first = db.session.execute(comments).all()
-    rest = db.session.execute(sa.union_all(answers, notes, ideas, supports)).all()
-    return [tuple(row) for row in (*first, *rest)]
+    return comments, sa.union_all(answers, notes, ideas, supports)
 
 
 # --- the daily series -----------------------------------------------------------------------
@@ -395,8 +421,31 @@ def _utc_day(column, dialect: str):
 
 
 def _daily(workspace: Workspace, today: date) -> list[DayRow]:
-    ws = workspace.id
-    dialect = db.session.get_bind().dialect.name
+    statement = _daily_statement(db.session.get_bind().dialect.name)
+    counts: dict[date, dict[str, int]] = defaultdict(dict)
+    for kind, day, n in db.session.execute(statement, {"ws": workspace.id}):
+        if day is None:
+            continue
+        if isinstance(day, str):  # SQLite's date() returns text
+            day = date.fromisoformat(day[:10])
+        counts[day][kind] = counts[day].get(kind, 0) + n
+
+    start, end = _period(workspace, sorted(counts), today)
+    if start is None:
+        return []
+    days = []
+    current = start
+    while current <= end:
+        days.append(DayRow(current, **counts.get(current, {})))
+        current += timedelta(days=1)
+    return days
+
+
+@cache
+def _daily_statement(dialect: str):
+    """Contributions and visits per kind and day (a UNION ALL), built once per engine; the
+    workspace is the bound parameter `ws`."""
+    ws = sa.bindparam("ws", type_=sa.Integer)
     participant = (Membership.workspace_id == ws) & (Membership.role == MemberRole.PARTICIPANT)
 
     def per_day(kind: str, day, query):
@@ -460,23 +509,7 @@ def _daily(workspace: Workspace, today: date) -> list[DayRow]:
             .where(Idea.workspace_id == ws, Idea.hidden_at.is_(None)),
         ),
     ]
-    counts: dict[date, dict[str, int]] = defaultdict(dict)
-    for kind, day, n in db.session.execute(sa.union_all(*parts)):
-        if day is None:
-            continue
-        if isinstance(day, str):  # SQLite's date() returns text
-            day = date.fromisoformat(day[:10])
-        counts[day][kind] = counts[day].get(kind, 0) + n
-
-    start, end = _period(workspace, sorted(counts), today)
-    if start is None:
-        return []
-    days = []
-    current = start
-    while current <= end:
-        days.append(DayRow(current, **counts.get(current, {})))
-        current += timedelta(days=1)
-    return days
+    return sa.union_all(*parts)
 
 
 def _period(workspace: Workspace, data_days: list[date], today: date) -> tuple[date | None, date | None]:

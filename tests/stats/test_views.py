@@ -24,8 +24,13 @@ def seeded(make, rows):
     members = rows.members(ws, 150, unit=unit, visited=80, contributed=19, when=when)
     members += rows.members(ws, 13, unit=make.unit("Pieni yksikkö"), visited=4, contributed=1, when=when)
     theme = make.theme(ws, title={"fi": "Työhyvinvointi"})
-    poll = make.activity(theme, ActivityKind.SINGLE_CHOICE, options=5, is_anonymous=True,
-                         title={"fi": "Mitkä toimenpiteet ovat tärkeitä?"})
+    poll = make.activity(
+        theme,
+        ActivityKind.SINGLE_CHOICE,
+        options=5,
+        is_anonymous=True,
+        title={"fi": "Mitkä toimenpiteet ovat tärkeitä?"},
+    )
     for member in members[:3]:
         rows.visit(member, start + timedelta(days=3))
     rows.comment(ws, theme=theme, created_at=at(start + timedelta(days=3)))
@@ -100,8 +105,8 @@ def test_page_shows_the_funnel_in_finnish(client, make, login, seeded):
     html = client.get(f"/w/{seeded.slug}/statistics").text
 
     assert "51,5\u00a0%" in html and "12,3\u00a0%" in html
-    funnel = html[html.index('id="funnel-caption"'):]
-    funnel = funnel[:funnel.index("</table>")]
+    funnel = html[html.index('id="funnel-caption"') :]
+    funnel = funnel[: funnel.index("</table>")]
     cells = re.findall(r'<td class="number">([^<]*)</td>', funnel)
     assert cells == ["163", "100,0\u00a0%", "84", "51,5\u00a0%", "20", "12,3\u00a0%"]
     # The chart says the same in text.
@@ -220,8 +225,9 @@ def test_page_takes_the_same_queries_for_5_and_100(client, make, login, rows, se
     assert counts[0] == counts[1]
 
 
-@pytest.mark.parametrize("role, shown", [("observer", True), ("moderator of this workspace", True),
-                                         ("participant member", False)])
+@pytest.mark.parametrize(
+    "role, shown", [("observer", True), ("moderator of this workspace", True), ("participant member", False)]
+)
 def test_workspace_page_links_to_statistics_for_those_who_may_see_them(client, make, login, role, shown):
     ws = make.workspace()
     login(_user(make, ws, role))
@@ -235,7 +241,65 @@ def test_demo_reproduces_the_seed_process(client, make, login, session):
 
     html = client.get("/w/henkilostoohjelma-2023-2025/statistics").text
 
-    funnel = html[html.index('id="funnel-caption"'):]
-    funnel = funnel[:funnel.index("</table>")]
+    funnel = html[html.index('id="funnel-caption"') :]
+    funnel = funnel[: funnel.index("</table>")]
     cells = re.findall(r'<td class="number">([^<]*)</td>', funnel)
     assert cells == ["163", "100,0\u00a0%", "84", "51,5\u00a0%", "20", "12,3\u00a0%"]
+
+
+def test_units_are_grouped_by_department_without_department_totals(client, make, login, rows):
+    ws = make.workspace()
+    social = make.unit("Sosiaalitoimi")
+    rows.members(ws, 5, unit=social, visited=5)  # people of the department itself
+    rows.members(ws, 6, unit=make.unit("Kotihoito", parent=social), visited=3)
+    rows.members(ws, 7, unit=make.unit("Vammaispalvelut", parent=social), visited=1)
+    rows.members(ws, 8, unit=make.unit("Kirjasto", parent=make.unit("Kulttuuri")), visited=2)
+    rows.members(ws, 2, unit=make.unit("Pieni", parent=social), visited=1)
+    rows.members(ws, 3, unit=make.unit("Toinen pieni"), visited=1)
+    login(make.user(Role.ADMIN, locale="en"))
+
+    html = client.get(f"/w/{ws.slug}/statistics").text
+    units = html[html.index('id="units-caption"') :]
+    units = units[: units.index("</table>")]
+    groups = [
+        (
+            re.findall(r'scope="rowgroup"[^>]*>([^<]*)<', body),
+            re.findall(r'<th scope="row">([^<]*)</th>((?:<td class="number">[^<]*</td>)+)', body),
+        )
+        for body in re.findall(r"<tbody>(.*?)</tbody>", units, re.S)
+    ]
+    cells = lambda text: re.findall(r">([^<]*)</td>", text)  # noqa: E731
+    assert [(heads, [(name, cells(tds)) for name, tds in named]) for heads, named in groups] == [
+        (["Kulttuuri"], [("Kirjasto", ["8", "2", "25.0%", "0", "0.0%"])]),
+        (
+            ["Sosiaalitoimi"],
+            [
+                ("Sosiaalitoimi", ["5", "5", "100.0%", "0", "0.0%"]),
+                ("Kotihoito", ["6", "3", "50.0%", "0", "0.0%"]),
+                ("Vammaispalvelut", ["7", "1", "14.3%", "0", "0.0%"]),
+            ],
+        ),
+        ([], [("Other units (fewer than 5 people each)", ["5", "2", "40.0%", "0", "0.0%"])]),
+    ]
+    # No per-department sums: "Sosiaalitoimi" less its rows would single out its small unit.
+    assert "20" not in re.findall(r'<td class="number">([^<]*)</td>', units)
+    total = re.search(r"<tfoot>(.*?)</tfoot>", units, re.S).group(1)
+    assert cells(total) == ["31", "13", "41.9%", "0", "0.0%"]
+
+
+def test_activities_are_grouped_by_theme(client, make, login):
+    ws = make.workspace()
+    first, second = make.theme(ws, title={"fi": "Ensimmäinen"}), make.theme(ws, title={"fi": "Toinen"})
+    make.activity(first, ActivityKind.DISCUSSION, title={"fi": "Keskustelu A"})
+    make.activity(second, ActivityKind.SINGLE_CHOICE, options=2, title={"fi": "Kysely B"})
+    login(make.user(Role.ADMIN, locale="en"))
+
+    html = client.get(f"/w/{ws.slug}/statistics").text
+    table = html[html.index('id="activities-caption"') :]
+    table = table[: table.index("</table>")]
+    bodies = re.findall(r"<tbody>(.*?)</tbody>", table, re.S)
+    headers = [re.findall(r'<th scope="(?:rowgroup|row)"[^>]*>(.*?)</th>', body) for body in bodies]
+    assert [[re.sub(r"<[^>]+>", "", cell) for cell in cells] for cells in headers] == [
+        ["Theme: Ensimmäinen", "Keskustelu A"],
+        ["Theme: Toinen", "Kysely B"],
+    ]
