@@ -86,6 +86,7 @@ def main(argv=None):
     pages = {
         "ceiling: text": lambda: "/_ceiling/text",
         "ceiling: page": lambda: "/_ceiling/page",
+        "ceiling: insert": lambda: ("/_ceiling/insert", {}, None),
         "workspace": lambda: f"/w/{SLUG}/",
         "theme": lambda: f"/w/{SLUG}/themes/{rng.choice(themes)}",
         "idea barrel": lambda: f"/w/{SLUG}/ideas",
@@ -106,13 +107,14 @@ def main(argv=None):
     def prepare(page):
         """The request to make, its session set: (url, form data or None for a GET).
 
-        A page gives its URL (the moderator's GET), or (url, form data, whose session)."""
+        A page gives its URL (the moderator's GET), or (url, form data, whose session or None)."""
         target = page()
         url, data, session_id = target if isinstance(target, tuple) else (target, None, moderator_session_id)
         with client.session_transaction() as sess:
             sess.clear()
-            sess["_user_id"] = session_id
-            sess["_fresh"] = True
+            if session_id is not None:  # None: signed out, as bench/load.py requests the ceiling
+                sess["_user_id"] = session_id
+                sess["_fresh"] = True
         return url, data
 
     def request(url, data, headers):

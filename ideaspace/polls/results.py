@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 
 from ..extensions import db
 from ..models import Activity, ActivityKind, Answer, AnswerChoice, Option
@@ -142,35 +142,38 @@ def _scale_group(value: int) -> str:
 
 
 def results_for(activities: Iterable[Activity]) -> dict[int, PollResults]:
-    """Results of the answered activities given, in two GROUP BY queries whatever their number.
+    """Results of the answered activities given, in one query whatever their number.
 
-    The activities' options must be loaded (the theme loader eager-loads them).
+    The activities' options must be loaded (the theme loader eager-loads them): the choices are
+    counted by option id, which the index on answer_choice.option_id answers directly (joining
+    the option table instead let PostgreSQL scan every choice of every poll).
     """
     activities = [a for a in activities if a.kind.is_answered]
     if not activities:
         return {}
     ids = [a.id for a in activities]
+    option_ids = [option.id for a in activities if a.kind.is_poll for option in a.options]
 
-    # Answers per activity and, for scales, per value: one query for every activity.
-    per_value: dict[int, dict[int | None, int]] = defaultdict(dict)
-    for activity_id, value, count in db.session.execute(
-        select(Answer.activity_id, Answer.scale_value, func.count())
+    # Answers per activity and, for scales, per value; and choices per option: one UNION ALL, each
+    # row (activity, scale value, None, count) or (None, None, option, count).
+    counted = (
+        select(Answer.activity_id, Answer.scale_value, null().label("option_id"), func.count().label("n"))
         .where(Answer.activity_id.in_(ids))
         .group_by(Answer.activity_id, Answer.scale_value)
-    ):
-        per_value[activity_id][value] = count
-
-    option_counts: dict[int, int] = {}
-    poll_ids = [a.id for a in activities if a.kind.is_poll]
-    if poll_ids:
-        option_counts = dict(
-            db.session.execute(
-                select(AnswerChoice.option_id, func.count())
-                .join(Option, Option.id == AnswerChoice.option_id)
-                .where(Option.activity_id.in_(poll_ids))
-                .group_by(AnswerChoice.option_id)
-            ).all()
+    )
+    if option_ids:
+        counted = counted.union_all(
+            select(null(), null(), AnswerChoice.option_id, func.count())
+            .where(AnswerChoice.option_id.in_(option_ids))
+            .group_by(AnswerChoice.option_id)
         )
+    per_value: dict[int, dict[int | None, int]] = defaultdict(dict)
+    option_counts: dict[int, int] = {}
+    for activity_id, value, option_id, count in db.session.execute(counted):
+        if option_id is None:
+            per_value[activity_id][value] = count
+        else:
+            option_counts[option_id] = count
 
     results = {}
     for activity in activities:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from flask import abort
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, insert, literal, null, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, make_transient_to_detached
 
 from ..extensions import db
 from ..models import (
@@ -25,6 +25,7 @@ from ..models import (
     Workspace,
     utcnow,
 )
+from ..models.activity import new_answer_key
 from ..permissions import activity_is_open, can_answer, can_change_answer, can_see_results
 from ..workspaces.service import record_contribution
 from .results import PollResults, results_for
@@ -41,12 +42,17 @@ class AlreadyAnswered(AnswerRefused):
 
 
 def get_activity(workspace: Workspace, activity_id: int) -> Activity:
-    """An answerable activity of this workspace with its options; 404 for any other."""
-    activity = db.session.scalar(
-        select(Activity)
-        .join(Theme, Theme.id == Activity.theme_id)
-        .where(Activity.id == activity_id, Theme.workspace_id == workspace.id)
-        .options(selectinload(Activity.options), selectinload(Activity.theme))
+    """An answerable activity of this workspace with its theme and options (one query); 404 for
+    any other."""
+    activity = (
+        db.session.scalars(
+            select(Activity)
+            .join(Activity.theme)
+            .where(Activity.id == activity_id, Theme.workspace_id == workspace.id)
+            .options(contains_eager(Activity.theme), joinedload(Activity.options))
+        )
+        .unique()
+        .one_or_none()
     )
     if activity is None or not activity.kind.is_answered:
         abort(404)
@@ -89,11 +95,23 @@ def _check_open(user: User, activity: Activity, workspace: Workspace) -> None:
         raise AnswerRefused(_("You cannot answer in this workspace."))
 
 
-def refusal(user: User, workspace: Workspace, activity: Activity) -> str | None:
-    """Why this person cannot answer now, before looking at what they chose; None if they can."""
+class _Unknown:
+    """`record=UNKNOWN`: the caller has not looked up whether the person has answered."""
+
+
+UNKNOWN = _Unknown()
+
+
+def refusal(
+    user: User, workspace: Workspace, activity: Activity, record: Respondent | None | _Unknown = UNKNOWN
+) -> str | None:
+    """Why this person cannot answer now, before looking at what they chose; None if they can.
+
+    `record` is the person's respondent row (or None) when the caller has already looked it up."""
     if not activity_is_open(activity, workspace):
         return _("This activity is not open: answers are not accepted now.")
-    record = respondent(user, activity)
+    if isinstance(record, _Unknown):
+        record = respondent(user, activity)
     if record is None:
         return None
     if activity.is_anonymous:
@@ -116,14 +134,19 @@ def submit(
     activity: Activity,
     membership: Membership | None,
     *,
+    record: Respondent | None | _Unknown = UNKNOWN,
     option_ids: Sequence[int] = (),
     scale_value: int | None = None,
 ) -> tuple[Answer, bool]:
-    """Answer, or change an earlier answer where that is allowed. Returns (answer, is_first)."""
-    if respondent(user, activity) is not None:
-        return change_answer(user, workspace, activity, option_ids=option_ids, scale_value=scale_value), False
-    answer_ = answer(user, workspace, activity, membership, option_ids=option_ids, scale_value=scale_value)
-    return answer_, True
+    """Answer, or change an earlier answer where that is allowed. Returns (answer, is_first).
+
+    `record`: the person's respondent row (or None) if the caller has already looked it up."""
+    if isinstance(record, _Unknown):
+        record = respondent(user, activity)
+    chosen = {"option_ids": option_ids, "scale_value": scale_value}
+    if record is not None:
+        return change_answer(user, workspace, activity, record=record, **chosen), False
+    return answer(user, workspace, activity, membership, record=None, **chosen), True
 
 
 def answer(
@@ -132,6 +155,7 @@ def answer(
     activity: Activity,
     membership: Membership | None,
     *,
+    record: Respondent | None | _Unknown = UNKNOWN,
     option_ids: Sequence[int] = (),
     scale_value: int | None = None,
 ) -> Answer:
@@ -139,49 +163,66 @@ def answer(
 
     Both rows go in together inside a savepoint; the respondent table's primary key (activity,
     user) makes a second answer fail, also when two requests race, and the savepoint takes the
-    half-written answer back with it.
+    half-written answer back with it. `record=None`: the caller has just found no respondent row.
     """
     _check_open(user, activity, workspace)
     if activity.kind is ActivityKind.SCALE:
         scale_value, option_ids = check_scale(scale_value), []
     else:
         option_ids, scale_value = check_choice(activity, option_ids), None
-    if respondent(user, activity) is not None:
+    if isinstance(record, _Unknown):
+        record = respondent(user, activity)
+    if record is not None:
         raise AlreadyAnswered(_("You have already answered this."))
 
     today = utcnow().date()
-    new = Answer(
-        activity_id=activity.id,
-        answered_on=today,
-        unit_id=_unit_to_record(user, workspace),
-        scale_value=scale_value,
-        choices=[AnswerChoice(option_id=option_id) for option_id in option_ids],
-    )
+    row = {
+        "key": new_answer_key(),
+        "activity_id": activity.id,
+        "answered_on": today,
+        "unit_id": _unit_to_record(user, workspace),
+        "scale_value": scale_value,
+    }
     # Only a named, changeable answer keeps the way back to its answer.
     linked = activity.answers_changeable and not activity.is_anonymous
+    # Three plain INSERTs (the answer path is the workshop's busiest write): no unit of work.
     try:
         with db.session.begin_nested():
             # The respondent first: its primary key is the one-answer-per-person lock, and an
-            # anonymous answer is then written after it with nothing pointing either way.
+            # anonymous answer is then written after it with nothing pointing either way. A
+            # linked respondent row points at its answer, so that answer has to exist first.
             if linked:
-                db.session.add(new)
-                db.session.flush()
-            db.session.add(
-                Respondent(
+                row["unit_id"] = _insert_answer(row, option_ids)
+            db.session.execute(
+                insert(Respondent.__table__).values(
                     activity_id=activity.id,
                     user_id=user.id,
                     answered_on=today,
-                    answer_key=new.key if linked else None,
+                    answer_key=row["key"] if linked else None,
                 )
             )
-            db.session.flush()
             if not linked:
-                db.session.add(new)
-                db.session.flush()
+                row["unit_id"] = _insert_answer(row, option_ids)
     except IntegrityError:
         raise AlreadyAnswered(_("You have already answered this.")) from None
     record_contribution(user, workspace, membership)
+    # The row as written, in the session as the persistent object it is (no SELECT to load it).
+    new = Answer(**row)
+    make_transient_to_detached(new)
+    db.session.add(new)
     return new
+
+
+def _insert_answer(row: dict, option_ids: Sequence[int]) -> int | None:
+    """Write an answer and its choices; returns the unit it recorded (worked out by the INSERT)."""
+    written = insert(Answer.__table__).values(**row).returning(Answer.__table__.c.unit_id)
+    unit_id = db.session.execute(written).scalar_one()
+    if option_ids:
+        db.session.execute(
+            insert(AnswerChoice.__table__),
+            [{"answer_key": row["key"], "option_id": option_id} for option_id in option_ids],
+        )
+    return unit_id
 
 
 def change_answer(
@@ -189,15 +230,17 @@ def change_answer(
     workspace: Workspace,
     activity: Activity,
     *,
+    record: Respondent | None | _Unknown = UNKNOWN,
     option_ids: Sequence[int] = (),
     scale_value: int | None = None,
 ) -> Answer:
     """Replace a person's earlier answer, while the activity is open and allows it."""
     _check_open(user, activity, workspace)
-    record = respondent(user, activity)
+    if isinstance(record, _Unknown):
+        record = respondent(user, activity)
     if record is None:
         raise AnswerRefused(_("You have not answered this yet."))
-    refused = refusal(user, workspace, activity)
+    refused = refusal(user, workspace, activity, record)
     if refused:
         raise AlreadyAnswered(refused)
     if activity.kind is ActivityKind.SCALE:
@@ -216,16 +259,20 @@ def change_answer(
     return existing
 
 
-def _unit_to_record(user: User, workspace: Workspace) -> int | None:
-    """The person's unit, only if it is large enough that the answer cannot single them out."""
+def _unit_to_record(user: User, workspace: Workspace):
+    """The person's unit, only if it is large enough that the answer cannot single them out.
+
+    A SQL expression that the answer's INSERT works out (the unit is counted as the row is
+    written, with no round trip of its own), or None when the person has no unit.
+    """
     if user.unit_id is None:
         return None
-    members = db.session.scalar(
-        select(func.count(User.id)).where(
-            User.unit_id == user.unit_id, User.is_active_account.is_(True), User.erased_at.is_(None)
-        )
+    members = (
+        select(func.count(User.id))
+        .where(User.unit_id == user.unit_id, User.is_active_account.is_(True), User.erased_at.is_(None))
+        .scalar_subquery()
     )
-    return user.unit_id if members >= workspace.min_group_size else None
+    return case((members >= workspace.min_group_size, literal(user.unit_id)), else_=null())
 
 
 # --- what a page shows ----------------------------------------------------------------------------
@@ -263,22 +310,36 @@ class PollState:
         return f"{counts}-{int(self.is_open)}"
 
 
-def poll_states(user: User, workspace: Workspace, activities: Iterable[Activity]) -> dict[int, PollState]:
-    """The panels of many activities in a constant number of queries (GROUP BY, no loop)."""
+def poll_states(
+    user: User,
+    workspace: Workspace,
+    activities: Iterable[Activity],
+    *,
+    answered: Mapping[int, str | None] | None = None,
+    own: Mapping[str, tuple[set[int], int | None]] | None = None,
+) -> dict[int, PollState]:
+    """The panels of many activities in a constant number of queries (GROUP BY, no loop).
+
+    `answered` ({activity id: answer key or None}, every activity the person has answered among
+    these) and `own` ({answer key: (options, scale value)}) are given by a caller that already
+    knows them (the answer view, having just written them); otherwise they are looked up.
+    """
     activities = [a for a in activities if a.kind.is_answered]
     if not activities:
         return {}
     ids = [a.id for a in activities]
-    answered: dict[int, str | None] = {}
-    if getattr(user, "is_authenticated", False):
-        answered = dict(
-            db.session.execute(
-                select(Respondent.activity_id, Respondent.answer_key).where(
-                    Respondent.user_id == user.id, Respondent.activity_id.in_(ids)
-                )
-            ).all()
-        )
-    own = _own_answers([key for key in answered.values() if key])
+    if answered is None:
+        answered = {}
+        if getattr(user, "is_authenticated", False):
+            answered = dict(
+                db.session.execute(
+                    select(Respondent.activity_id, Respondent.answer_key).where(
+                        Respondent.user_id == user.id, Respondent.activity_id.in_(ids)
+                    )
+                ).all()
+            )
+    if own is None:
+        own = _own_answers([key for key in answered.values() if key])
 
     states = {}
     for activity in activities:
@@ -315,6 +376,28 @@ def _own_answers(keys: list[str]) -> dict[str, tuple[set[int], int | None]]:
         if option_id is not None:
             chosen.add(option_id)
     return own
+
+
+def states_after_answer(
+    user: User,
+    workspace: Workspace,
+    activity: Activity,
+    answer_: Answer,
+    *,
+    option_ids: Sequence[int] = (),
+    scale_value: int | None = None,
+) -> dict[int, PollState]:
+    """The panel of an activity the person has just answered (or changed their answer to) with
+    these choices: only its results are read from the database."""
+    if activity.answers_changeable and not activity.is_anonymous:  # a named answer keeps its key
+        return poll_states(
+            user,
+            workspace,
+            [activity],
+            answered={activity.id: answer_.key},
+            own={answer_.key: (set(option_ids), scale_value)},
+        )
+    return poll_states(user, workspace, [activity], answered={activity.id: None}, own={})
 
 
 def theme_context(user: User, workspace: Workspace, activities: Iterable[Activity]) -> dict:

@@ -30,9 +30,11 @@ def _load(slug: str, activity_id: int):
     return workspace, activity
 
 
-def _render(workspace, activity, *, status=200, errors=(), confirmation=None, submitted=None):
-    """The activity's panel (htmx) or a page with it alone; both use the same partial."""
-    polls = service.poll_states(current_user, workspace, [activity])
+def _render(workspace, activity, *, status=200, errors=(), confirmation=None, submitted=None, polls=None):
+    """The activity's panel (htmx) or a page with it alone; both use the same partial. `polls`:
+    the states when the caller has them already."""
+    if polls is None:
+        polls = service.poll_states(current_user, workspace, [activity])
     poll = polls[activity.id]
     poll.errors = list(errors)
     poll.confirmation = confirmation
@@ -57,25 +59,23 @@ def answer(slug: str, activity_id: int):
     if activity_is_open(activity, workspace):
         require(can_answer(current_user, activity, workspace))
     form = AnswerForm(activity)
-    refusal = service.refusal(current_user, workspace, activity)
+    record = service.respondent(current_user, activity)  # looked up once for the whole request
+    refusal = service.refusal(current_user, workspace, activity, record)
     if refusal:
         return _render(workspace, activity, status=422, errors=[refusal], submitted=form.submitted())
     if not form.validate_on_submit():
         return _render(workspace, activity, status=422, errors=form.messages, submitted=form.submitted())
+    chosen = {"option_ids": form.option_ids, "scale_value": form.scale_value}
     try:
-        _answer, first = service.submit(
-            current_user,
-            workspace,
-            activity,
-            membership_of(current_user, workspace),
-            option_ids=form.option_ids,
-            scale_value=form.scale_value,
+        answer_, first = service.submit(
+            current_user, workspace, activity, membership_of(current_user, workspace), record=record, **chosen
         )
     except service.AnswerRefused as refused:
         return _render(workspace, activity, status=422, errors=[str(refused)], submitted=form.submitted())
     message = _("Thank you! Your answer has been recorded.") if first else _("Your answer has been changed.")
     if htmx:
-        return _render(workspace, activity, confirmation=message)
+        polls = service.states_after_answer(current_user, workspace, activity, answer_, **chosen)
+        return _render(workspace, activity, confirmation=message, polls=polls)
     flash(message, "success")
     return redirect(
         url_for(

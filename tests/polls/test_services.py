@@ -269,7 +269,7 @@ def test_no_answers_yet(session, world):
     assert results[world.scale.id].enps is None
 
 
-def test_results_take_the_same_two_queries_for_any_number_of_activities(session, world, make, count_queries):
+def test_results_take_the_same_one_query_for_any_number_of_activities(session, world, make, count_queries):
     def loaded(*activities):
         for activity in activities:  # the theme loader eager-loads these
             assert activity.kind and activity.options is not None
@@ -286,7 +286,7 @@ def test_results_take_the_same_two_queries_for_any_number_of_activities(session,
     many_activities = loaded(world.single, world.scale, world.multiple, *polls)
     with count_queries() as many:
         results = results_for(many_activities)
-    assert len(few) == len(many) == 2
+    assert len(few) == len(many) == 1
     assert [row.count for row in results[polls[3].id].rows] == [2, 1, 0, 5]
 
 

@@ -253,6 +253,50 @@ def test_changing_an_answer_through_htmx(client, session, world, login):
     assert re.search(rf'value="{world.multiple.options[1].id}" checked', response.text)
 
 
+@pytest.mark.parametrize("poll", ["single", "multiple", "scale", "anonymous"])
+def test_the_answer_response_shows_what_a_fresh_look_would(client, session, world, login, poll):
+    """The panel after an answer is built from what was just written (no second look-up): it must
+    be the panel the person gets on their next request, and its live results the current ones."""
+    activity = getattr(world, poll)
+    if poll == "scale":
+        fill(session, activity, scale=[3, 9])
+    else:
+        fill_counts(session, activity, [1, 2] + [0] * (len(activity.options) - 2))
+    login(world.member)
+    data = {"value": "7"} if poll == "scale" else choose(activity, 1)
+    answered = client.post(world.url(activity), data=data, headers=HX)
+    assert answered.status_code == 200
+    version = version_in(answered.text, activity)
+    # The live results already count this answer: the first refresh finds nothing new.
+    assert client.get(f"{world.url(activity, 'results')}?v={version}", headers=HX).status_code == 204
+    fresh = client.get(world.url(activity, "results"), headers=HX)  # results fragment for comparison
+    assert version_in(fresh.text, activity) == version
+    if poll in ("single", "multiple"):  # named and changeable: the change form has the choice checked
+        assert "Change your answer" in answered.text
+        assert re.search(rf'value="{activity.options[1].id}" checked', answered.text)
+    elif poll == "scale":
+        assert re.search(r'value="7" checked', answered.text)
+    else:  # anonymous: nothing to change, nothing checked
+        assert "Change your answer" not in answered.text and " checked" not in answered.text
+        assert "stored without your name" in answered.text
+
+
+def test_answering_looks_up_once_whether_the_person_has_answered(
+    client, session, world, make, login, count_queries
+):
+    world.member.unit = make.unit()  # a unit: its size decides whether the answer records it
+    session.commit()
+    login(world.member)
+    client.get(world.theme_url)  # the visit is recorded on page views, not here
+    with count_queries() as statements:
+        response = client.post(world.url(world.single), data=choose(world.single, 0), headers=HX)
+    assert response.status_code == 200
+    lookups = [s for s in statements if s.lstrip().startswith("SELECT") and "FROM respondent" in s]
+    assert len(lookups) == 1, lookups
+    # The unit's size is checked inside the answer's INSERT, not by a query of its own.
+    assert not [s for s in statements if s.lstrip().startswith("SELECT count") and "FROM user" in s]
+
+
 def test_participation_is_recorded_on_the_first_answer(client, session, world, login):
     login(world.member)
     client.post(world.url(world.scale), data={"value": "10"})
