@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
+from flask import has_app_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -36,10 +38,15 @@ def number(value, language: str) -> str:
     """A dict decimal ("11.00") without needless zeros, in the language ("11", "12,5")."""
     if value is None or value == "":
         return "–"
+    return _number(str(value), language)
+
+
+@lru_cache(maxsize=4096)
+def _number(value: str, language: str) -> str:
     try:
-        return format_decimal(Decimal(str(value)), locale=language)
+        return format_decimal(Decimal(value), locale=language)
     except (InvalidOperation, ValueError):
-        return str(value)
+        return value
 
 
 def decimal(value) -> Decimal | None:
@@ -198,6 +205,14 @@ def labels(language: str) -> dict[str, str]:
 
 def localized_label(value: str, language: str) -> str:
     """An enum value's label (follow-up status, comparator, kind) in the document's language."""
+    if not has_app_context():  # no catalogues to switch to: not worth remembering
+        return str(label(value))
+    return _localized_label(value, language)
+
+
+@lru_cache(maxsize=256)
+def _localized_label(value: str, language: str) -> str:
+    # Remembered: force_locale reloads the catalogue, for each of hundreds of table cells.
     with force_locale(language):
         return str(label(value))
 

@@ -22,6 +22,9 @@ MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT_FORMAT = "0.00"
 DECIMAL_FORMAT = "0.##"
 INVALID_SHEET_CHARACTERS = str.maketrans({c: " " for c in "[]:*?/\\"})
+# Shared by every text cell: openpyxl stores each distinct style once, so one object will do.
+WRAP = Alignment(wrap_text=True, vertical="top")
+BOLD = Font(bold=True)
 
 
 def render(programme: dict) -> bytes:
@@ -45,8 +48,8 @@ def sheet(wb, title: str, headers: list[str], widths: list[int]):
     ws = wb.create_sheet(title.translate(INVALID_SHEET_CHARACTERS)[:31])
     ws.append(headers)
     for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.font = BOLD
+        cell.alignment = WRAP
     ws.freeze_panes = "A2"
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = width
@@ -61,7 +64,7 @@ def append(ws, values: list, formats: dict[int, str] | None = None) -> None:
         cell = ws.cell(row=row, column=index)
         if isinstance(value, str):
             cell.data_type = TYPE_STRING  # text, even when it starts with "=": never a formula
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.alignment = WRAP
         elif formats and index in formats and value is not None:
             cell.number_format = formats[index]
 
