@@ -35,22 +35,57 @@ def _signed_in(user) -> bool:
     return user is not None and getattr(user, "is_authenticated", False)
 
 
+def viewer(user):
+    """The person behind `current_user` (a proxy that resolves itself on every attribute read).
+
+    Pages check many items against one person: resolving the proxy once keeps that cheap."""
+    resolve = getattr(user, "_get_current_object", None)
+    return resolve() if resolve is not None else user
+
+
+def _facts() -> dict:
+    """What this request already knows about who may do what in which workspace.
+
+    Kept on `g`, which lives for one request (and is emptied between the test client's requests):
+    a page asks "may this person moderate here?" for every comment, but the answer is worked out
+    once. Keys hold every input an answer depends on except the membership (see forget_membership).
+    """
+    if not has_app_context():
+        return {}
+    facts = g.get("_memberships")
+    if facts is None:
+        facts = g._memberships = {}
+    return facts
+
+
 def membership_of(user, workspace: Workspace) -> Membership | None:
     """The user's membership of the workspace, loaded once per request."""
     if not _signed_in(user):
         return None
-    cache = g.setdefault("_memberships", {}) if has_app_context() else {}
+    facts = _facts()
     key = (user.id, workspace.id)
-    if key not in cache:
-        cache[key] = db.session.scalar(
+    if key not in facts:
+        facts[key] = db.session.scalar(
             select(Membership).where(Membership.user_id == user.id, Membership.workspace_id == workspace.id)
         )
-    return cache[key]
+    return facts[key]
 
 
 def forget_membership(user, workspace: Workspace) -> None:
+    """Forget what this request knew about memberships (after one was added or its role changed)."""
     if has_app_context():
-        g.setdefault("_memberships", {}).pop((user.id, workspace.id), None)
+        g.pop("_memberships", None)
+
+
+def _memo(decide, user, workspace: Workspace) -> bool:
+    """`decide(user, workspace)` once per request for this person (and role) and workspace (and its
+    status and access); a role changed by an admin is a new question, not a stale answer."""
+    key = (decide, user.id, user.role, workspace.id, workspace.status, workspace.access)
+    facts = _facts()
+    answer = facts.get(key)
+    if answer is None:
+        answer = facts[key] = decide(user, workspace)
+    return answer
 
 
 # --- the platform ---------------------------------------------------------------------------
@@ -87,9 +122,15 @@ def can_read_audit_log(user) -> bool:
 
 def can_moderate(user, workspace: Workspace) -> bool:
     """Admins, and moderators the workspace names as its moderators."""
+    if not _signed_in(user):
+        return False
+    return _memo(_moderates, user, workspace)
+
+
+def _moderates(user, workspace: Workspace) -> bool:
     if is_admin(user):
         return True
-    if not _signed_in(user) or user.role is not Role.MODERATOR:
+    if user.role is not Role.MODERATOR:
         return False
     membership = membership_of(user, workspace)
     return membership is not None and membership.role is MemberRole.MODERATOR
@@ -98,6 +139,10 @@ def can_moderate(user, workspace: Workspace) -> bool:
 def can_view_workspace(user, workspace: Workspace) -> bool:
     if not _signed_in(user):
         return False
+    return _memo(_views, user, workspace)
+
+
+def _views(user, workspace: Workspace) -> bool:
     if can_moderate(user, workspace):
         return True
     if workspace.status is WorkspaceStatus.DRAFT:
@@ -113,6 +158,10 @@ def can_participate(user, workspace: Workspace) -> bool:
         return False
     if workspace.status is not WorkspaceStatus.OPEN:
         return False
+    return _memo(_participates, user, workspace)
+
+
+def _participates(user, workspace: Workspace) -> bool:
     if can_moderate(user, workspace):
         return True
     return workspace.access is WorkspaceAccess.ALL_USERS or membership_of(user, workspace) is not None
@@ -192,8 +241,10 @@ def can_view_activity(user, activity: Activity, workspace: Workspace) -> bool:
 
 
 def can_answer(user, activity: Activity, workspace: Workspace) -> bool:
-    return activity.kind.is_answered and activity_is_open(activity, workspace) and can_participate(
-        user, workspace
+    return (
+        activity.kind.is_answered
+        and activity_is_open(activity, workspace)
+        and can_participate(user, workspace)
     )
 
 
@@ -204,9 +255,7 @@ def can_post_in(user, activity: Activity, workspace: Workspace) -> bool:
 
 def can_change_answer(user, activity: Activity, workspace: Workspace) -> bool:
     """Non-anonymous answers can be changed while open, unless the activity makes them final."""
-    return (
-        can_answer(user, activity, workspace) and activity.answers_changeable and not activity.is_anonymous
-    )
+    return can_answer(user, activity, workspace) and activity.answers_changeable and not activity.is_anonymous
 
 
 def can_see_results(user, activity: Activity, workspace: Workspace, has_answered: bool) -> bool:
@@ -249,18 +298,22 @@ def can_comment_on(user, target, workspace: Workspace) -> bool:
 
 def can_like_comment(user, comment: Comment, target, workspace: Workspace) -> bool:
     """Like (or unlike) someone else's visible comment where commenting is open."""
-    return (
-        can_comment_on(user, target, workspace)
-        and comment.withdrawn_at is None
-        and comment.hidden_at is None
-        and comment.author_id != user.id
-    )
+    return can_comment_on(user, target, workspace) and is_likeable_by(user, comment)
+
+
+def is_likeable_by(user, comment: Comment) -> bool:
+    """The comment half of can_like_comment: visible, and someone else's. A thread asks
+    can_comment_on once for the target, then this for each of its comments."""
+    return comment.withdrawn_at is None and comment.hidden_at is None and comment.author_id != user.id
 
 
 def can_post_for_unit(user, workspace: Workspace) -> bool:
     """A supervisor (a participant with a unit) may write on behalf of their unit."""
-    return _signed_in(user) and user.role is Role.PARTICIPANT and user.unit_id is not None and can_participate(
-        user, workspace
+    return (
+        _signed_in(user)
+        and user.role is Role.PARTICIPANT
+        and user.unit_id is not None
+        and can_participate(user, workspace)
     )
 
 
@@ -281,7 +334,8 @@ def is_idea_barrel_open(workspace: Workspace, collections) -> bool:
     """Ideas are dropped in and supported while the workspace and one of its idea collections
     (activities of kind "ideas", given as `collections`) are open."""
     return any(
-        activity.kind is ActivityKind.IDEAS and activity_is_open(activity, workspace) for activity in collections
+        activity.kind is ActivityKind.IDEAS and activity_is_open(activity, workspace)
+        for activity in collections
     )
 
 

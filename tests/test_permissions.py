@@ -323,3 +323,62 @@ def test_require_sends_anonymous_visitors_to_sign_in_and_refuses_others(app, mak
         login_user(user)
         with pytest.raises(Forbidden):
             p.require(False)
+
+
+# --- the per-request memo -------------------------------------------------------------------
+
+
+def test_a_page_works_out_each_persons_facts_once(make, count_queries):
+    """A page asks "may this person moderate, write here?" for every item: one membership query."""
+    from flask import g
+
+    g.__dict__.pop("_memberships", None)
+    workspace = make.workspace(WorkspaceStatus.OPEN)
+    everyone = people(make, workspace)
+    member, ws_moderator = everyone["member"], everyone["ws_moderator"]
+    _loaded = (member.id, member.role, ws_moderator.id, ws_moderator.role, workspace.status, workspace.access)
+    with count_queries() as statements:
+        for _ in range(100):
+            assert p.can_participate(member, workspace) and not p.can_moderate(member, workspace)
+            assert p.can_moderate(ws_moderator, workspace) and p.can_view_workspace(ws_moderator, workspace)
+    assert len(statements) == 2, statements  # each person's membership, once
+
+
+def test_the_memo_holds_within_a_request_but_a_changed_role_or_workspace_is_a_new_question(make):
+    from flask import g
+
+    g.__dict__.pop("_memberships", None)
+    workspace = make.workspace(WorkspaceStatus.OPEN)
+    admin, participant = make.user(Role.ADMIN), make.user(Role.PARTICIPANT)
+    assert p.can_moderate(admin, workspace) and not p.can_participate(participant, workspace)
+    admin.role = Role.PARTICIPANT  # an administrator took their own role away in this request
+    assert not p.can_moderate(admin, workspace)
+    workspace.access = WorkspaceAccess.ALL_USERS
+    assert p.can_participate(participant, workspace)
+    workspace.status = WorkspaceStatus.CLOSED
+    assert not p.can_participate(participant, workspace) and p.can_view_workspace(participant, workspace)
+    # A membership added in this request counts once the request forgets what it knew.
+    invited = make.workspace(WorkspaceStatus.OPEN)
+    assert not p.can_participate(participant, invited)
+    make.member(invited, participant)
+    p.forget_membership(participant, invited)
+    assert p.can_participate(participant, invited)
+
+
+def test_nothing_is_remembered_from_one_request_to_the_next(make, client, login, session):
+    """A moderator whose workspace role is taken away sees it on the very next page."""
+    workspace = make.workspace(WorkspaceStatus.OPEN)
+    theme = make.theme(workspace)
+    moderator = make.user(Role.MODERATOR)
+    membership = make.member(workspace, moderator, MemberRole.MODERATOR)
+    session.commit()
+    login(moderator)
+    page = f"/w/{workspace.slug}/themes/{theme.id}"
+    assert "Manage this theme" in client.get(page).text
+    membership.role = MemberRole.PARTICIPANT
+    session.commit()
+    assert "Manage this theme" not in client.get(page).text
+    assert client.get(f"/w/{workspace.slug}/manage/themes/{theme.id}/").status_code == 403
+    membership.role = MemberRole.MODERATOR
+    session.commit()
+    assert "Manage this theme" in client.get(page).text
