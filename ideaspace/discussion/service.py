@@ -15,7 +15,10 @@ Showing a discussion on any page (the idea page does it like this)::
 each with `.replies` (one level deep), `.likes`, `.liked` (by this user) and what this user may do
 (`.can_edit`, `.can_withdraw`, `.can_like`); the list itself says whether the user may post
 (`.can_post`), whether the target is anonymous (`.anonymous`) and whether the user may write on behalf
-of their unit (`.can_post_for_unit`). `discussion/_thread.html` expects the variables `workspace`,
+of their unit (`.can_post_for_unit`); `.count` and `.threads` count every page. The theme page shows
+each thread as a preview (`thread(..., preview=True)`, `theme_discussion`): its PREVIEW_SIZE newest
+top-level comments, `.more` when there are others, which the discussion's own page shows a page
+(PAGE_SIZE) at a time. `discussion/_thread.html` expects the variables `workspace`,
 `thread`, `target_kind` ('theme' | 'measure' | 'activity' | 'idea') and `target_id`; it posts to the
 discussion blueprint and, without JavaScript, comes back to the page it was shown on.
 
@@ -54,10 +57,11 @@ from ..models import (
 from ..permissions import (
     can_comment_on,
     can_edit_comment,
-    can_like_comment,
     can_post_for_unit,
     can_view_hidden,
     can_withdraw_comment,
+    is_likeable_by,
+    viewer,
 )
 from ..workspaces.service import record_contribution
 from . import formatting
@@ -65,6 +69,9 @@ from . import formatting
 MAX_LENGTH = 5000
 # Top-level comments (with their replies) shown per page of a thread: the newest page first.
 PAGE_SIZE = 20
+# The theme page shows each discussion's newest top-level comments (with their replies) and links
+# to the discussion's own page for the rest: a page's cost must not grow with its discussions.
+PREVIEW_SIZE = 5
 KINDS = ("theme", "measure", "activity", "idea")
 _COLUMN = {
     "theme": Comment.theme_id,
@@ -343,6 +350,8 @@ class Thread(list):
         page: int = 1,
         pages: int = 1,
         count: int | None = None,
+        threads: int | None = None,
+        preview: bool = False,
     ):
         super().__init__(entries)
         self.target_kind = target_kind
@@ -353,6 +362,8 @@ class Thread(list):
         self.page = page  # 1 is the newest page; higher pages hold earlier comments
         self.pages = pages
         self._count = count
+        self.threads = len(self) if threads is None else threads  # top-level comments on every page
+        self.preview = preview  # the newest threads only (the theme page); the rest on the thread's page
 
     @property
     def count(self) -> int:
@@ -360,6 +371,11 @@ class Thread(list):
         if self._count is not None:
             return self._count
         return _count(self)
+
+    @property
+    def more(self) -> bool:
+        """A preview that leaves threads out: the page links to the whole discussion."""
+        return self.preview and self.threads > len(self)
 
 
 def _count(entries) -> int:
@@ -379,21 +395,35 @@ def page_for(page: tuple[str, int, int] | None, kind: str, target_id: int) -> in
     return page[2] if page and page[0] == kind and page[1] == target_id else 1
 
 
-def _visible(query, user, workspace: Workspace, *, own: bool = False):
-    """Hidden comments only for moderators, and (with `own`) for their author, who sees the reason."""
+def _seen(comment, user, workspace: Workspace, *, own: bool = False):
+    """Which rows of `comment` (the model or an alias) the reader sees, as SQL; None: all of them.
+
+    Hidden comments only for moderators, and (with `own`) for their author, who sees the reason."""
     if can_view_hidden(user, workspace):
-        return query
+        return None
     if own and getattr(user, "is_authenticated", False):
-        return query.where(or_(Comment.hidden_at.is_(None), Comment.author_id == user.id))
-    return query.where(Comment.hidden_at.is_(None))
+        return or_(comment.hidden_at.is_(None), comment.author_id == user.id)
+    return comment.hidden_at.is_(None)
+
+
+def _visible(query, user, workspace: Workspace, *, own: bool = False):
+    seen = _seen(Comment, user, workspace, own=own)
+    return query if seen is None else query.where(seen)
+
+
+_TARGET_COLUMNS = (Comment.theme_id, Comment.measure_id, Comment.activity_id, Comment.idea_id)
 
 
 def _load(user, workspace: Workspace, condition) -> tuple[list[Comment], dict[int, tuple[int, bool]]]:
-    """The comments matching `condition` with authors and units, and their likes: two queries."""
+    """The comments matching `condition` with authors and units, and their likes: two queries.
+
+    `condition` names targets (or comments) that were loaded through this workspace, so it needs no
+    `workspace_id` term: SQLite, which keeps no statistics, would walk the workspace's index through
+    every comment of the workspace instead of the few on these targets."""
     comments = list(
         db.session.scalars(
             _visible(select(Comment), user, workspace, own=True)
-            .where(Comment.workspace_id == workspace.id, condition)
+            .where(condition)
             .options(joinedload(Comment.author), joinedload(Comment.unit))
             .order_by(Comment.created_at, Comment.id)
         ).unique()
@@ -405,16 +435,56 @@ def _load(user, workspace: Workspace, condition) -> tuple[list[Comment], dict[in
         rows = db.session.execute(
             select(CommentLike.comment_id, func.count(), mine)
             .join(Comment, Comment.id == CommentLike.comment_id)
-            .where(Comment.workspace_id == workspace.id, condition)
+            .where(condition)
             .group_by(CommentLike.comment_id)
         )
         likes = {comment_id: (count, bool(own)) for comment_id, count, own in rows}
     return comments, likes
 
 
-def _build(user, workspace: Workspace, target, comments, likes, now=None, page: int = 1) -> Thread:
+def _previews(user, workspace: Workspace, condition, size: int = PREVIEW_SIZE):
+    """The newest `size` threads of each target matching `condition`, and every thread's counts.
+
+    Returns (comments, likes, totals): the shown top-level comments with their replies and likes (as
+    `_load`), and per (kind, target id) the top-level comments and the comments a reader sees on every
+    page, counted as a whole thread counts them. Three queries: every comment's few plain values (to
+    count and to choose), then only the comments shown, with their authors, units and likes."""
+    rows = db.session.execute(
+        _visible(
+            select(Comment.id, Comment.parent_id, Comment.withdrawn_at.is_(None), *_TARGET_COLUMNS),
+            user,
+            workspace,
+            own=True,
+        )
+        .where(condition)
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    seen = {row[0] for row in rows}
+    tops: dict[tuple[str, int], list[int]] = defaultdict(list)
+    totals: dict[tuple[str, int], tuple[int, int]] = {}
+    for comment_id, parent_id, present, *targets in rows:
+        key = next((kind, t) for kind, t in zip(KINDS, targets, strict=True) if t is not None)
+        threads, count = totals.get(key, (0, 0))
+        if parent_id is None:
+            tops[key].append(comment_id)
+            totals[key] = (threads + 1, count + bool(present))
+        elif parent_id in seen:  # a reply under a comment the reader may not see is left out with it
+            totals[key] = (threads, count + bool(present))
+    shown = [comment_id for ids in tops.values() for comment_id in ids[-size:]]
+    if not shown:
+        return [], {}, totals
+    comments, likes = _load(user, workspace, or_(Comment.id.in_(shown), Comment.parent_id.in_(shown)))
+    return comments, likes, totals
+
+
+def _build(
+    user, workspace: Workspace, target, comments, likes, now=None, page: int = 1, totals=None
+) -> Thread:
+    """The thread as the reader sees it: one page of it, or (with `totals`) a preview of it."""
     kind = kind_of(target)
+    # What the reader may do on this target is the same for every comment: asked once.
     may_post = can_comment_on(user, target, workspace)
+    now = now or utcnow()
     entries: dict[int, Entry] = {}
     for comment in comments:
         count, own = likes.get(comment.id, (0, False))
@@ -424,7 +494,7 @@ def _build(user, workspace: Workspace, target, comments, likes, now=None, page: 
             liked=own,
             can_edit=may_post and can_edit_comment(user, comment, now),
             can_withdraw=can_withdraw_comment(user, comment),
-            can_like=may_post and can_like_comment(user, comment, target, workspace),
+            can_like=may_post and is_likeable_by(user, comment),
         )
     top: list[Entry] = []
     for entry in entries.values():
@@ -434,27 +504,45 @@ def _build(user, workspace: Workspace, target, comments, likes, now=None, page: 
         elif parent_id in entries:
             entries[parent_id].replies.append(entry)
         # A reply whose parent the reader may not see (hidden) is left out with it.
+    common = {
+        "target_kind": kind,
+        "target_id": target.id,
+        "can_post": may_post,
+        "anonymous": is_anonymous(target),
+        "can_post_for_unit": may_post and can_post_for_unit(user, workspace),
+    }
+    if totals is not None:
+        threads, count = totals
+        return Thread(top, count=count, threads=threads, preview=True, **common)
     # Only one page of threads is rendered (rendering, not loading, is what grows with a thread).
     pages = max(1, -(-len(top) // PAGE_SIZE))
     page = min(max(1, page), pages)
     end = len(top) - (page - 1) * PAGE_SIZE
     return Thread(
         top[max(0, end - PAGE_SIZE) : end],
-        target_kind=kind,
-        target_id=target.id,
-        can_post=may_post,
-        anonymous=is_anonymous(target),
-        can_post_for_unit=may_post and can_post_for_unit(user, workspace),
         page=page,
         pages=pages,
         count=_count(top),
+        threads=len(top),
+        **common,
     )
 
 
-def thread(user, workspace: Workspace, target, now: datetime | None = None, page: int = 1) -> Thread:
-    """One page of the target's comments with replies, like counts and the user's likes, in two queries."""
-    column = _COLUMN[kind_of(target)]
-    comments, likes = _load(user, workspace, column == target.id)
+def thread(
+    user, workspace: Workspace, target, now: datetime | None = None, page: int = 1, preview: bool = False
+) -> Thread:
+    """One page of the target's comments with replies, like counts and the user's likes, in two queries.
+
+    With `preview`, the newest PREVIEW_SIZE threads and the counts of all (as on the theme page)."""
+    user = viewer(user)
+    kind = kind_of(target)
+    condition = _COLUMN[kind] == target.id
+    if preview:
+        comments, likes, totals = _previews(user, workspace, condition)
+        return _build(
+            user, workspace, target, comments, likes, now, totals=totals.get((kind, target.id), (0, 0))
+        )
+    comments, likes = _load(user, workspace, condition)
     return _build(user, workspace, target, comments, likes, now, page=page)
 
 
@@ -467,17 +555,16 @@ class ThemeDiscussion:
     measure_counts: dict[int, int]
 
 
-def theme_discussion(
-    user, workspace: Workspace, theme: Theme, page: tuple[str, int, int] | None = None
-) -> ThemeDiscussion:
-    """Every discussion on a theme page at once: three queries for the whole page.
-
-    `page` (from `requested_page`) turns one of the threads to an earlier page."""
+def theme_discussion(user, workspace: Workspace, theme: Theme) -> ThemeDiscussion:
+    """Every discussion on a theme page at once, each a preview of its newest threads: four queries
+    for the whole page (three for the previews, one for the measures' counts), however long the
+    discussions; the rest is on each discussion's page."""
+    user = viewer(user)
     activities = [a for a in theme.activities if a.kind is ActivityKind.DISCUSSION]
     condition = Comment.theme_id == theme.id
     if activities:
         condition = or_(condition, Comment.activity_id.in_([a.id for a in activities]))
-    comments, likes = _load(user, workspace, condition)
+    comments, likes, totals = _previews(user, workspace, condition)
     by_theme: list[Comment] = []
     by_activity: dict[int, list[Comment]] = defaultdict(list)
     for comment in comments:
@@ -486,9 +573,11 @@ def theme_discussion(
         else:
             by_activity[comment.activity_id].append(comment)
     return ThemeDiscussion(
-        theme=_build(user, workspace, theme, by_theme, likes, page=page_for(page, "theme", theme.id)),
+        theme=_build(user, workspace, theme, by_theme, likes, totals=totals.get(("theme", theme.id), (0, 0))),
         activities={
-            a.id: _build(user, workspace, a, by_activity[a.id], likes, page=page_for(page, "activity", a.id))
+            a.id: _build(
+                user, workspace, a, by_activity[a.id], likes, totals=totals.get(("activity", a.id), (0, 0))
+            )
             for a in activities
         },
         measure_counts=measure_counts(workspace, [m.id for m in theme.measures]),
@@ -496,13 +585,13 @@ def theme_discussion(
 
 
 def measure_counts(workspace: Workspace, measure_ids: list[int]) -> dict[int, int]:
-    """Visible, not withdrawn comments per measure, in one GROUP BY."""
+    """Visible, not withdrawn comments per measure, in one GROUP BY (the measures are the
+    workspace's: no `workspace_id` term, which SQLite would walk instead, as in `_load`)."""
     if not measure_ids:
         return {}
     rows = db.session.execute(
         select(Comment.measure_id, func.count())
         .where(
-            Comment.workspace_id == workspace.id,
             Comment.measure_id.in_(measure_ids),
             Comment.hidden_at.is_(None),
             Comment.withdrawn_at.is_(None),

@@ -79,14 +79,26 @@ def _back(workspace, target, next_url: str | None, anchor: str | None = None) ->
     return f"{page}#{anchor}" if anchor else page
 
 
+def _discussion_url(workspace, target) -> str | None:
+    """The discussion's own page, for the threads the theme page shows as previews."""
+    kind = service.kind_of(target)
+    if kind not in ("theme", "activity"):
+        return None  # a measure's and an idea's pages show the whole thread
+    return url_for("discussion.show", slug=workspace.slug, kind=kind, target_id=target.id)
+
+
 def _fragment(workspace, target, next_url, *, status=200, **extra):
     """The thread region for htmx: the comments and forms, and the announcement out of band."""
-    # The page of the thread the reader was on travels in the page address they came from.
-    asked = service.requested_page(dict(parse_qsl(urlsplit(next_url or "").query)))
+    # The page of the thread the reader was on travels in the page address they came from; on the
+    # theme page (anywhere but the discussion's own page) the thread is a preview, as it was there.
+    address = urlsplit(next_url or "")
+    asked = service.requested_page(dict(parse_qsl(address.query)))
     page = service.page_for(asked, service.kind_of(target), target.id)
+    own_page = _discussion_url(workspace, target)
+    preview = own_page is not None and address.path != own_page
     context = {
         "workspace": workspace,
-        "thread": service.thread(current_user, workspace, target, page=page),
+        "thread": service.thread(current_user, workspace, target, page=page, preview=preview),
         "target_kind": service.kind_of(target),
         "target_id": target.id,
         "next_url": _back(workspace, target, next_url),
@@ -132,12 +144,32 @@ def measure(slug: str, measure_id: int):
 
 @bp.get(f"/w/<slug>/comments/{KIND}/<int:target_id>")
 def show(slug: str, kind: str, target_id: int):
-    """The thread region (htmx, e.g. after cancelling an edit); otherwise the page that shows it."""
+    """The thread region (htmx, e.g. after cancelling an edit); otherwise the discussion's page.
+
+    A theme's and a discussion activity's page holds the whole thread, a page (PAGE_SIZE threads)
+    at a time: the theme page shows only the newest and links here. A measure's and an idea's
+    thread is whole on their own pages, where this sends the reader."""
     workspace = _workspace(slug)
     target = _target(workspace, kind, target_id)
     if htmx:
         return _fragment(workspace, target, request.args.get("next"), focus=request.args.get("focus"))
-    return redirect(_back(workspace, target, request.args.get("next"), f"thread-{kind}-{target_id}"))
+    if _discussion_url(workspace, target) is None:
+        return redirect(_back(workspace, target, request.args.get("next"), f"thread-{kind}-{target_id}"))
+    workspaces.record_visit(current_user, workspace, membership_of(current_user, workspace))
+    context = {
+        "workspace": workspace,
+        "target": target,
+        "theme": target if kind == "theme" else target.theme,
+        "target_kind": kind,
+        "target_id": target.id,
+        "thread": service.thread(
+            current_user,
+            workspace,
+            target,
+            page=service.page_for(service.requested_page(request.args), kind, target.id),
+        ),
+    }
+    return render_template("discussion/page.html", **context)
 
 
 # --- writing -----------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from ..models import (
     Workspace,
     utcnow,
 )
-from ..permissions import can_moderate, can_post_in, can_view_hidden
+from ..permissions import can_moderate, can_post_in, can_view_hidden, viewer
 from ..sanitize import clean_text
 from ..workspaces.service import record_contribution
 from . import wordcloud
@@ -38,6 +38,8 @@ from . import wordcloud
 MAX_LENGTH = 280
 # Notes shown per page of a wall (newest first); the word cloud and the count cover every note.
 PAGE_SIZE = 50
+# The theme page shows each wall's newest notes and links to the wall's page for the rest.
+PREVIEW_SIZE = 12
 GROUP_LABEL_MAX = 120
 
 
@@ -177,39 +179,74 @@ class Wall:
     group_counts: dict[int, int] = field(default_factory=dict)  # notes per group, on every page
     page: int = 1
     pages: int = 1
+    preview: bool = False  # the newest notes only (the theme page); the rest on the wall's page
 
     @property
     def is_grouped(self) -> bool:
         return any(notes for _group, notes in self.groups)
 
+    @property
+    def more(self) -> bool:
+        """A preview that leaves notes out: the page links to the whole wall."""
+        return self.preview and self.count > len(self.notes)
 
-def walls(user, workspace: Workspace, activities, page: int = 1) -> dict[int, Wall]:
+
+def walls(user, workspace: Workspace, activities, page: int = 1, preview: bool = False) -> dict[int, Wall]:
     """Every notes wall among the activities at once: three queries, however many notes.
 
-    Each wall holds one page of notes (`page`, newest first); its cloud and counts cover them all."""
+    Each wall holds one page of notes (`page`, newest first), or with `preview` its PREVIEW_SIZE
+    newest notes; its cloud and counts cover them all."""
     activities = [a for a in activities if a.kind is ActivityKind.NOTES]
     if not activities:
         return {}
+    user = viewer(user)
     ids = [a.id for a in activities]
-    query = (
-        select(Note)
-        .where(Note.activity_id.in_(ids), Note.workspace_id == workspace.id)
-        .options(joinedload(Note.author))
-        .order_by(Note.created_at.desc(), Note.id.desc())
-    )
+    # The activities are the workspace's (loaded through it), so no `workspace_id` term: SQLite, which
+    # keeps no statistics, would walk the workspace's index through every note of the workspace.
+    scope = [Note.activity_id.in_(ids)]
     if not can_view_hidden(user, workspace):
         # A hidden note stays visible to its author, who sees the moderator's reason (moderation).
         own = Note.author_id == user.id if getattr(user, "is_authenticated", False) else false()
-        query = query.where(or_(Note.hidden_at.is_(None), own))
-    notes = list(db.session.scalars(query))
+        scope.append(or_(Note.hidden_at.is_(None), own))
+    # Every note as plain values, newest first: the counts, the word cloud, and which notes to show
+    # (no objects: a wall can be long).
+    every = db.session.execute(
+        select(Note.id, Note.activity_id, Note.group_id, Note.text, Note.hidden_at.is_(None))
+        .where(*scope)
+        .order_by(Note.created_at.desc(), Note.id.desc())
+    ).all()
+    size = PREVIEW_SIZE if preview else PAGE_SIZE
+    on_wall: dict[int, list[int]] = defaultdict(list)
+    group_counts: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    cloud_texts: dict[int, list[str]] = defaultdict(list)
+    for note_id, activity_id, group_id, text, shown in every:
+        on_wall[activity_id].append(note_id)
+        if group_id:
+            group_counts[activity_id][group_id] += 1
+        if shown:
+            cloud_texts[activity_id].append(text)
+    pages = {a: max(1, -(-len(on_wall[a]) // size)) for a in ids}
+    page_of = {a: min(max(1, page), pages[a]) for a in ids}
+    shown_ids = [i for a in ids for i in on_wall[a][(page_of[a] - 1) * size : page_of[a] * size]]
+    # The notes shown, with their authors and units: one page (or the preview) of each wall.
+    notes: list[Note] = []
+    units: dict[int, Unit] = {}
+    if shown_ids:
+        rows = db.session.execute(
+            select(Note, Unit)
+            .outerjoin(Unit, Unit.id == Note.unit_id)
+            .where(Note.id.in_(shown_ids))
+            .options(joinedload(Note.author))
+            .order_by(Note.created_at.desc(), Note.id.desc())
+        )
+        for note, unit in rows:
+            notes.append(note)
+            if unit is not None:
+                units[unit.id] = unit
     groups = list(
         db.session.scalars(
             select(NoteGroup).where(NoteGroup.activity_id.in_(ids)).order_by(NoteGroup.position, NoteGroup.id)
         )
-    )
-    unit_ids = {n.unit_id for n in notes if n.unit_id is not None}
-    units = (
-        {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))} if unit_ids else {}
     )
     moderator = can_moderate(user, workspace)
     by_activity: dict[int, list[Note]] = defaultdict(list)
@@ -220,29 +257,23 @@ def walls(user, workspace: Workspace, activities, page: int = 1) -> dict[int, Wa
         groups_of[group.activity_id].append(group)
     result = {}
     for activity in activities:
-        every_note = by_activity[activity.id]
-        pages = max(1, -(-len(every_note) // PAGE_SIZE))
-        wall_page = min(max(1, page), pages)
-        wall_notes = every_note[(wall_page - 1) * PAGE_SIZE : wall_page * PAGE_SIZE]
+        wall_notes = by_activity[activity.id]
         in_group: dict[int, list[Note]] = defaultdict(list)
         ungrouped = []
         for note in wall_notes:
             (in_group[note.group_id] if note.group_id else ungrouped).append(note)
-        group_counts: dict[int, int] = defaultdict(int)
-        for note in every_note:
-            if note.group_id:
-                group_counts[note.group_id] += 1
         result[activity.id] = Wall(
             activity=activity,
             notes=wall_notes,
-            count=len(every_note),
-            group_counts=dict(group_counts),
-            page=wall_page,
-            pages=pages,
+            count=len(on_wall[activity.id]),
+            group_counts=dict(group_counts[activity.id]),
+            page=1 if preview else page_of[activity.id],
+            pages=1 if preview else pages[activity.id],
+            preview=preview,
             groups=[(g, in_group[g.id]) for g in groups_of[activity.id]],
             ungrouped=ungrouped,
             all_groups=groups_of[activity.id],
-            cloud=wordcloud.cloud(n.text for n in every_note if n.hidden_at is None),
+            cloud=wordcloud.cloud(cloud_texts[activity.id]),
             can_post=can_post_in(user, activity, workspace),
             can_moderate=moderator,
             units=units,
@@ -250,10 +281,10 @@ def walls(user, workspace: Workspace, activities, page: int = 1) -> dict[int, Wa
     return result
 
 
-def wall(user, workspace: Workspace, activity: Activity, page: int = 1) -> Wall:
-    return walls(user, workspace, [activity], page)[activity.id]
+def wall(user, workspace: Workspace, activity: Activity, page: int = 1, preview: bool = False) -> Wall:
+    return walls(user, workspace, [activity], page, preview)[activity.id]
 
 
 def theme_notes(user, workspace: Workspace, theme: Theme) -> dict[int, Wall]:
-    """What the theme page's notes partials need: every wall of the theme, in bulk."""
-    return walls(user, workspace, theme.activities)
+    """What the theme page's notes partials need: every wall of the theme, each a preview, in bulk."""
+    return walls(user, workspace, theme.activities, preview=True)

@@ -1,5 +1,7 @@
 """Notes walls: the wall page, posting a note, and moderators' grouping of notes."""
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -81,10 +83,12 @@ def post(slug: str, activity_id: int):
 
 
 def _fragment(workspace, activity, next_url, *, status=200, **extra):
+    # Anywhere but the wall's own page (the theme page) the wall is a preview, as it was there.
+    preview = urlsplit(next_url).path != url_for("notes.wall", slug=workspace.slug, activity_id=activity.id)
     context = {
         "workspace": workspace,
         "activity": activity,
-        "wall": service.wall(current_user, workspace, activity),
+        "wall": service.wall(current_user, workspace, activity, preview=preview),
         "next_url": next_url,
         **extra,
     }

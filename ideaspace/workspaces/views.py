@@ -1,7 +1,7 @@
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from ..discussion.service import requested_page, theme_discussion
+from ..discussion.service import theme_discussion
 from ..ideas.service import for_theme as ideas_for_theme
 from ..ideas.service import has_collection as has_idea_collection
 from ..notes.service import theme_notes
@@ -46,7 +46,7 @@ def theme(slug: str, theme_id: int):
     # Participation features add what their partials need (each one line, computed in bulk):
     context.update(polls_context(current_user, workspace, theme.activities))  # polls: answered, results
     context["theme_ideas"] = ideas_for_theme(current_user, workspace, theme)  # ideas: latest ideas, counts
-    # discussion: threads (one page each; ?thread=<kind>-<id>&page=N turns one), counts
-    context["discussion"] = theme_discussion(current_user, workspace, theme, requested_page(request.args))
-    context["notes"] = theme_notes(current_user, workspace, theme)  # notes walls: notes, groups, cloud
+    # discussion: each thread's newest comments and its counts (the rest on the discussion's page)
+    context["discussion"] = theme_discussion(current_user, workspace, theme)
+    context["notes"] = theme_notes(current_user, workspace, theme)  # notes walls: newest notes, cloud
     return render_template("workspaces/theme.html", **context)

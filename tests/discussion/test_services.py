@@ -252,10 +252,16 @@ def test_queries_do_not_grow_with_comments(world, make, count_queries, function)
     _result, few = run()
     _fill(make, world, 45)
     result, many = run()
-    assert len(few) == len(many) <= (2 if function == "thread" else 3), many
+    # theme_discussion: every comment's plain values (counts), the previews' comments, likes, measures.
+    assert len(few) == len(many) <= (2 if function == "thread" else 4), many
     if function == "thread":
         # One page of threads is shown (the newest), the count covers them all.
         assert len(result) == service.PAGE_SIZE and result.pages == 3 and result.count == 100
+    else:
+        # A preview: the newest threads with their replies; the counts cover them all.
+        assert len(result.theme) == service.PREVIEW_SIZE and result.theme.more
+        assert result.theme.threads == 50 and result.theme.count == 100
+        assert all(len(e.replies) == 1 for e in result.theme)
 
 
 def test_a_long_thread_comes_a_page_at_a_time_newest_first(world, make):
@@ -270,8 +276,13 @@ def test_a_long_thread_comes_a_page_at_a_time_newest_first(world, make):
 
 def test_requested_page_reads_only_a_well_formed_query():
     assert service.requested_page({"thread": "theme-5", "page": "2"}) == ("theme", 5, 2)
-    for bad in ({"thread": "user-5", "page": "2"}, {"thread": "theme-x", "page": "2"},
-                {"thread": "theme-5", "page": "0"}, {"thread": "theme-5", "page": "-1"}, {}):
+    for bad in (
+        {"thread": "user-5", "page": "2"},
+        {"thread": "theme-x", "page": "2"},
+        {"thread": "theme-5", "page": "0"},
+        {"thread": "theme-5", "page": "-1"},
+        {},
+    ):
         assert service.requested_page(bad) is None
     assert service.page_for(("theme", 5, 2), "theme", 5) == 2
     assert service.page_for(("theme", 5, 2), "activity", 5) == 1

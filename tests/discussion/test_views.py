@@ -1,5 +1,6 @@
 """Discussion routes for every role, with bad input, htmx and without JavaScript."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -33,6 +34,16 @@ def as_role(world, login, client, role):
 
 def theme_url(world):
     return f"/w/{world.ws.slug}/themes/{world.theme.id}"
+
+
+def discussion_url(world):
+    """The theme's discussion on its own page (the theme page shows its newest threads)."""
+    return f"/w/{world.ws.slug}/comments/theme/{world.theme.id}"
+
+
+def shown(html):
+    """The numbers of the "Viesti <n>" comments on a page, in order."""
+    return [int(n) for n in re.findall(r"<p>Viesti (\d+)</p>", html)]
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -99,11 +110,15 @@ def test_theme_page_queries_do_not_grow_with_comments(world, client, login, make
     client.get(theme_url(world))
     with count_queries() as many:
         response = client.get(theme_url(world))
-    # A page of threads each (the newest 20 with their replies on the theme, 20 on the activity).
+    # A preview each: the newest 5 threads with their replies on the theme, 5 on the activity; links
+    # to the whole discussions with their exact counts.
     assert (
-        response.text.count('class="comment"') + response.text.count('class="comment comment--reply"') == 60
+        response.text.count('class="comment"') + response.text.count('class="comment comment--reply"') == 15
     )
-    assert "Earlier comments" in response.text
+    assert f'href="{discussion_url(world)}">Show all 100 comments</a>' in response.text
+    activity_page = f"/w/{world.ws.slug}/comments/activity/{world.discussion.id}"
+    assert f'href="{activity_page}">Show all 50 comments</a>' in response.text
+    assert "Earlier comments" not in response.text
     assert len(few) == len(many)
 
 
@@ -469,30 +484,65 @@ def test_next_must_stay_on_this_site(world, client, login):
     assert response.headers["Location"].startswith(theme_url(world) + "#comment-")
 
 
-def test_show_thread_fragment_and_redirect(world, client, login, make):
+def test_show_thread_fragment_page_and_redirect(world, client, login, make):
     make.comment(world.theme, world.member2, body="<p>Näkyy</p>")
+    make.comment(world.measure, world.member2, body="<p>Mittarista</p>")
     login(world.member)
-    url = f"/w/{world.ws.slug}/comments/theme/{world.theme.id}"
-    assert "Näkyy" in client.get(url, headers=HX).text
-    assert client.get(url).headers["Location"] == f"{theme_url(world)}#thread-theme-{world.theme.id}"
+    url = discussion_url(world)
+    fragment = client.get(url, headers=HX).text
+    assert "Näkyy" in fragment and "<html" not in fragment
+    # Without JavaScript: a theme's discussion has its own page, a measure's is on the measure's page.
+    page = client.get(url)
+    assert page.status_code == 200 and "Näkyy" in page.text and 'aria-current="page"' in page.text
+    assert f'href="{theme_url(world)}"' in page.text  # the breadcrumb back to the theme
+    measure = client.get(f"/w/{world.ws.slug}/comments/measure/{world.measure.id}")
+    assert (
+        measure.headers["Location"]
+        == f"/w/{world.ws.slug}/measures/{world.measure.id}#thread-measure-{world.measure.id}"
+    )
+    activity = client.get(f"/w/{world.ws.slug}/comments/activity/{world.discussion.id}")
+    assert activity.status_code == 200 and "No comments yet." in activity.text
 
 
-def test_long_thread_pages_on_the_theme_page_and_a_reply_comes_back_to_its_page(world, client, login, make):
+def test_theme_page_shows_the_newest_threads_and_the_discussion_page_pages_them_all(
+    world, client, login, make
+):
     tops = [make.comment(world.theme, world.member2, body=f"<p>Viesti {i}</p>") for i in range(25)]
+    make.comment(world.theme, world.moderator, parent=tops[24], body="<p>Vastaus uusimpaan</p>")
+    make.comment(world.theme, world.moderator, parent=tops[3], body="<p>Vastaus vanhaan</p>")
     login(world.member)
-    first = client.get(theme_url(world)).text
-    assert "Viesti 24" in first and "Viesti 4</p>" not in first and "Page 1 of 2" in first
-    earlier_link = f"{theme_url(world)}?thread=theme-{world.theme.id}&amp;page=2"
+    preview = client.get(theme_url(world)).text
+    # The 5 newest threads (oldest of them first, as in the whole thread), with their replies.
+    assert shown(preview) == [20, 21, 22, 23, 24]
+    assert "Vastaus uusimpaan" in preview and "Vastaus vanhaan" not in preview
+    assert "27 comments" in preview and f'href="{discussion_url(world)}">Show all 27 comments</a>' in preview
+    assert "Page 1 of" not in preview and "Earlier comments" not in preview
+    # The discussion's page: 20 threads a page, the newest page first, the same count.
+    first = client.get(discussion_url(world)).text
+    assert shown(first) == list(range(5, 25)) and "27 comments" in first and "Page 1 of 2" in first
+    assert "Show all" not in first
+    earlier_link = f"{discussion_url(world)}?thread=theme-{world.theme.id}&amp;page=2"
     assert earlier_link in first
-    earlier = client.get(f"{theme_url(world)}?thread=theme-{world.theme.id}&page=2").text
-    assert "Viesti 4</p>" in earlier and "Viesti 24" not in earlier and "Later comments" in earlier
+    earlier = client.get(f"{discussion_url(world)}?thread=theme-{world.theme.id}&page=2").text
+    assert shown(earlier) == [0, 1, 2, 3, 4] and "Vastaus vanhaan" in earlier and "Later comments" in earlier
     # A reply with htmx on the earlier page swaps in that page, with the reply to focus.
     response = client.post(
-        f"/w/{world.ws.slug}/comments/theme/{world.theme.id}",
-        data={"body": "Vastaus vanhaan", "parent_id": tops[0].id,
-              "next": f"{theme_url(world)}?thread=theme-{world.theme.id}&page=2"},
+        discussion_url(world),
+        data={
+            "body": "Vastaus sivulla",
+            "parent_id": tops[0].id,
+            "next": f"{discussion_url(world)}?thread=theme-{world.theme.id}&page=2",
+        },
         headers=HX,
     )
     reply = db.session.scalar(select(Comment).order_by(Comment.id.desc()))
     assert response.status_code == 200 and f'id="comment-{reply.id}"' in response.text
-    assert "Viesti 0</p>" in response.text and "Viesti 24" not in response.text
+    assert shown(response.text) == [0, 1, 2, 3, 4]
+    # A new comment with htmx on the theme page swaps the preview back in: newest threads only.
+    response = client.post(
+        discussion_url(world), data={"body": "Uusin", "next": theme_url(world)}, headers=HX
+    )
+    newest = db.session.scalar(select(Comment).order_by(Comment.id.desc()))
+    assert response.status_code == 200 and f'id="comment-{newest.id}"' in response.text
+    assert "data-focus" in response.text and shown(response.text) == [21, 22, 23, 24]
+    assert f'href="{discussion_url(world)}">Show all 29 comments</a>' in response.text

@@ -126,4 +126,10 @@ def test_walls_take_constant_queries(world, make, count_queries):
     fill(45)
     many, walls = run()
     assert len(few) == len(many) <= 3
-    assert len(walls[world.notes.id].notes) == 50
+    # The theme page's preview: the newest notes; the count and the cloud cover every note.
+    wall = walls[world.notes.id]
+    assert len(wall.notes) == service.PREVIEW_SIZE and wall.count == 50 and wall.more
+    assert [n.text for n in wall.notes] == [f"uteliaisuus kokeilu {i}" for i in range(44, 32, -1)]
+    assert wall.cloud[0].word in ("kokeilu", "uteliaisuus") and wall.cloud[0].count == 50
+    whole = service.wall(world.member, world.ws, world.notes)
+    assert len(whole.notes) == 50 and whole.count == 50 and whole.pages == 1 and not whole.more

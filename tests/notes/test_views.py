@@ -1,5 +1,7 @@
 """Notes wall routes for every role, with bad input, htmx and without JavaScript."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -254,22 +256,54 @@ def test_theme_page_queries_do_not_grow_with_notes(world, client, login, make, c
     client.get(theme_url(world))
     with count_queries() as many:
         response = client.get(theme_url(world))
-    assert response.text.count('class="note"') == 50
+    # A preview of the wall: its 12 newest notes, a link to the whole wall with the exact count.
+    assert response.text.count('class="note"') == 12
+    assert f'href="{notes_url(world)}">Show all 50 notes</a>' in response.text
     assert len(few) == len(many)
 
 
-def test_long_wall_pages_newest_first_and_the_cloud_counts_every_note(world, client, login, make):
-    from ideaspace.notes.service import PAGE_SIZE
+def test_theme_page_shows_the_newest_notes_and_the_wall_page_pages_them_all(world, client, login, make):
+    from ideaspace.notes.service import PAGE_SIZE, PREVIEW_SIZE
 
     for i in range(PAGE_SIZE + 3):
         make.note(world.notes, world.member2, text=f"rekrytointi lappu{i}x")
     login(world.member)
     page = client.get(theme_url(world)).text
-    assert f"lappu{PAGE_SIZE + 2}x" in page and "lappu0x" not in page
-    assert f"{PAGE_SIZE + 3} notes" in page and "Page 1 of 2" in page
-    assert f'rekrytointi<span class="wordcloud__count"><span aria-hidden="true">{PAGE_SIZE + 3}</span>' in page
-    wall_url = f"/w/{world.ws.slug}/activities/{world.notes.id}/notes"
-    assert f"{wall_url}?page=2" in page
+    newest = [f"lappu{i}x" for i in range(PAGE_SIZE + 2, PAGE_SIZE + 2 - PREVIEW_SIZE, -1)]
+    assert (
+        re.findall(r'note__text">rekrytointi (lappu\d+x)<', page) == newest
+    )  # the newest notes, newest first
+    assert f"{PAGE_SIZE + 3} notes" in page and "Page 1 of" not in page
+    assert f'href="{notes_url(world)}">Show all {PAGE_SIZE + 3} notes</a>' in page
+    # The word cloud counts every note, not only those shown.
+    assert (
+        f'rekrytointi<span class="wordcloud__count"><span aria-hidden="true">{PAGE_SIZE + 3}</span>' in page
+    )
+    wall_url = notes_url(world)
+    first = client.get(wall_url).text
+    assert (
+        len(re.findall(r'note__text">rekrytointi (lappu\d+x)<', first)) == PAGE_SIZE
+        and "lappu0x" not in first
+    )
+    assert "Page 1 of 2" in first and f"{wall_url}?page=2" in first and "Show all" not in first
     earlier = client.get(f"{wall_url}?page=2").text
     assert "lappu0x" in earlier and f"lappu{PAGE_SIZE + 2}x" not in earlier and "Later notes" in earlier
     assert client.get(f"{wall_url}?page=99").status_code == 200
+
+
+def test_htmx_post_swaps_the_preview_on_the_theme_page_and_the_page_on_the_wall_page(
+    world, client, login, make
+):
+    from ideaspace.notes.service import PAGE_SIZE, PREVIEW_SIZE
+
+    for i in range(PAGE_SIZE + 3):
+        make.note(world.notes, world.member2, text=f"lappu{i}x")
+    login(world.member)
+    on_theme = client.post(
+        notes_url(world), data={"text": "Uusin lappu", "next": theme_url(world)}, headers=HX
+    )
+    assert on_theme.status_code == 200 and "Uusin lappu" in on_theme.text
+    assert on_theme.text.count('class="note"') == PREVIEW_SIZE and "data-focus" in on_theme.text
+    assert f"Show all {PAGE_SIZE + 4} notes" in on_theme.text
+    on_wall = client.post(notes_url(world), data={"text": "Toinen", "next": notes_url(world)}, headers=HX)
+    assert on_wall.text.count('class="note"') == PAGE_SIZE and "Page 1 of 2" in on_wall.text

@@ -75,7 +75,7 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "workspaces.workspace": {"GET": READ},
     "workspaces.theme": {"GET": READ},
     "discussion.measure": {"GET": READ},
-    "discussion.show": {"GET": "login 403 redirect redirect redirect redirect redirect"},  # to its page
+    "discussion.show": {"GET": READ},  # a theme's (and a discussion activity's) whole discussion
     "discussion.create": {"POST": PARTICIPATE_POST},
     # the comment is the member's own: only its author edits and withdraws it, others like it
     "discussion.edit": {"GET": "login 403 ok 403 403 403 403", "POST": "login 403 bad 403 403 403 403"},
