@@ -16,6 +16,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.table import _Cell
 
 from . import common
 from .richtext import blocks
@@ -72,7 +73,22 @@ def render(programme: dict) -> bytes:
 
     out = io.BytesIO()
     doc.save(out)
+    _release(doc)
     return out.getvalue()
+
+
+def _release(doc) -> None:
+    """Break python-docx's reference cycles, so the document is freed when `render` returns.
+
+    The package and its parts refer to each other through their relationships; held in such a
+    cycle, the whole XML tree (megabytes) waits for the cyclic garbage collector, which in a
+    busy worker runs seldom: a worker exporting a few documents in a row kept them all.
+    """
+    package = doc.part.package
+    for part in list(package.iter_parts()):
+        vars(part).clear()
+    vars(package).clear()
+    vars(doc).clear()  # the document and its body refer to each other too
 
 
 # --- pieces ------------------------------------------------------------------------------------
@@ -107,8 +123,9 @@ def table(doc, headers: list[str], *, numeric: tuple[int, ...] = ()):
     tbl.style = "Table Grid"
     tbl.alignment = WD_TABLE_ALIGNMENT.LEFT
     header = tbl.rows[0]
+    vars(tbl).pop("rows", None)  # cached on the table, and pointing back at it: a reference cycle
     repeat_header(header)
-    for i, (cell, text) in enumerate(zip(header.cells, headers, strict=True)):
+    for i, (cell, text) in enumerate(zip(row_cells(tbl, header), headers, strict=True)):
         cell.text = ""
         run = cell.paragraphs[0].add_run(text)
         run.bold = True
@@ -119,12 +136,22 @@ def table(doc, headers: list[str], *, numeric: tuple[int, ...] = ()):
 
 def add_row(tbl, values: list[str], numeric: tuple[int, ...] = ()):
     row = tbl.add_row()
-    cells = row.cells  # built anew on every access
+    cells = row_cells(tbl, row)
     for i, value in enumerate(values):
         cells[i].text = "" if value is None else str(value)
         if i in numeric:
             cells[i].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     return row
+
+
+def row_cells(tbl, row) -> list[_Cell]:
+    """The cells of a row of ours (no merged cells), as `row.cells` would give them.
+
+    `_Row.cells` defines a recursive closure on every call: a reference cycle holding the row,
+    and through it the whole document's XML tree, until the cyclic garbage collector runs. A
+    worker exporting documents in a row kept several such trees (megabytes each) alive.
+    """
+    return [_Cell(tc, tbl) for tc in row._tr.tc_lst]
 
 
 def repeat_header(row) -> None:
@@ -140,7 +167,7 @@ def measures_table(doc, theme: dict, t: dict, lang: str) -> None:
         row = add_row(
             tbl, [measure["goal"], measure["text"], measure["schedule"], measure["responsible"], ""]
         )
-        evaluation_cell(row.cells[4], measure["indicators"], t, lang)
+        evaluation_cell(row_cells(tbl, row)[4], measure["indicators"], t, lang)
 
 
 def evaluation_cell(cell, indicators: list[dict], t: dict, lang: str) -> None:
