@@ -55,8 +55,14 @@ def frequencies(texts: Iterable[str]) -> Counter[str]:
     """How many of the texts mention each term."""
     counts: Counter[str] = Counter()
     for text in texts:
-        counts.update(set(tokens(text)))
+        counts.update(_terms(text))
     return counts
+
+
+@lru_cache(maxsize=16384)
+def _terms(text: str) -> frozenset[str]:
+    """A note's terms, remembered: every view of a wall counts every note, and notes do not change."""
+    return frozenset(tokens(text))
 
 
 def cloud(texts: Iterable[str], limit: int = LIMIT) -> list[Term]:
