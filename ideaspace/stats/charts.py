@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cache
 
 from babel.dates import format_date, format_skeleton
 from flask_babel import ngettext
@@ -83,17 +84,15 @@ def daily_chart(days: list[DayRow], language: str) -> DailyChart:
     if top % 2:  # an odd top has no whole middle tick
         chart.ticks = [chart.ticks[0], chart.ticks[2]]
     every = max(1, math.ceil(len(days) / 12))
+    # The days repeat the same counts: each text is translated once per chart.
+    visits = cache(lambda n: ngettext("%(num)d visit", "%(num)d visits", n))
+    contributions = cache(lambda n: ngettext("%(num)d contribution", "%(num)d contributions", n))
     for index, day in enumerate(days):
         x = LEFT + SLOT * index
         when = format_date(day.day, "medium", locale=language)
         for offset, series, value, text in (
-            (1, "visits", day.visits, ngettext("%(num)d visit", "%(num)d visits", day.visits)),
-            (
-                1 + BAR,
-                "contributions",
-                day.contributions,
-                ngettext("%(num)d contribution", "%(num)d contributions", day.contributions),
-            ),
+            (1, "visits", day.visits, visits(day.visits)),
+            (1 + BAR, "contributions", day.contributions, contributions(day.contributions)),
         ):
             if value:
                 height = round(PLOT_HEIGHT * value / top, 1)
