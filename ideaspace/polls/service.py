@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from flask import abort
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import case, delete, func, insert, literal, null, select
+from sqlalchemy import Integer, bindparam, case, delete, func, insert, null, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload, make_transient_to_detached
 
@@ -180,9 +180,9 @@ def answer(
         "key": new_answer_key(),
         "activity_id": activity.id,
         "answered_on": today,
-        "unit_id": _unit_to_record(user, workspace),
         "scale_value": scale_value,
     }
+    unit = _unit_to_record(user, workspace)
     # Only a named, changeable answer keeps the way back to its answer.
     linked = activity.answers_changeable and not activity.is_anonymous
     # Three plain INSERTs (the answer path is the workshop's busiest write): no unit of work.
@@ -192,7 +192,7 @@ def answer(
             # anonymous answer is then written after it with nothing pointing either way. A
             # linked respondent row points at its answer, so that answer has to exist first.
             if linked:
-                row["unit_id"] = _insert_answer(row, option_ids)
+                row["unit_id"] = _insert_answer(row, unit, option_ids)
             db.session.execute(
                 insert(Respondent.__table__).values(
                     activity_id=activity.id,
@@ -202,7 +202,7 @@ def answer(
                 )
             )
             if not linked:
-                row["unit_id"] = _insert_answer(row, option_ids)
+                row["unit_id"] = _insert_answer(row, unit, option_ids)
     except IntegrityError:
         raise AlreadyAnswered(_("You have already answered this.")) from None
     record_contribution(user, workspace, membership)
@@ -213,10 +213,9 @@ def answer(
     return new
 
 
-def _insert_answer(row: dict, option_ids: Sequence[int]) -> int | None:
+def _insert_answer(row: dict, unit: dict, option_ids: Sequence[int]) -> int | None:
     """Write an answer and its choices; returns the unit it recorded (worked out by the INSERT)."""
-    written = insert(Answer.__table__).values(**row).returning(Answer.__table__.c.unit_id)
-    unit_id = db.session.execute(written).scalar_one()
+    unit_id = db.session.execute(_INSERT_ANSWER, {**row, **unit}).scalar_one()
     if option_ids:
         db.session.execute(
             insert(AnswerChoice.__table__),
@@ -259,20 +258,28 @@ def change_answer(
     return existing
 
 
-def _unit_to_record(user: User, workspace: Workspace):
-    """The person's unit, only if it is large enough that the answer cannot single them out.
+def _unit_to_record(user: User, workspace: Workspace) -> dict:
+    """What decides the unit an answer records: the person's unit (if any), kept only if it has at
+    least the workspace's minimum group size of people, so that the answer cannot single them out.
 
-    A SQL expression that the answer's INSERT works out (the unit is counted as the row is
-    written, with no round trip of its own), or None when the person has no unit.
+    The answer's INSERT counts the unit's people itself (_INSERT_ANSWER): no round trip of its own.
     """
-    if user.unit_id is None:
-        return None
-    members = (
-        select(func.count(User.id))
-        .where(User.unit_id == user.unit_id, User.is_active_account.is_(True), User.erased_at.is_(None))
-        .scalar_subquery()
-    )
-    return case((members >= workspace.min_group_size, literal(user.unit_id)), else_=null())
+    return {"person_unit": user.unit_id, "min_group": workspace.min_group_size}
+
+
+_person_unit = bindparam("person_unit", type_=Integer)
+_unit_members = (
+    select(func.count(User.id))
+    .where(User.unit_id == _person_unit, User.is_active_account.is_(True), User.erased_at.is_(None))
+    .scalar_subquery()
+)
+# Built once: an answer row whose unit is the person's unit when it is large enough, else NULL
+# (no unit: nobody matches `unit_id = NULL`, and NULL is recorded either way).
+_INSERT_ANSWER = (
+    insert(Answer.__table__)
+    .values(unit_id=case((_unit_members >= bindparam("min_group"), _person_unit), else_=null()))
+    .returning(Answer.__table__.c.unit_id)
+)
 
 
 # --- what a page shows ----------------------------------------------------------------------------
