@@ -92,6 +92,7 @@ def demo(live_app):
                 "idea": f"{w}/ideas/{idea.id}",
                 "my ideas": f"{w}/ideas/mine",
                 "notes wall": f"{w}/activities/{by_kind[ActivityKind.NOTES].id}/notes",
+                "discussion page": f"{w}/comments/activity/{by_kind[ActivityKind.DISCUSSION].id}",
                 "poll page": f"{w}/activities/{by_kind[ActivityKind.SINGLE_CHOICE].id}/results",
                 "statistics": f"{w}/statistics",
                 "invitations": f"{w}/invitations",
