@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from flask import abort
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Integer, bindparam, case, delete, func, insert, null, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Integer, and_, bindparam, case, delete, func, insert, null, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import contains_eager, joinedload, make_transient_to_detached
 
 from ..extensions import db
@@ -44,19 +45,35 @@ class AlreadyAnswered(AnswerRefused):
 def get_activity(workspace: Workspace, activity_id: int) -> Activity:
     """An answerable activity of this workspace with its theme and options (one query); 404 for
     any other."""
-    activity = (
-        db.session.scalars(
-            select(Activity)
-            .join(Activity.theme)
-            .where(Activity.id == activity_id, Theme.workspace_id == workspace.id)
-            .options(contains_eager(Activity.theme), joinedload(Activity.options))
-        )
-        .unique()
-        .one_or_none()
+    return load_activity(workspace, activity_id, None)[0]
+
+
+def load_activity(
+    workspace: Workspace, activity_id: int, user: User | None
+) -> tuple[Activity, Respondent | None]:
+    """The activity (as get_activity) and, in the same query, the person's respondent row: whether
+    they have answered it and, for a named changeable answer, which answer is theirs."""
+    query = (
+        select(Activity)
+        .join(Activity.theme)
+        .where(Activity.id == activity_id, Theme.workspace_id == workspace.id)
+        .options(contains_eager(Activity.theme), joinedload(Activity.options))
     )
-    if activity is None or not activity.kind.is_answered:
+    if getattr(user, "is_authenticated", False):
+        query = query.add_columns(Respondent).outerjoin(
+            Respondent, and_(Respondent.activity_id == Activity.id, Respondent.user_id == user.id)
+        )
+    else:
+        query = query.add_columns(null())
+    found = db.session.execute(query).unique().one_or_none()
+    if found is None or not found[0].kind.is_answered:
         abort(404)
-    return activity
+    return found[0], found[1]
+
+
+def answered_by(activity: Activity, record: Respondent | None) -> dict[int, str | None]:
+    """poll_states' `answered` for one activity whose respondent row (or None) is known."""
+    return {activity.id: record.answer_key} if record is not None else {}
 
 
 # --- checking an answer --------------------------------------------------------------------------
@@ -185,32 +202,44 @@ def answer(
     unit = _unit_to_record(user, workspace)
     # Only a named, changeable answer keeps the way back to its answer.
     linked = activity.answers_changeable and not activity.is_anonymous
-    # Three plain INSERTs (the answer path is the workshop's busiest write): no unit of work.
-    try:
-        with db.session.begin_nested():
-            # The respondent first: its primary key is the one-answer-per-person lock, and an
-            # anonymous answer is then written after it with nothing pointing either way. A
-            # linked respondent row points at its answer, so that answer has to exist first.
-            if linked:
-                row["unit_id"] = _insert_answer(row, unit, option_ids)
-            db.session.execute(
-                insert(Respondent.__table__).values(
-                    activity_id=activity.id,
-                    user_id=user.id,
-                    answered_on=today,
-                    answer_key=row["key"] if linked else None,
-                )
-            )
-            if not linked:
-                row["unit_id"] = _insert_answer(row, unit, option_ids)
-    except IntegrityError:
-        raise AlreadyAnswered(_("You have already answered this.")) from None
+    respondent_row = {"activity_id": activity.id, "user_id": user.id, "answered_on": today}
+    # Plain INSERTs (the answer path is the workshop's busiest write): no unit of work, and no
+    # savepoint: the respondent row is written with ON CONFLICT DO NOTHING, so a second answer
+    # (also from a racing request, which waits for the first to commit) writes nothing and fails
+    # nothing, and the transaction carries on to say so.
+    if linked:
+        # The respondent row points at the answer, so the answer goes first; taken back if the
+        # person turns out to have answered already.
+        row["unit_id"] = _insert_answer(row, unit, option_ids)
+        if not _claim({**respondent_row, "answer_key": row["key"]}):
+            db.session.execute(delete(AnswerChoice.__table__).where(AnswerChoice.answer_key == row["key"]))
+            db.session.execute(delete(Answer.__table__).where(Answer.key == row["key"]))
+            raise AlreadyAnswered(_("You have already answered this."))
+    else:
+        # The respondent first: its primary key is the one-answer-per-person lock, and an
+        # anonymous answer is then written after it with nothing pointing either way.
+        if not _claim({**respondent_row, "answer_key": None}):
+            raise AlreadyAnswered(_("You have already answered this."))
+        row["unit_id"] = _insert_answer(row, unit, option_ids)
     record_contribution(user, workspace, membership)
     # The row as written, in the session as the persistent object it is (no SELECT to load it).
     new = Answer(**row)
     make_transient_to_detached(new)
     db.session.add(new)
     return new
+
+
+_INSERT_IF_NEW = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+
+
+def _claim(respondent_row: dict) -> bool:
+    """Write the person's respondent row unless they have one: True if this request wrote it.
+
+    The primary key (activity, user) decides, also between requests racing each other."""
+    table = Respondent.__table__
+    statement = _INSERT_IF_NEW[db.session.get_bind().dialect.name](table).values(respondent_row)
+    written = statement.on_conflict_do_nothing().returning(table.c.user_id)  # rowcount is -1 here
+    return db.session.execute(written).first() is not None
 
 
 def _insert_answer(row: dict, unit: dict, option_ids: Sequence[int]) -> int | None:

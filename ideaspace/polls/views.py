@@ -23,18 +23,30 @@ bp = Blueprint("polls", __name__)
 
 
 def _load(slug: str, activity_id: int):
+    """The workspace, the activity and the person's respondent row (None if they have not answered)."""
     workspace = workspaces.get_workspace(slug)
     require(can_view_workspace(current_user, workspace))
-    activity = service.get_activity(workspace, activity_id)
+    activity, record = service.load_activity(workspace, activity_id, current_user)
     require(can_view_activity(current_user, activity, workspace))
-    return workspace, activity
+    return workspace, activity, record
 
 
-def _render(workspace, activity, *, status=200, errors=(), confirmation=None, submitted=None, polls=None):
-    """The activity's panel (htmx) or a page with it alone; both use the same partial. `polls`:
-    the states when the caller has them already."""
+def _render(
+    workspace,
+    activity,
+    record=service.UNKNOWN,
+    *,
+    status=200,
+    errors=(),
+    confirmation=None,
+    submitted=None,
+    polls=None,
+):
+    """The activity's panel (htmx) or a page with it alone; both use the same partial. `record`:
+    the person's respondent row if known; `polls`: the states when the caller has them already."""
     if polls is None:
-        polls = service.poll_states(current_user, workspace, [activity])
+        known = None if record is service.UNKNOWN else service.answered_by(activity, record)
+        polls = service.poll_states(current_user, workspace, [activity], answered=known)
     poll = polls[activity.id]
     poll.errors = list(errors)
     poll.confirmation = confirmation
@@ -55,22 +67,23 @@ def _render(workspace, activity, *, status=200, errors=(), confirmation=None, su
 @bp.post("/w/<slug>/activities/<int:activity_id>/answer")
 @limiter.limit("30/minute;300/hour")
 def answer(slug: str, activity_id: int):
-    workspace, activity = _load(slug, activity_id)
+    workspace, activity, record = _load(slug, activity_id)  # record: looked up once for the request
     if activity_is_open(activity, workspace):
         require(can_answer(current_user, activity, workspace))
     form = AnswerForm(activity)
-    record = service.respondent(current_user, activity)  # looked up once for the whole request
     refusal = service.refusal(current_user, workspace, activity, record)
     if refusal:
-        return _render(workspace, activity, status=422, errors=[refusal], submitted=form.submitted())
+        return _render(workspace, activity, record, status=422, errors=[refusal], submitted=form.submitted())
     if not form.validate_on_submit():
-        return _render(workspace, activity, status=422, errors=form.messages, submitted=form.submitted())
+        return _render(
+            workspace, activity, record, status=422, errors=form.messages, submitted=form.submitted()
+        )
     chosen = {"option_ids": form.option_ids, "scale_value": form.scale_value}
     try:
         answer_, first = service.submit(
             current_user, workspace, activity, membership_of(current_user, workspace), record=record, **chosen
         )
-    except service.AnswerRefused as refused:
+    except service.AnswerRefused as refused:  # looked up again: another request may have answered
         return _render(workspace, activity, status=422, errors=[str(refused)], submitted=form.submitted())
     message = _("Thank you! Your answer has been recorded.") if first else _("Your answer has been changed.")
     if htmx:
@@ -90,10 +103,12 @@ def answer(slug: str, activity_id: int):
 @bp.get("/w/<slug>/activities/<int:activity_id>/results")
 def results(slug: str, activity_id: int):
     """The results fragment for the live refresh; 204 when nothing has changed since `v`."""
-    workspace, activity = _load(slug, activity_id)
+    workspace, activity, record = _load(slug, activity_id)
     if not htmx:
-        return _render(workspace, activity)
-    polls = service.poll_states(current_user, workspace, [activity])
+        return _render(workspace, activity, record)
+    polls = service.poll_states(
+        current_user, workspace, [activity], answered=service.answered_by(activity, record)
+    )
     poll = polls[activity.id]
     if request.args.get("v") == poll.version:
         return "", 204

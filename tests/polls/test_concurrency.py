@@ -141,6 +141,39 @@ def test_two_requests_at_once_count_exactly_one(app, committed, engine_name, mon
     assert _counts(app, committed["activity"]) == (1, 1)
 
 
+def test_two_requests_at_once_on_a_changeable_poll_count_exactly_one(
+    app, committed, engine_name, monkeypatch
+):
+    """A named, changeable answer is written before its respondent row (which points at it): the
+    request that loses the race takes its answer back, and says the person has answered."""
+    with app.app_context():
+        db.session.execute(
+            sa.update(Activity).where(Activity.id == committed["activity"]).values(answers_changeable=True)
+        )
+        db.session.commit()
+        db.session.remove()
+    if engine_name == "postgresql":
+        both_checked = threading.Barrier(2, timeout=30)
+        original = service._unit_to_record
+
+        def wait_for_the_other(user, workspace):
+            both_checked.wait()
+            return original(user, workspace)
+
+        monkeypatch.setattr(service, "_unit_to_record", wait_for_the_other)
+    statuses = _post_together(app, committed, committed["options"])
+    # PostgreSQL: both checked before either wrote, so the second finds the row only on writing it.
+    # SQLite: the second waits for the first to commit, finds its answer and changes it.
+    assert statuses == ([302, 422] if engine_name == "postgresql" else [302, 302])
+    assert _counts(app, committed["activity"]) == (1, 1)
+    with app.app_context():
+        linked = db.session.scalar(
+            sa.select(Respondent.answer_key).where(Respondent.activity_id == committed["activity"])
+        )
+        db.session.remove()
+    assert linked is not None  # the answer kept is the one the respondent row points at
+
+
 def test_the_database_refuses_a_second_respondent_row_from_another_connection(app, committed, engine_name):
     """The constraint itself, below the application: a second row for the same person fails."""
     with app.app_context():

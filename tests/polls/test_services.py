@@ -73,18 +73,20 @@ def test_answering_twice_is_refused_and_counts_once(session, world):
     assert results_for([world.single])[world.single.id].rows[0].count == 1
 
 
+@pytest.mark.parametrize("poll", ["single", "anonymous"])  # named and linked (answer first), anonymous
 def test_the_respondent_primary_key_stops_a_second_answer_that_slipped_past_the_check(
-    session, world, monkeypatch
+    session, world, monkeypatch, poll
 ):
-    service.answer(world.member, world.workspace, world.single, None, option_ids=[opt(world.single, 0)])
+    activity = getattr(world, poll)
+    service.answer(world.member, world.workspace, activity, None, option_ids=[opt(activity, 0)])
     # As in a race: the second request did not see the first one's respondent row.
     monkeypatch.setattr(service, "respondent", lambda user, activity: None)
     with pytest.raises(service.AlreadyAnswered):
-        service.answer(world.member, world.workspace, world.single, None, option_ids=[opt(world.single, 1)])
-    assert count(session, Answer, activity_id=world.single.id) == 1
-    assert count(session, AnswerChoice, option_id=opt(world.single, 1)) == 0
-    # The session is still usable after the savepoint rolled back.
-    assert count(session, Respondent, activity_id=world.single.id) == 1
+        service.answer(world.member, world.workspace, activity, None, option_ids=[opt(activity, 1)])
+    assert count(session, Answer, activity_id=activity.id) == 1
+    assert count(session, AnswerChoice, option_id=opt(activity, 1)) == 0
+    # Nothing failed in the database: the transaction carries on.
+    assert count(session, Respondent, activity_id=activity.id) == 1
 
 
 def test_a_changeable_answer_is_replaced_not_added(session, world):
