@@ -52,16 +52,18 @@ def get_workspace(slug: str) -> Workspace:
 
 
 def get_theme(workspace: Workspace, theme_id: int) -> Theme:
-    """The theme with its measures, indicators, activities and options, all in a few queries.
+    """The theme with its measures, indicators, activities and options, in three queries.
 
-    404 unless it belongs to this workspace, so ids from another workspace lead nowhere.
+    404 unless it belongs to this workspace, so ids from another workspace lead nowhere. A theme's
+    measures and activities come with their few indicators and options joined in (a query each
+    fewer than loading them apart, which costs more than the repeated columns).
     """
     theme = db.session.scalar(
         select(Theme)
         .where(Theme.id == theme_id, Theme.workspace_id == workspace.id)
         .options(
-            selectinload(Theme.measures).selectinload(Measure.indicators),
-            selectinload(Theme.activities).selectinload(Activity.options),
+            selectinload(Theme.measures).joinedload(Measure.indicators),
+            selectinload(Theme.activities).joinedload(Activity.options),
         )
     )
     if theme is None:
