@@ -47,13 +47,10 @@ browsers:
 		echo "      Install it with: sudo apt-get install -y chromium"; \
 	fi
 
-## serve: gunicorn with production settings (set SECRET_KEY and DATABASE_URL first)
+## serve: gunicorn with the production settings of gunicorn.conf.py (set SECRET_KEY and DATABASE_URL first)
 serve: install
 	$(BIN)/ideaspace init-db
-	$(BIN)/gunicorn --workers $${WEB_CONCURRENCY:-2} --threads $${GUNICORN_THREADS:-4} --bind $${BIND:-127.0.0.1:8000} \
-		--worker-tmp-dir /dev/shm --timeout 60 --graceful-timeout 30 --keep-alive 5 \
-		--max-requests 2000 --max-requests-jitter 200 --access-logfile - \
-		--forwarded-allow-ips $${FORWARDED_ALLOW_IPS:-127.0.0.1} 'ideaspace:create_app()'
+	$(BIN)/gunicorn -c gunicorn.conf.py 'ideaspace:create_app()'
 
 ## bench: regenerate the city-scale data and run the load benchmark on SQLite, then on PostgreSQL
 ## (a scratch database, dropped afterwards); results in bench/results-*.json, see bench/RESULTS.md

@@ -205,7 +205,8 @@ class Client:
 
 
 class Gunicorn:
-    """`gunicorn 'ideaspace:create_app()'` in its own process group, as production runs it."""
+    """`gunicorn -c gunicorn.conf.py 'ideaspace:create_app()'` in its own process group, as production
+    runs it (`make serve`), on a port of its own."""
 
     def __init__(self, database_url: str, tmp_path: Path, workers: int = 2, threads: int = 8):
         self.port = free_port()
@@ -220,6 +221,8 @@ class Gunicorn:
         env.pop("REDIS_URL", None)  # rate limits in memory: these tests must not share Redis counters
         self.args = [
             GUNICORN,
+            "--config",  # the production settings (preloaded app, gc.freeze()); the flags below win
+            str(ROOT / "gunicorn.conf.py"),
             "--workers",
             str(workers),
             "--threads",
