@@ -10,12 +10,15 @@ Redis when REDIS_URL is set), then runs:
    p50/p95/p99 latency of the ceiling endpoints (/_ceiling/text, /_ceiling/page, /_ceiling/insert)
    and of the pages (workspace, theme, idea barrel, results fragment, statistics, programme
    preview), and of answering a poll: each client answers as one participant after another, each
-   person every poll of the workspace they have not answered yet (never a pair answered before, so
-   every answer is a first answer, 200). The participants' session cookies (and CSRF tokens) are
-   signed by the bench with the server's SECRET_KEY, as /login would set them: this run measures
-   answering, not signing in (the burst measures that). The production rate limits stay on: a
-   person answers at most the ~19 polls they have left, well under the posting limit (30/minute
-   per person), so no answer is refused with 429; a refused answer is a failure with its reason;
+   person every single-choice poll of the workspace they have not answered yet (never a pair
+   answered before, so every answer is a first answer, 200). The participants' session cookies
+   (and CSRF tokens) are signed by the bench with the server's SECRET_KEY, as /login would set
+   them: this run measures answering, not signing in (the burst measures that). The production
+   rate limits stay on: a person answers at most the 19 polls they have left, under the posting
+   limit (30/minute per person), so no answer is refused with 429; a refused answer is counted as
+   a failure with its reason. (Signing the next person in through /login, as this run once did,
+   kept the previous person's session, since /login redirects whoever is signed in: the rest of
+   the run answered as that one person, 422 "already answered" and 429 past 30 a minute.);
 2. the full programme export (DOCX and XLSX), one client at a time;
 3. steady browsing: 16 signed-in clients (the workspace's moderator) moving through the pages with
    0.5-1.5 s think time;
