@@ -245,6 +245,24 @@ def test_results_fragment_takes_the_same_queries_for_10_and_1000_answers(
     assert small == large
 
 
+def test_answering_takes_the_same_queries_for_10_and_1000_answers(
+    client, login, session, count_queries, worlds
+):
+    counts = []
+    for world in worlds:
+        login(world.moderator)
+        client.get(PAGES["theme"](world))  # the day's visit is recorded on page views, not here
+        session.expire_all()
+        url = f"/w/{world.workspace.slug}/activities/{world.poll.id}/answer"
+        with count_queries() as statements:
+            response = client.post(
+                url, data={"option": str(world.poll.options[0].id)}, headers={"HX-Request": "true"}
+            )
+        assert response.status_code == 200, response.text
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+
+
 def test_the_large_world_has_what_it_claims(session, worlds):
     """The budgets above mean something only if the data is really there."""
     _small, large = worlds
