@@ -26,12 +26,26 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(app, tmp_path):
         upgrade()
         tables = set(sa.inspect(db.engine).get_table_names())
         assert {"user", "workspace", "answer", "respondent", "idea", "quote", "audit_log"} <= tables
+        indexes = _indexes(tables)
         downgrade(revision="-1")
-        # One step down from the initial schema leaves only Alembic's own table.
+        # One step down (0002 -> 0001): the tables stay, the statistics' indexes are as before.
+        assert set(sa.inspect(db.engine).get_table_names()) == tables
+        before = _indexes(tables)
+        assert "ix_respondent_activity_answered" not in before["respondent"]
+        assert "ix_idea_support_idea_created" not in before["idea_support"]
+        assert before["note"]["ix_note_workspace_id"] == ["workspace_id"]
+        assert "ix_note_workspace_visible" not in before["note"]
+        assert before["comment"]["ix_comment_workspace_created"] == ["workspace_id", "created_at"]
+        upgrade()
+        assert _indexes(tables) == indexes
+        assert indexes["respondent"]["ix_respondent_activity_answered"] == ["activity_id", "answered_on"]
+        assert indexes["comment"]["ix_comment_workspace_created"][:2] == ["workspace_id", "created_at"]
+        downgrade(revision="base")
+        # Down from the initial schema leaves only Alembic's own table.
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
-        after = set(sa.inspect(db.engine).get_table_names())
-        assert after == tables
+        assert set(sa.inspect(db.engine).get_table_names()) == tables
+        assert _indexes(tables) == indexes
         db.engine.dispose()
     if engine_name != "sqlite":
         drop_scratch_postgres(os.environ["TEST_DATABASE_URL"], url)
@@ -45,3 +59,9 @@ def test_models_match_the_migrations(app):
     with app.app_context(), db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert diff == []
+
+
+def _indexes(tables):
+    """{table: {index name: its columns}} of the current database."""
+    inspector = sa.inspect(db.engine)
+    return {t: {ix["name"]: ix["column_names"] for ix in inspector.get_indexes(t)} for t in tables}

@@ -22,7 +22,19 @@ class Comment(HideableMixin, db.Model):
     __tablename__ = "comment"
     __table_args__ = (
         sa.CheckConstraint(ONE_TARGET, name="one_target"),
-        sa.Index("ix_comment_workspace_created", "workspace_id", "created_at"),
+        # A workspace's comments by time; the trailing columns cover the statistics' counts
+        # (visible comments per day, theme and activity) so those never read the rows.
+        sa.Index(
+            "ix_comment_workspace_created",
+            "workspace_id",
+            "created_at",
+            "hidden_at",
+            "withdrawn_at",
+            "theme_id",
+            "measure_id",
+            "activity_id",
+            "idea_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,10 +90,14 @@ class Note(HideableMixin, db.Model):
     """A short free-text note on a notes wall."""
 
     __tablename__ = "note"
-    __table_args__ = (sa.Index("ix_note_activity_created", "activity_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_note_activity_created", "activity_id", "created_at"),
+        # A workspace's visible notes, covering the statistics' counts per activity and day.
+        sa.Index("ix_note_workspace_visible", "workspace_id", "hidden_at", "activity_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspace.id", ondelete="CASCADE"))
     activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activity.id", ondelete="CASCADE"))
     group_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("note_group.id", ondelete="SET NULL"), index=True

@@ -64,6 +64,8 @@ class IdeaSupport(db.Model):
     """One person supports an idea once: the primary key enforces it."""
 
     __tablename__ = "idea_support"
+    # The statistics' supports per day read the day from the index, not the rows.
+    __table_args__ = (sa.Index("ix_idea_support_idea_created", "idea_id", "created_at"),)
 
     idea_id: Mapped[int] = mapped_column(sa.ForeignKey("idea.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(
