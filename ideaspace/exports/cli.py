@@ -51,6 +51,7 @@ def export_command(slug: str, fmt: str, output: str, lang: str | None, version: 
         raise click.ClickException(str(error)) from None
     db.session.commit()  # the audit entry
     with click.open_file(output, "wb") as stream:
-        stream.write(result.data)
+        for chunk in [result.data] if isinstance(result.data, bytes) else result.data:
+            stream.write(chunk)
     if output != "-":
         click.echo(f"Wrote {fmt} of {slug!r} to {output}.", err=True)

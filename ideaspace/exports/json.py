@@ -7,13 +7,14 @@ instance. The same document as `ideaspace export-workspace`.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 
-from ..transfer import export_workspace
+from ..transfer import stream_workspace
 
 MIMETYPE = "application/json"
 
 
-def render(workspace) -> bytes:
-    """The workspace document as UTF-8 JSON bytes."""
-    return (json.dumps(export_workspace(workspace), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+def render(workspace) -> Iterator[bytes]:
+    """The workspace document as UTF-8 JSON, in chunks of about 64 KB (see transfer.stream_workspace):
+    the rows are read now, the text is written as the response is sent, never held whole."""
+    return (chunk.encode("utf-8") for chunk in stream_workspace(workspace))

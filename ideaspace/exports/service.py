@@ -4,6 +4,7 @@ a format; a safe file name for it; the audit entry."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -20,7 +21,7 @@ class ExportError(LookupError):
 
 @dataclass
 class Export:
-    data: bytes
+    data: bytes | Iterator[bytes]  # the whole-workspace JSON is streamed in chunks
     mimetype: str
     filename: str
 

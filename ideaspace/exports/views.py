@@ -8,7 +8,7 @@ document they already read on the version page.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, abort, request, stream_with_context
 from flask_login import current_user
 
 from ..permissions import can_export, can_export_version, require
@@ -40,8 +40,9 @@ def download(slug: str, fmt: str):
     except ExportError:
         abort(404)
     disposition = "inline" if fmt == "html" else "attachment"
+    data = result.data if isinstance(result.data, bytes) else stream_with_context(result.data)
     return Response(
-        result.data,
+        data,
         content_type=result.mimetype,
         headers={
             "Content-Disposition": f'{disposition}; filename="{result.filename}"',

@@ -48,11 +48,12 @@ def export_workspace_command(slug: str, output) -> None:
     """Print a workspace as workspace JSON (structure, content, anonymous answer aggregates)."""
     from ..extensions import db
     from ..models import Workspace
-    from . import export_workspace
+    from . import stream_workspace
 
     workspace = db.session.scalar(select(Workspace).where(Workspace.slug == slug))
     if workspace is None:
         raise click.ClickException(f"No workspace with the address {slug!r}.")
-    output.write(json.dumps(export_workspace(workspace), ensure_ascii=False, indent=2) + "\n")
+    for chunk in stream_workspace(workspace):  # never the whole document in memory
+        output.write(chunk)
     if output.name != "<stdout>":
         click.echo(f"Wrote {slug!r} to {output.name}.", err=True)

@@ -1,8 +1,12 @@
-"""Write a workspace as a version-1 workspace document, in a fixed number of queries."""
+"""Write a workspace as a version-1 workspace document, in a fixed number of queries, as a dict or as
+JSON text streamed a piece at a time (the download and `export-workspace` never hold the whole document)."""
 
 from __future__ import annotations
 
+import itertools
+import json
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -14,9 +18,11 @@ from ..extensions import db
 from ..models import (
     Activity,
     Answer,
+    AnswerChoice,
     Comment,
     CommentLike,
     Idea,
+    IdeaStatusChange,
     IdeaSupport,
     Indicator,
     Measure,
@@ -67,7 +73,75 @@ def unit_paths() -> tuple[dict[int, str], dict[int, Unit]]:
     return paths, units
 
 
+class Lazy:
+    """A list that is produced as it is written: `produce()` returns a fresh iterator of its items.
+
+    `Exporter.stream` writes one item at a time and keeps nothing; `Exporter.run` turns it into a list.
+    """
+
+    __slots__ = ("produce",)
+
+    def __init__(self, produce: Callable[[], Iterable]) -> None:
+        self.produce = produce
+
+    def __iter__(self) -> Iterator:
+        return iter(self.produce())
+
+
+def materialize(value):
+    """A document with its `Lazy` lists made into lists (the dict of `export_workspace`)."""
+    if isinstance(value, Lazy):
+        return [materialize(v) for v in value]
+    if isinstance(value, dict) and any(isinstance(v, Lazy | dict) for v in value.values()):
+        return {k: materialize(v) for k, v in value.items()}
+    return value
+
+
+def encode(value, indent: str = "") -> Iterator[str]:
+    """`json.dumps(materialize(value), ensure_ascii=False, indent=2)` in pieces, one `Lazy` item at a time."""
+    if isinstance(value, Lazy):
+        inner = indent + "  "
+        empty = True
+        for item in value:
+            yield ("[\n" if empty else ",\n") + inner
+            empty = False
+            yield from encode(item, inner)
+        yield "[]" if empty else "\n" + indent + "]"
+    elif isinstance(value, dict) and value and any(isinstance(v, Lazy | dict) for v in value.values()):
+        inner = indent + "  "
+        for n, (key, item) in enumerate(value.items()):
+            yield ("{\n" if n == 0 else ",\n") + inner + json.dumps(key, ensure_ascii=False) + ": "
+            yield from encode(item, inner)
+        yield "\n" + indent + "}"
+    else:
+        text = json.dumps(value, ensure_ascii=False, indent=2)
+        yield text.replace("\n", "\n" + indent) if indent else text  # a JSON string has no raw newline
+
+
+def batched(pieces: Iterable[str], size: int = 64 * 1024) -> Iterator[str]:
+    """The pieces joined into chunks of about `size` characters."""
+    buffer: list[str] = []
+    length = 0
+    for piece in pieces:
+        buffer.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(buffer)
+            buffer, length = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
 class Exporter:
+    """The document of one workspace, as a dict (`run`) or as JSON text written piece by piece (`stream`).
+
+    Both come from the same `document()`: the small structure (themes, measures, indicators, activities,
+    options) as ORM objects, every other row as a plain tuple of its columns (no ORM object per comment,
+    note, answer ...), one query per kind of row whatever the size. Items are turned into dicts only as
+    they are written, people and units are resolved to emails and paths on the way, and `stream`
+    never holds the whole document or its text.
+    """
+
     def __init__(self, workspace: Workspace) -> None:
         self.ws = workspace
         self.user_ids: set[int] = set()
@@ -75,21 +149,40 @@ class Exporter:
         self.emails: dict[int, str] = {}
         self.paths: dict[int, str] = {}
 
-    def person(self, user_id: int | None) -> str | None:
-        if user_id is None:
-            return None
-        self.user_ids.add(user_id)
-        return user_id  # replaced by the email once people are loaded (see `resolve`)
+    def person(self, user_id: int | None) -> int | None:
+        if user_id is not None:
+            self.user_ids.add(user_id)
+        return user_id
 
-    def unit(self, unit_id: int | None):
-        if unit_id is None:
-            return None
-        self.unit_ids.add(unit_id)
-        return ("unit", unit_id)
+    def unit(self, unit_id: int | None) -> int | None:
+        if unit_id is not None:
+            self.unit_ids.add(unit_id)
+        return unit_id
+
+    def email(self, user_id: int | None) -> str | None:
+        return None if user_id is None else self.emails.get(user_id)
+
+    def path(self, unit_id: int | None) -> str | None:
+        return None if unit_id is None else self.paths.get(unit_id)
+
+    def emails_of(self, user_ids) -> list[str]:
+        return sorted(self.emails[u] for u in user_ids if u in self.emails)
 
     def run(self) -> dict:
+        return materialize(self.document())
+
+    def stream(self) -> Iterator[str]:
+        """`json.dumps(self.run(), ensure_ascii=False, indent=2) + "\n"` in chunks of about 64 KB."""
+        return self.encode(self.document())
+
+    @staticmethod
+    def encode(document: dict) -> Iterator[str]:
+        return batched(itertools.chain(encode(document), ("\n",)))
+
+    def document(self) -> dict:  # noqa: C901 (one query per kind of row, in order)
         ws_id = sa_inspect(self.ws).identity[0]  # without refreshing an expired instance
-        workspace = db.session.scalar(
+        session = db.session
+        workspace = session.scalar(
             select(Workspace)
             .where(Workspace.id == ws_id)
             .options(
@@ -98,7 +191,6 @@ class Exporter:
                 .selectinload(Measure.indicators)
                 .selectinload(Indicator.readings),
                 selectinload(Workspace.themes).selectinload(Theme.activities).selectinload(Activity.options),
-                selectinload(Workspace.memberships),
             )
             .execution_options(populate_existing=True)
         )
@@ -114,62 +206,120 @@ class Exporter:
             for i, o in enumerate(o for t in themes for a in t.activities for o in a.options)
         }
 
-        ideas = list(
-            db.session.scalars(
-                select(Idea)
-                .where(Idea.workspace_id == ws_id)
-                .options(selectinload(Idea.history))
-                .order_by(Idea.created_at, Idea.id)
+        ideas = session.execute(
+            select(
+                Idea.id,
+                Idea.title,
+                Idea.body,
+                Idea.theme_id,
+                Idea.author_id,
+                Idea.unit_id,
+                Idea.status,
+                Idea.status_reason,
+                Idea.merged_into_id,
+                Idea.created_at,
+                Idea.hidden_at,
+                Idea.hidden_reason,
+                Idea.hidden_by_id,
             )
-        )
+            .where(Idea.workspace_id == ws_id)
+            .order_by(Idea.created_at, Idea.id)
+        ).all()
         self.idea_keys = {i.id: f"I{n + 1}" for n, i in enumerate(ideas)}
-        comments = list(
-            db.session.scalars(
-                select(Comment).where(Comment.workspace_id == ws_id).order_by(Comment.created_at, Comment.id)
+        history = defaultdict(list)
+        for h in session.execute(
+            select(
+                IdeaStatusChange.idea_id,
+                IdeaStatusChange.from_status,
+                IdeaStatusChange.to_status,
+                IdeaStatusChange.reason,
+                IdeaStatusChange.changed_by_id,
+                IdeaStatusChange.changed_at,
             )
-        )
+            .join(Idea, Idea.id == IdeaStatusChange.idea_id)
+            .where(Idea.workspace_id == ws_id)
+            .order_by(IdeaStatusChange.changed_at, IdeaStatusChange.id)
+        ):
+            self.person(h.changed_by_id)
+            history[h.idea_id].append(h)
+        comments = session.execute(
+            select(
+                Comment.id,
+                Comment.parent_id,
+                Comment.theme_id,
+                Comment.measure_id,
+                Comment.activity_id,
+                Comment.idea_id,
+                Comment.body,
+                Comment.author_id,
+                Comment.unit_id,
+                Comment.on_behalf_of_unit,
+                Comment.created_at,
+                Comment.edited_at,
+                Comment.withdrawn_at,
+                Comment.hidden_at,
+                Comment.hidden_reason,
+                Comment.hidden_by_id,
+            )
+            .where(Comment.workspace_id == ws_id)
+            .order_by(Comment.created_at, Comment.id)
+        ).all()
         self.comment_keys = {c.id: f"C{n + 1}" for n, c in enumerate(comments)}
-        notes = list(
-            db.session.scalars(
-                select(Note).where(Note.workspace_id == ws_id).order_by(Note.created_at, Note.id)
+        notes = session.execute(
+            select(
+                Note.id,
+                Note.activity_id,
+                Note.text,
+                Note.author_id,
+                Note.unit_id,
+                Note.group_id,
+                Note.created_at,
+                Note.hidden_at,
+                Note.hidden_reason,
+                Note.hidden_by_id,
             )
-        )
+            .where(Note.workspace_id == ws_id)
+            .order_by(Note.created_at, Note.id)
+        ).all()
         self.note_keys = {n.id: f"N{i + 1}" for i, n in enumerate(notes)}
 
         likes = defaultdict(list)
-        for comment_id, user_id in db.session.execute(
+        for comment_id, user_id in session.execute(
             select(CommentLike.comment_id, CommentLike.user_id)
             .join(Comment, Comment.id == CommentLike.comment_id)
             .where(Comment.workspace_id == ws_id)
         ):
             likes[comment_id].append(self.person(user_id))
         supports = defaultdict(list)
-        for s in db.session.scalars(
-            select(IdeaSupport).join(Idea, Idea.id == IdeaSupport.idea_id).where(Idea.workspace_id == ws_id)
+        for idea_id, user_id, created_at in session.execute(
+            select(IdeaSupport.idea_id, IdeaSupport.user_id, IdeaSupport.created_at)
+            .join(Idea, Idea.id == IdeaSupport.idea_id)
+            .where(Idea.workspace_id == ws_id)
         ):
-            supports[s.idea_id].append({"person": self.person(s.user_id), "at": _moment(s.created_at)})
-        answers = defaultdict(list)
-        answer_rows = (
-            db.session.scalars(
-                select(Answer)
+            supports[idea_id].append((self.person(user_id), _moment(created_at)))
+        # Answers: when, which options, which scale value, which unit; never who (DESIGN.md).
+        answers = defaultdict(dict)
+        if activity_ids:
+            for activity_id, key, on, value, unit_id, option_id in session.execute(
+                select(
+                    Answer.activity_id,
+                    Answer.key,
+                    Answer.answered_on,
+                    Answer.scale_value,
+                    Answer.unit_id,
+                    AnswerChoice.option_id,
+                )
+                .outerjoin(AnswerChoice, AnswerChoice.answer_key == Answer.key)
                 .where(Answer.activity_id.in_(activity_ids))
-                .options(selectinload(Answer.choices))
-            )
-            if activity_ids
-            else []
-        )
-        for a in answer_rows:
-            answers[a.activity_id].append(
-                {
-                    "on": _day(a.answered_on),
-                    "options": sorted(self.option_keys[c.option_id] for c in a.choices),
-                    "value": a.scale_value,
-                    "unit": self.unit(a.unit_id),
-                }
-            )
+            ):
+                answer = answers[activity_id].get(key)
+                if answer is None:
+                    answer = answers[activity_id][key] = (_day(on), [], value, self.unit(unit_id))
+                if option_id is not None:
+                    answer[1].append(self.option_keys[option_id])
         respondents = defaultdict(list)
         if activity_ids:
-            for activity_id, user_id in db.session.execute(
+            for activity_id, user_id in session.execute(
                 select(Respondent.activity_id, Respondent.user_id).where(
                     Respondent.activity_id.in_(activity_ids)
                 )
@@ -178,91 +328,91 @@ class Exporter:
         groups = defaultdict(list)
         group_keys = {}
         if activity_ids:
-            for g in db.session.scalars(
-                select(NoteGroup)
+            for group_id, activity_id, label in session.execute(
+                select(NoteGroup.id, NoteGroup.activity_id, NoteGroup.label)
                 .where(NoteGroup.activity_id.in_(activity_ids))
                 .order_by(NoteGroup.position, NoteGroup.id)
             ):
-                group_keys[g.id] = f"G{len(group_keys) + 1}"
-                groups[g.activity_id].append({"key": group_keys[g.id], "label": g.label})
+                group_keys[group_id] = f"G{len(group_keys) + 1}"
+                groups[activity_id].append({"key": group_keys[group_id], "label": label})
+        self.group_keys = group_keys
         notes_by_activity = defaultdict(list)
         for n in notes:
-            notes_by_activity[n.activity_id].append(
-                {
-                    "key": self.note_keys[n.id],
-                    "text": n.text,
-                    "author": self.person(n.author_id),
-                    "unit": self.unit(n.unit_id),
-                    "group": group_keys.get(n.group_id),
-                    "created_at": _moment(n.created_at),
-                    "hidden": self.hidden(n),
-                }
-            )
+            self.person(n.author_id)
+            self.unit(n.unit_id)
+            self.hidden_by(n)
+            notes_by_activity[n.activity_id].append(n)
         quotes = defaultdict(list)
-        for q in db.session.scalars(
-            select(Quote).where(Quote.workspace_id == ws_id).order_by(Quote.position, Quote.id)
+        for q in session.execute(
+            select(
+                Quote.theme_id,
+                Quote.comment_id,
+                Quote.note_id,
+                Quote.idea_id,
+                Quote.excerpt,
+                Quote.language,
+                Quote.attribution,
+                Quote.attributed_unit,
+                Quote.attributed_name,
+                Quote.created_at,
+            )
+            .where(Quote.workspace_id == ws_id)
+            .order_by(Quote.position, Quote.id)
         ):
             quotes[q.theme_id].append(self.quote(q))
         visits = defaultdict(list)
-        for membership_id, day in db.session.execute(
+        for membership_id, day in session.execute(
             select(Visit.membership_id, Visit.day)
             .join(Membership, Membership.id == Visit.membership_id)
             .where(Membership.workspace_id == ws_id)
             .order_by(Visit.day)
         ):
             visits[membership_id].append(_day(day))
+        memberships = session.execute(
+            select(
+                Membership.id,
+                Membership.user_id,
+                Membership.role,
+                Membership.invited_at,
+                Membership.invited_by_id,
+                Membership.first_visit_at,
+                Membership.last_visit_at,
+                Membership.visit_count,
+                Membership.first_contribution_at,
+                Membership.last_reminded_at,
+            ).where(Membership.workspace_id == ws_id)
+        ).all()
+        for m in memberships:
+            self.person(m.user_id)
+            self.person(m.invited_by_id)
+        for c in comments:
+            self.person(c.author_id)
+            self.unit(c.unit_id)
+            self.hidden_by(c)
+        for i in ideas:
+            self.person(i.author_id)
+            self.unit(i.unit_id)
+            self.hidden_by(i)
+        snapshots = session.execute(
+            select(
+                ProgrammeSnapshot.id,
+                ProgrammeSnapshot.version,
+                ProgrammeSnapshot.published_at,
+                ProgrammeSnapshot.published_by_id,
+                ProgrammeSnapshot.note,
+            )
+            .where(ProgrammeSnapshot.workspace_id == ws_id)
+            .order_by(ProgrammeSnapshot.version)
+        ).all()
+        for v in snapshots:
+            self.person(v.published_by_id)
 
+        people = self.load_people()
+        units = self.unit_tree()
         comment_tree = self.comment_tree(comments, likes)
-        themes_out = []
-        for t in themes:
-            themes_out.append(
-                {
-                    "key": self.theme_keys[t.id],
-                    "title": t.title,
-                    "introduction": t.introduction,
-                    "measures": [self.measure(m, comment_tree) for m in t.measures],
-                    "activities": [
-                        self.activity(a, answers, respondents, groups, notes_by_activity, comment_tree)
-                        for a in t.activities
-                    ],
-                    "comments": comment_tree.get(("theme", t.id), []),
-                    "quotes": quotes.get(t.id, []),
-                }
-            )
-        memberships = [
-            {
-                "person": self.person(m.user_id),
-                "role": m.role.value,
-                "invited_at": _moment(m.invited_at),
-                "invited_by": self.person(m.invited_by_id),
-                "first_visit_at": _moment(m.first_visit_at),
-                "last_visit_at": _moment(m.last_visit_at),
-                "visit_count": m.visit_count,
-                "first_contribution_at": _moment(m.first_contribution_at),
-                "last_reminded_at": _moment(m.last_reminded_at),
-                "visits": visits.get(m.id, []),
-            }
-            for m in workspace.memberships
-        ]
-        ideas_out = [self.idea(i, supports, comment_tree) for i in ideas]
-        snapshots = list(
-            db.session.scalars(
-                select(ProgrammeSnapshot)
-                .where(ProgrammeSnapshot.workspace_id == ws_id)
-                .order_by(ProgrammeSnapshot.version)
-            )
-        )
-        programme_versions = [
-            {
-                "version": v.version,
-                "published_at": _moment(v.published_at),
-                "published_by": self.person(v.published_by_id),
-                "note": v.note,
-                "content": None,  # set after `resolve`: a frozen document is kept exactly as it is
-            }
-            for v in snapshots
-        ]
-        body = {
+        del comments, notes, likes  # kept in the groups above only
+
+        workspace_fields = {
             "slug": workspace.slug,
             "title": workspace.title,
             "introduction": workspace.introduction,
@@ -274,49 +424,114 @@ class Exporter:
             "primary_language": workspace.primary_language,
             "min_group_size": workspace.min_group_size,
             "created_at": _moment(workspace.created_at),
-            "memberships": memberships,
-            "themes": themes_out,
-            "ideas": ideas_out,
-            "programme_versions": programme_versions,
         }
-        people = self.load_people()
-        units = self.unit_tree()
-        body = self.resolve(body)
-        for out, snapshot in zip(body["programme_versions"], snapshots, strict=True):
-            out["content"] = snapshot.content
-        body["memberships"].sort(key=lambda m: m["person"])
-        for idea in body["ideas"]:  # stored order differs between databases
-            idea["supporters"].sort(key=lambda s: (s["at"] or "", s["person"] or ""))
-        for t in body["themes"]:
-            for a in t["activities"]:
-                a["answers"].sort(key=lambda x: (x["on"], x["options"], x["value"] or 0, x["unit"] or ""))
-                a["respondents"].sort()
-        return {"format": FORMAT, "version": VERSION, "units": units, "people": people, "workspace": body}
+        # The structure as plain dicts now: the ORM objects expire when the request commits, before
+        # the download is written.
+        structure = [
+            (
+                {"key": self.theme_keys[t.id], "title": t.title, "introduction": t.introduction},
+                [self.measure(m, comment_tree) for m in t.measures],
+                [(a.id, self.activity_head(a)) for a in t.activities],
+                t.id,
+            )
+            for t in themes
+        ]
+        del themes, workspace
 
-    def hidden(self, obj) -> dict | None:
-        if obj.hidden_at is None:
-            return None
+        def themes_out():
+            for head, measures, activities, theme_id in structure:
+                yield {
+                    **head,
+                    "measures": measures,
+                    "activities": Lazy(
+                        lambda activities=activities: (
+                            self.activity(
+                                activity_id,
+                                fields,
+                                answers,
+                                respondents,
+                                groups,
+                                notes_by_activity,
+                                comment_tree,
+                            )
+                            for activity_id, fields in activities
+                        )
+                    ),
+                    "comments": self.comments_on(comment_tree, ("theme", theme_id)),
+                    "quotes": quotes.pop(theme_id, []),
+                }
+
+        def memberships_out():
+            by_email = sorted(memberships, key=lambda m: self.emails.get(m.user_id) or "")
+            for m in by_email:
+                yield {
+                    "person": self.email(m.user_id),
+                    "role": m.role.value,
+                    "invited_at": _moment(m.invited_at),
+                    "invited_by": self.email(m.invited_by_id),
+                    "first_visit_at": _moment(m.first_visit_at),
+                    "last_visit_at": _moment(m.last_visit_at),
+                    "visit_count": m.visit_count,
+                    "first_contribution_at": _moment(m.first_contribution_at),
+                    "last_reminded_at": _moment(m.last_reminded_at),
+                    "visits": visits.pop(m.id, []),
+                }
+
+        def programme_versions_out():
+            contents = session.execute(
+                select(ProgrammeSnapshot.id, ProgrammeSnapshot.content)
+                .where(ProgrammeSnapshot.workspace_id == ws_id)
+                .order_by(ProgrammeSnapshot.version)
+            )
+            for v, (snapshot_id, content) in zip(snapshots, contents, strict=True):
+                assert snapshot_id == v.id
+                yield {
+                    "version": v.version,
+                    "published_at": _moment(v.published_at),
+                    "published_by": self.email(v.published_by_id),
+                    "note": v.note,
+                    "content": content,  # a frozen document is kept exactly as it is
+                }
+
+        body = {
+            **workspace_fields,
+            "memberships": Lazy(memberships_out),
+            "themes": Lazy(themes_out),
+            "ideas": Lazy(lambda: (self.idea(i, supports, history, comment_tree) for i in ideas)),
+            "programme_versions": Lazy(programme_versions_out),
+        }
         return {
-            "at": _moment(obj.hidden_at),
-            "reason": obj.hidden_reason,
-            "by": self.person(obj.hidden_by_id),
+            "format": FORMAT,
+            "version": VERSION,
+            "units": units,
+            "people": Lazy(lambda: iter(people)),
+            "workspace": body,
         }
 
-    def comment_tree(self, comments: list[Comment], likes) -> dict:
-        """Comments grouped by what they are on, replies nested under their parent."""
+    def hidden_by(self, row) -> None:
+        if row.hidden_at is not None:
+            self.person(row.hidden_by_id)
+
+    def hidden(self, row) -> dict | None:
+        if row.hidden_at is None:
+            return None
+        return {"at": _moment(row.hidden_at), "reason": row.hidden_reason, "by": self.email(row.hidden_by_id)}
+
+    def comment_tree(self, comments, likes) -> dict:
+        """Comments grouped by what they are on, replies nested under their parent (as dicts)."""
         by_id, tree = {}, defaultdict(list)
         for c in comments:
             by_id[c.id] = {
                 "key": self.comment_keys[c.id],
                 "body": c.body,
-                "author": self.person(c.author_id),
-                "unit": self.unit(c.unit_id),
+                "author": self.email(c.author_id),
+                "unit": self.path(c.unit_id),
                 "on_behalf_of_unit": c.on_behalf_of_unit,
                 "created_at": _moment(c.created_at),
                 "edited_at": _moment(c.edited_at),
                 "withdrawn_at": _moment(c.withdrawn_at),
                 "hidden": self.hidden(c),
-                "liked_by": likes.get(c.id, []),
+                "liked_by": self.emails_of(likes.get(c.id, ())),
                 "replies": [],
             }
         for c in comments:
@@ -335,6 +550,10 @@ class Exporter:
             )
             tree[target].append(by_id[c.id])
         return tree
+
+    @staticmethod
+    def comments_on(comment_tree, target) -> list[dict]:
+        return comment_tree.pop(target, [])
 
     def measure(self, m: Measure, comment_tree) -> dict:
         return {
@@ -361,10 +580,10 @@ class Exporter:
                 }
                 for i in m.indicators
             ],
-            "comments": comment_tree.get(("measure", m.id), []),
+            "comments": self.comments_on(comment_tree, ("measure", m.id)),
         }
 
-    def activity(self, a: Activity, answers, respondents, groups, notes, comment_tree) -> dict:
+    def activity_head(self, a: Activity) -> dict:
         return {
             "key": self.activity_keys[a.id],
             "kind": a.kind.value,
@@ -385,41 +604,71 @@ class Exporter:
                 }
                 for o in a.options
             ],
-            "answers": answers.get(a.id, []),
-            "respondents": respondents.get(a.id, []),
-            "note_groups": groups.get(a.id, []),
-            "notes": notes.get(a.id, []),
-            "comments": comment_tree.get(("activity", a.id), []),
         }
 
-    def idea(self, i: Idea, supports, comment_tree) -> dict:
+    def activity(
+        self, activity_id: int, head: dict, answers, respondents, groups, notes, comment_tree
+    ) -> dict:
+        rows = answers.pop(activity_id, {}).values()
+        answers_out = sorted(
+            (
+                {"on": on, "options": sorted(options), "value": value, "unit": self.path(unit_id)}
+                for on, options, value, unit_id in rows
+            ),
+            key=lambda x: (x["on"], x["options"], x["value"] or 0, x["unit"] or ""),
+        )
+        return {
+            **head,
+            "answers": answers_out,
+            "respondents": self.emails_of(respondents.pop(activity_id, ())),
+            "note_groups": groups.pop(activity_id, []),
+            "notes": [
+                {
+                    "key": self.note_keys[n.id],
+                    "text": n.text,
+                    "author": self.email(n.author_id),
+                    "unit": self.path(n.unit_id),
+                    "group": self.group_keys.get(n.group_id),
+                    "created_at": _moment(n.created_at),
+                    "hidden": self.hidden(n),
+                }
+                for n in notes.pop(activity_id, [])
+            ],
+            "comments": self.comments_on(comment_tree, ("activity", activity_id)),
+        }
+
+    def idea(self, i, supports, history, comment_tree) -> dict:
+        supporters = sorted(
+            ({"person": self.email(user_id), "at": at} for user_id, at in supports.pop(i.id, ())),
+            key=lambda s: (s["at"] or "", s["person"] or ""),  # stored order differs between databases
+        )
         return {
             "key": self.idea_keys[i.id],
             "title": i.title,
             "body": i.body,
             "theme": self.theme_keys.get(i.theme_id),
-            "author": self.person(i.author_id),
-            "unit": self.unit(i.unit_id),
+            "author": self.email(i.author_id),
+            "unit": self.path(i.unit_id),
             "status": i.status.value,
             "status_reason": i.status_reason,
             "merged_into": self.idea_keys.get(i.merged_into_id),
             "created_at": _moment(i.created_at),
             "hidden": self.hidden(i),
-            "supporters": supports.get(i.id, []),
+            "supporters": supporters,
             "history": [
                 {
                     "from": h.from_status.value if h.from_status else None,
                     "to": h.to_status.value,
                     "reason": h.reason,
-                    "by": self.person(h.changed_by_id),
+                    "by": self.email(h.changed_by_id),
                     "at": _moment(h.changed_at),
                 }
-                for h in i.history
+                for h in history.pop(i.id, ())
             ],
-            "comments": comment_tree.get(("idea", i.id), []),
+            "comments": self.comments_on(comment_tree, ("idea", i.id)),
         }
 
-    def quote(self, q: Quote) -> dict:
+    def quote(self, q) -> dict:
         source = None
         if q.comment_id in self.comment_keys:
             source = {"comment": self.comment_keys[q.comment_id]}
@@ -439,7 +688,19 @@ class Exporter:
 
     def load_people(self) -> list[dict]:
         users = (
-            list(db.session.scalars(select(User).where(User.id.in_(self.user_ids)))) if self.user_ids else []
+            db.session.execute(
+                select(
+                    User.id,
+                    User.email,
+                    User.name,
+                    User.role,
+                    User.unit_id,
+                    User.locale,
+                    User.consents_to_named_quotes,
+                ).where(User.id.in_(self.user_ids))
+            ).all()
+            if self.user_ids
+            else []
         )
         self.emails = {u.id: u.email for u in users}
         self.paths, self.units = unit_paths()
@@ -480,25 +741,3 @@ class Exporter:
             }
 
         return [node(u) for u in sorted(children[None], key=lambda u: self.paths[u.id])]
-
-    def resolve(self, value):
-        """Replace the user ids and unit markers collected on the way by emails and unit paths."""
-        if isinstance(value, dict):
-            out = {}
-            for k, v in value.items():
-                if (
-                    k in ("person", "author", "by", "invited_by", "published_by")
-                    and isinstance(v, int)
-                    and not isinstance(v, bool)
-                ):
-                    out[k] = self.emails.get(v)
-                elif k in ("liked_by", "respondents"):
-                    out[k] = sorted(self.emails[v] for v in v if v in self.emails)
-                else:
-                    out[k] = self.resolve(v)
-            return out
-        if isinstance(value, list):
-            return [self.resolve(v) for v in value]
-        if isinstance(value, tuple) and value and value[0] == "unit":
-            return self.paths.get(value[1])
-        return value

@@ -7,6 +7,8 @@ so a bad document leaves nothing behind.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from sqlalchemy import select
 
 from ..extensions import db
@@ -19,6 +21,15 @@ from .schema import TransferError, parse_document
 def export_workspace(workspace: Workspace) -> dict:
     """The workspace as a version-1 document: structure, content, aggregated answers, people."""
     return Exporter(workspace).run()
+
+
+def stream_workspace(workspace: Workspace) -> Iterator[str]:
+    """The same document as JSON text (`json.dumps(..., ensure_ascii=False, indent=2)` and a newline),
+    in chunks of about 64 KB: the rows are read when this is called, the text is written as the
+    chunks are taken, so neither the whole document nor its text is ever held."""
+    exporter = Exporter(workspace)
+    document = exporter.document()
+    return exporter.encode(document)
 
 
 def import_workspace(data, actor: User | None = None) -> Workspace:

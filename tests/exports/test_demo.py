@@ -117,6 +117,21 @@ def _without_ids(value):
     return value
 
 
+def test_the_streamed_json_is_the_document_written_whole(demo, session):
+    """The download writes the document in chunks, never whole; its text is exactly what
+    `json.dumps` of `export_workspace` gave before (the same keys, order and spacing)."""
+    versions.publish(None, demo, "Ensimmäinen")
+    session.commit()
+    whole = (json.dumps(export_workspace(demo), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    chunks = list(export(None, demo, "json", "fi").data)
+    assert b"".join(chunks) == whole
+    assert json.loads(b"".join(chunks)) == export_workspace(demo)
+    doc = json.loads(whole)
+    assert doc["workspace"]["programme_versions"][0]["content"]
+    assert sum(len(a["answers"]) for t in doc["workspace"]["themes"] for a in t["activities"]) >= 35
+    assert len(doc["workspace"]["ideas"]) > 1 and doc["people"] and doc["units"]
+
+
 def test_json_round_trip_into_an_empty_database(demo, session, tmp_path):
     """Export the full demo (with a reading and a published version), import it into a fresh,
     migrated, empty database through a second app, export again: everything but ids is equal."""
@@ -127,7 +142,7 @@ def test_json_round_trip_into_an_empty_database(demo, session, tmp_path):
     session.flush()
     versions.publish(None, demo, "Ensimmäinen")
     session.commit()
-    first = json.loads(export(None, demo, "json", "fi").data)
+    first = json.loads(b"".join(export(None, demo, "json", "fi").data))
     assert first == json.loads(json.dumps(export_workspace(demo)))  # the same as export-workspace
     assert first["workspace"]["programme_versions"][0]["version"] == 1
     assert first["workspace"]["themes"][0]["measures"][0]["indicators"][0]["readings"][0]["value"] == 15

@@ -244,3 +244,18 @@ def test_the_preview_and_version_pages_link_to_the_downloads(client, login, make
     assert "export.json" not in version  # observers get the published documents only
     draft = client.get("/w/ohjelma/programme/preview?lang=fi").get_data(as_text=True)
     assert 'export.docx?lang=fi"' not in draft  # nor the live draft
+
+
+def test_the_json_download_is_streamed(client, login, ws, session):
+    """The workspace JSON is written as the response is sent (after the request has committed its
+    audit entry): read unbuffered, as a client does, it is the whole document."""
+    from ideaspace.transfer import export_workspace
+
+    login(ws.moderator)
+    response = client.get("/w/ohjelma/export.json", buffered=False)
+    assert response.status_code == 200 and response.is_streamed
+    body = b"".join(response.response)
+    response.close()
+    doc = json.loads(body)
+    assert doc == export_workspace(session.get(Workspace, ws.workspace.id))
+    assert doc["workspace"]["slug"] == "ohjelma" and doc["workspace"]["programme_versions"]

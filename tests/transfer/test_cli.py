@@ -25,6 +25,13 @@ def test_export_to_stdout_and_to_a_file(app, rich_workspace, tmp_path):
     result = runner.invoke(args=["export-workspace", "ohjelma", "-o", str(target)])
     assert result.exit_code == 0
     assert json.loads(target.read_text(encoding="utf-8")) == doc
+    # Written in chunks: the same text as the document written whole.
+    with app.app_context():
+        from ideaspace.extensions import db
+        from ideaspace.transfer import export_workspace
+
+        whole = export_workspace(db.session.get(Workspace, rich_workspace.workspace.id))
+    assert target.read_text(encoding="utf-8") == json.dumps(whole, ensure_ascii=False, indent=2) + "\n"
 
 
 def test_export_unknown_slug(app, session):

@@ -335,3 +335,45 @@ def test_the_documented_example_imports_and_round_trips(session):
     exported["workspace"]["slug"] = "toinen"
     again = export_workspace(import_workspace(copy.deepcopy(exported)))
     assert again == exported
+
+
+def test_the_streamed_text_is_the_document_written_whole(rich_workspace, session):
+    """stream_workspace writes exactly `json.dumps(export_workspace(...), ensure_ascii=False, indent=2)`."""
+    from ideaspace.transfer import stream_workspace
+
+    whole = json.dumps(export_workspace(rich_workspace.workspace), ensure_ascii=False, indent=2) + "\n"
+    session.expire_all()
+    assert "".join(stream_workspace(rich_workspace.workspace)) == whole
+    # The rows are read when it is called; the text is written later, after the request has
+    # committed and its session is gone (a download is sent after the view returns).
+    chunks = stream_workspace(rich_workspace.workspace)
+    session.commit()
+    session.close()
+    assert "".join(chunks) == whole
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": [], "b": {"c": [1, {"d": "ä\n"}]}, "e": None},
+        [],
+        [{"x": []}, {"x": [{"y": [], "z": {}}]}],
+        {"only": []},
+        {"b": {"c": [1], "d": {}}, "e": {"f": {"g": []}}},
+    ],
+)
+def test_the_encoder_writes_what_json_dumps_writes(value):
+    """Lazy lists anywhere (empty, nested, in dicts with or without other Lazy values), piece by piece."""
+    from ideaspace.transfer.exporter import Lazy, batched, encode, materialize
+
+    def lazy(v):
+        if isinstance(v, list):
+            return Lazy(lambda v=v: (lazy(i) for i in v))
+        if isinstance(v, dict):
+            return {k: lazy(i) for k, i in v.items()}
+        return v
+
+    expected = json.dumps(value, ensure_ascii=False, indent=2)
+    assert "".join(encode(lazy(value))) == expected
+    assert "".join(batched(encode(lazy(value)), size=3)) == expected
+    assert materialize(lazy(value)) == value
