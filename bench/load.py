@@ -380,6 +380,7 @@ class Server:
             "127.0.0.1",
             "bench.ceiling:create_app()",
         ]
+        self.database_url = database_url
         self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, start_new_session=True)
         self.peak_rss: dict[int, int] = {}
 
@@ -397,12 +398,44 @@ class Server:
                 continue
             self.peak_rss[worker.pid] = max(self.peak_rss.get(worker.pid, 0), rss)
 
+    def cpu_seconds(self) -> float:
+        """CPU time of the workers so far, those that have exited (--max-requests) included."""
+        try:
+            master = psutil.Process(self.process.pid).cpu_times()
+        except psutil.NoSuchProcess:
+            return 0.0
+        total = master.children_user + master.children_system
+        for worker in self.workers():
+            try:
+                times = worker.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return total
+
     def stop(self):
         os.killpg(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout=90)
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def database_cpu_seconds(database_url: str) -> float | None:
+    """CPU time so far of the PostgreSQL backends serving this database (None for SQLite, which
+    runs inside the workers). Backends that ended in between are not counted."""
+    if not database_url.startswith("postgres"):
+        return None
+    name = f" {sa.engine.make_url(database_url).database} "
+    total = 0.0
+    for process in psutil.process_iter(["cmdline"]):
+        try:
+            if name in " ".join(process.info["cmdline"] or ()) + " ":
+                times = process.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
 
 
 def wait_healthy(host: str, seconds: float = 60):
@@ -423,7 +456,11 @@ def run(
     user_class, host: str, users: int, spawn_rate: float, seconds: float, server: Server, warm: bool = True
 ) -> dict:
     """Start `users`; with `warm`, measure only once all have signed in, for `seconds`; without,
-    measure everything until every person has finished (or `seconds` have passed)."""
+    measure everything until every person has finished (or `seconds` have passed).
+
+    Besides throughput and latency, the CPU time the workers (and PostgreSQL's backends for this
+    database) spent per request while measuring: unlike req/s, it hardly depends on what else the
+    machine runs."""
     env = Environment(user_classes=[user_class], host=host, events=events)
     runner = env.create_local_runner()
     load_before = os.getloadavg()[0]
@@ -433,6 +470,7 @@ def run(
         while user_class.ready < users and time.perf_counter() < limit:
             gevent.sleep(0.2)
         env.stats.reset_all()
+    cpu_before, db_before = server.cpu_seconds(), database_cpu_seconds(server.database_url)
     started = time.perf_counter()
     deadline = started + seconds
     while time.perf_counter() < deadline:
@@ -442,6 +480,9 @@ def run(
             break
     runner.quit()
     elapsed = time.perf_counter() - started
+    cpu, db_after = server.cpu_seconds() - cpu_before, database_cpu_seconds(server.database_url)
+    served = max(1, sum(entry.num_requests for entry in env.stats.entries.values()))
+    database = None if db_before is None else round((db_after - db_before) * 1000 / served, 2)
     results = {}
     for (name, _method), entry in env.stats.entries.items():
         duration = (
@@ -461,6 +502,8 @@ def run(
         "elapsed_s": round(elapsed, 1),
         "load_before": round(load_before, 2),
         "load_after": round(os.getloadavg()[0], 2),
+        "worker_cpu_ms_per_request": round(cpu * 1000 / served, 2),
+        "database_cpu_ms_per_request": database,
         "endpoints": results,
         "errors": errors,
     }
@@ -548,13 +591,20 @@ def main(argv=None):
 
 
 def print_table(report: dict):
-    print(f"\n{'endpoint':42} {'req':>6} {'fail':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6}  load")
+    print(
+        f"\n{'endpoint':42} {'req':>6} {'fail':>5} {'req/s':>7} {'p50':>6} {'p95':>6} {'p99':>6}  load"
+        "        CPU ms/req: workers, database"
+    )
     for run_name, result in report["runs"].items():
+        database = result.get("database_cpu_ms_per_request")
         for name, e in result["endpoints"].items():
+            if not e["requests"]:
+                continue
             print(
                 f"{run_name + ' / ' + name:42.42} {e['requests']:6d} {e['failures']:5d} {e['rps']:7.1f} "
                 f"{e['p50']:6.0f} {e['p95']:6.0f} {e['p99']:6.0f}  "
-                f"{result['load_before']}->{result['load_after']}"
+                f"{result['load_before']}->{result['load_after']}  "
+                f"{result.get('worker_cpu_ms_per_request', '')} {'' if database is None else database}"
             )
         for error, n in result["errors"].items():
             print(f"   ! {n} x {error[:120]}")
