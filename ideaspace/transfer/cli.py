@@ -18,20 +18,24 @@ def import_workspace_command(file) -> None:
     from . import TransferError, import_workspace
 
     try:
-        data = json.loads(file.read().decode("utf-8-sig"))
+        # No name kept for the parsed file: import_workspace lets it go once it is validated.
+        workspace = import_workspace(_read_json(file))
+    except TransferError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Imported workspace {workspace.slug!r} with {len(workspace.themes)} themes.")
+
+
+def _read_json(file):
+    try:
+        return json.loads(file.read().decode("utf-8-sig"))
     except UnicodeDecodeError as error:
         raise click.ClickException(f"{file.name} is not UTF-8 text: {error}") from None
     except json.JSONDecodeError as error:
         raise click.ClickException(
             f"{file.name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
         ) from None
-    try:
-        workspace = import_workspace(data)
-    except TransferError as error:
-        db.session.rollback()
-        raise click.ClickException(str(error)) from None
-    db.session.commit()
-    click.echo(f"Imported workspace {workspace.slug!r} with {len(workspace.themes)} themes.")
 
 
 @click.command("export-workspace")
