@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import urlsplit
 
+from babel.dates import format_date
+from babel.numbers import format_decimal
 from flask import Flask, Response, has_request_context, make_response, render_template, request
-from flask_babel import format_date, format_decimal
+from flask_babel import to_user_timezone
 from sqlalchemy import event
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -64,7 +68,7 @@ def init_web(app: Flask) -> None:
         rich=lambda text, primary="fi": localize_markup(text, primary, rich=True),
         percent=format_percent,
         number=format_number,
-        date=lambda value: format_date(value, "short") if value else "",
+        date=format_short_date,
     )
 
 
@@ -204,12 +208,55 @@ def format_percent(value: Decimal | float | None, digits: int = 2) -> str:
     """Two decimals (or `digits`) in the reader's locale: 34,29 % in fi and sv, 34.29% in en."""
     if value is None:
         return "–"
-    number = format_decimal(Decimal(value), format="#,##0." + "0" * digits if digits else "#,##0")
-    return f"{number}%" if current_language() == "en" else f"{number}\u00a0%"
+    if type(value) not in _NUMBER_TYPES:
+        return _percent_text(Decimal(value), digits, current_language())
+    return _remembered_percent(type(value), str(value), digits, current_language())
 
 
 def format_number(value) -> str:
-    return format_decimal(value) if value is not None else "–"
+    """A number in the reader's locale (12,5 in fi and sv, 12.5 in en), "–" for none."""
+    if value is None:
+        return "–"
+    if type(value) not in _NUMBER_TYPES:
+        return format_decimal(value, locale=current_language())
+    return _remembered_number(type(value), str(value), current_language())
+
+
+# A page repeats the same few numbers (poll percentages, indicator values), and each Babel call
+# costs some 30 µs; the text of a value in a language never changes, so it is remembered. The key
+# is the value's type and exact text (str() of an int, float or Decimal gives back the same value,
+# sign and exponent included), so equal values that print differently (0.0 and -0.0) stay apart.
+_NUMBER_TYPES = frozenset({int, float, Decimal})
+
+
+@lru_cache(maxsize=4096)
+def _remembered_number(kind: type, text: str, language: str) -> str:
+    return format_decimal(kind(text), locale=language)
+
+
+@lru_cache(maxsize=4096)
+def _remembered_percent(kind: type, text: str, digits: int, language: str) -> str:
+    return _percent_text(Decimal(kind(text)), digits, language)
+
+
+def _percent_text(value: Decimal, digits: int, language: str) -> str:
+    number = format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0", locale=language)
+    return f"{number}%" if language == "en" else f"{number}\u00a0%"
+
+
+def format_short_date(value: date | datetime | None) -> str:
+    """A day in the reader's short format (27.11.2026 in fi); a date-time's day in their time zone."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()
+    return _remembered_date(value, current_language())
+
+
+@lru_cache(maxsize=1024)
+def _remembered_date(day: date, language: str) -> str:
+    """Remembered as numbers are: a page's notes and comments fall on a few days."""
+    return format_date(day, "short", locale=language)
 
 
 def safe_next(target: str | None, fallback: str) -> str:
