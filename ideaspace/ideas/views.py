@@ -33,7 +33,9 @@ bp = Blueprint("ideas", __name__)
 @bp.app_template_global("idea_form")
 def idea_form(prefix: str = "") -> IdeaForm:
     """An empty idea form for a theme page's idea collection (its theme is a hidden field there)."""
-    return IdeaForm(formdata=None, prefix=prefix)
+    # An empty form shows no WTForms message: without translations it does not load WTForms'
+    # catalogue on every theme page (0.2 ms; its own labels are ours, translated as ever).
+    return IdeaForm(formdata=None, prefix=prefix, meta={"get_translations": lambda form: None})
 
 
 def _idea_form(workspace, barrel, prefix: str = "", **kwargs) -> IdeaForm:
