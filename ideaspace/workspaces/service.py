@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 
 from flask import abort
-from sqlalchemy import or_, select
+from sqlalchemy import Integer, String, bindparam, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -45,10 +46,17 @@ def visible_workspaces(user: User) -> list[Workspace]:
 
 
 def get_workspace(slug: str) -> Workspace:
-    workspace = db.session.scalar(select(Workspace).where(Workspace.slug == slug))
+    workspace = db.session.scalar(_workspace_statement(), {"slug": slug})
     if workspace is None:
         abort(404)
     return workspace
+
+
+# Every page asks for its workspace, the theme page for its theme: their statements are built once
+# (building one cost more than running it), with the slug and ids as bound parameters.
+@cache
+def _workspace_statement():
+    return select(Workspace).where(Workspace.slug == bindparam("slug", type_=String))
 
 
 def get_theme(workspace: Workspace, theme_id: int) -> Theme:
@@ -58,17 +66,25 @@ def get_theme(workspace: Workspace, theme_id: int) -> Theme:
     measures and activities come with their few indicators and options joined in (a query each
     fewer than loading them apart, which costs more than the repeated columns).
     """
-    theme = db.session.scalar(
+    theme = db.session.scalar(_theme_statement(), {"theme_id": theme_id, "workspace_id": workspace.id})
+    if theme is None:
+        abort(404)
+    return theme
+
+
+@cache
+def _theme_statement():
+    return (
         select(Theme)
-        .where(Theme.id == theme_id, Theme.workspace_id == workspace.id)
+        .where(
+            Theme.id == bindparam("theme_id", type_=Integer),
+            Theme.workspace_id == bindparam("workspace_id", type_=Integer),
+        )
         .options(
             selectinload(Theme.measures).joinedload(Measure.indicators),
             selectinload(Theme.activities).joinedload(Activity.options),
         )
     )
-    if theme is None:
-        abort(404)
-    return theme
 
 
 # Page views closer together than this are one visit (as web analytics count a session).
