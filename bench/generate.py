@@ -405,7 +405,9 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
     )
     idea_rows = list(db.session.execute(select(Idea.id, Idea.workspace_id).order_by(Idea.id)))
     supports, seen = [], set()
-    while len(supports) < min(scale.supports, len(idea_rows) * 20):
+    # At most every member of an idea's workspace once (a small --scale has fewer members than 20).
+    possible = sum(min(20, len(members_of[ws_id])) for _idea_id, ws_id in idea_rows)
+    while len(supports) < min(scale.supports, possible):
         idea_id, ws_id = rng.choice(idea_rows)
         user_id = rng.choice(members_of[ws_id])
         if (idea_id, user_id) not in seen:
