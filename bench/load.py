@@ -27,7 +27,7 @@ Redis when REDIS_URL is set), then runs:
 
 Every simulated person comes from their own address (X-Forwarded-For, trusted through PROXY_FIX=1),
 as they would through a reverse proxy, so the per-address sign-in limit sees them apart. During
-every run the gunicorn workers' RSS is sampled; the machine's load average is recorded before and
+every run the gunicorn workers' RSS and USS are sampled; the machine's load average is recorded before and
 after. The data must come from bench/generate.py (password `bench-password`).
 """
 
@@ -353,36 +353,27 @@ class Server:
             "PROXY_FIX": "1",
             "PYTHONPATH": str(ROOT),
         }
+        # `make serve`'s settings (gunicorn.conf.py: preloaded app, gc.freeze, timeouts, recycling); the
+        # workers, threads and address of this run, and an access log file per port instead of stdout.
         self.command = [
             str(BIN / "gunicorn"),
+            "-c",
+            str(ROOT / "gunicorn.conf.py"),
             "--workers",
             str(workers),
             "--threads",
             str(threads),
             "--bind",
             bind,
-            # The flags of `make serve`; the access log goes to a file (one per port) instead of the terminal.
-            "--worker-tmp-dir",
-            "/dev/shm",
-            "--timeout",
-            "60",
-            "--graceful-timeout",
-            "30",
-            "--keep-alive",
-            "5",
-            "--max-requests",
-            "2000",
-            "--max-requests-jitter",
-            "200",
             "--access-logfile",
             f"/tmp/bench-access-{bind.rsplit(':', 1)[-1]}.log",
-            "--forwarded-allow-ips",
-            "127.0.0.1",
             "bench.ceiling:create_app()",
         ]
         self.database_url = database_url
         self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, start_new_session=True)
+        # Per worker: peak RSS (shared pages of the preloaded master included) and peak USS (its own).
         self.peak_rss: dict[int, int] = {}
+        self.peak_uss: dict[int, int] = {}
 
     def workers(self):
         try:
@@ -393,10 +384,11 @@ class Server:
     def sample(self):
         for worker in self.workers():
             try:
-                rss = worker.memory_info().rss
+                memory = worker.memory_full_info()
             except psutil.NoSuchProcess:
                 continue
-            self.peak_rss[worker.pid] = max(self.peak_rss.get(worker.pid, 0), rss)
+            self.peak_rss[worker.pid] = max(self.peak_rss.get(worker.pid, 0), memory.rss)
+            self.peak_uss[worker.pid] = max(self.peak_uss.get(worker.pid, 0), memory.uss)
 
     def cpu_seconds(self) -> float:
         """CPU time of the workers so far, those that have exited (--max-requests) included."""
@@ -556,6 +548,7 @@ def main(argv=None):
     def save():
         server.sample()
         report["worker_peak_rss_mb"] = sorted(round(v / 2**20, 1) for v in server.peak_rss.values())
+        report["worker_peak_uss_mb"] = sorted(round(v / 2**20, 1) for v in server.peak_uss.values())
         if args.out:
             args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
 
@@ -609,6 +602,7 @@ def print_table(report: dict):
         for error, n in result["errors"].items():
             print(f"   ! {n} x {error[:120]}")
     print(f"worker peak RSS (MB): {report['worker_peak_rss_mb']}")
+    print(f"worker peak USS (MB, its own memory): {report.get('worker_peak_uss_mb')}")
 
 
 if __name__ == "__main__":

@@ -44,6 +44,8 @@ def table(report: dict, before: dict | None = None) -> str:
         )
     lines.append("")
     lines.append(f"Worker peak RSS (MB, every worker process seen): {report.get('worker_peak_rss_mb')}")
+    if report.get("worker_peak_uss_mb"):
+        lines.append(f"Worker peak USS (MB, each worker's own memory): {report['worker_peak_uss_mb']}")
     errors = [
         f"- {n} × {error}" for result in report["runs"].values() for error, n in result["errors"].items()
     ]
