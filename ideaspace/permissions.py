@@ -319,12 +319,19 @@ def can_post_for_unit(user, workspace: Workspace) -> bool:
 
 def can_support_idea(user, idea: Idea, workspace: Workspace, collections=()) -> bool:
     """Support (or withdraw support from) a visible idea while the idea barrel is open."""
-    return (
-        is_idea_barrel_open(workspace, collections)
-        and can_participate(user, workspace)
-        and idea.hidden_at is None
-        and idea.workspace_id == workspace.id
-    )
+    return can_support_ideas(user, workspace, collections) and is_supportable(idea, workspace)
+
+
+def can_support_ideas(user, workspace: Workspace, collections=()) -> bool:
+    """The workspace half of can_support_idea: the idea barrel is open and the person may write
+    here (can_participate, answered once per request). A list of ideas asks this once, then
+    is_supportable for each idea."""
+    return is_idea_barrel_open(workspace, collections) and can_participate(user, workspace)
+
+
+def is_supportable(idea: Idea, workspace: Workspace) -> bool:
+    """The idea half of can_support_idea: a visible idea of this workspace."""
+    return idea.hidden_at is None and idea.workspace_id == workspace.id
 
 
 # --- the idea barrel ------------------------------------------------------------------------

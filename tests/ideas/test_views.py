@@ -519,6 +519,30 @@ def test_cannot_support_when_the_barrel_is_closed(client, barrel, make, login, s
     assert "Support this idea" not in client.get(f"/w/{barrel.ws.slug}/ideas/{idea.id}").text
 
 
+@pytest.mark.parametrize("role", [*WRITERS, "outsider", "observer"])
+@pytest.mark.parametrize("barrel_open", [True, False])
+def test_the_list_offers_support_exactly_where_the_route_allows_it(
+    client, barrel, make, login, session, role, barrel_open
+):
+    """The list asks whether this person may support ideas here once, then each idea's half:
+    together they must still answer what the support route answers, idea by idea."""
+    visible = make.idea(barrel.ws)
+    hidden = make.idea(barrel.ws, hidden_at=utcnow())  # listed for moderators, never supportable
+    if not barrel_open:
+        barrel.activity.status = ActivityStatus.CLOSED
+        session.commit()
+    login(getattr(barrel, role))
+    html = client.get(f"/w/{barrel.ws.slug}/ideas").text
+    base = f"/w/{barrel.ws.slug}/ideas"
+    offered = {idea.id for idea in (visible, hidden) if f'action="{base}/{idea.id}/support"' in html}
+    allowed = {
+        idea.id
+        for idea in (visible, hidden)
+        if client.post(f"{base}/{idea.id}/support", data={"support": "1"}).status_code == 302
+    }
+    assert offered == allowed == ({visible.id} if barrel_open and role in WRITERS else set())
+
+
 # --- changing the status ---------------------------------------------------------------------
 
 
