@@ -372,7 +372,9 @@ def _content_count_statements():
         .select_from(Comment)
         .outerjoin(measure, measure.id == Comment.measure_id)
         .outerjoin(activity, activity.id == Comment.activity_id)
-        .outerjoin(idea, idea.id == Comment.idea_id)
+        # the workspace's ideas only (a comment's idea is always of its workspace): PostgreSQL then
+        # hashes the workspace's ideas (ix_idea_workspace_created) instead of scanning all of them
+        .outerjoin(idea, (idea.id == Comment.idea_id) & (idea.workspace_id == ws))
         .where(
             Comment.workspace_id == ws,
             Comment.hidden_at.is_(None),
@@ -473,7 +475,7 @@ def _daily_statement(dialect: str):
             _utc_day(Comment.created_at, dialect),
             select()
             .select_from(Comment)
-            .outerjoin(comment_idea, comment_idea.id == Comment.idea_id)
+            .outerjoin(comment_idea, (comment_idea.id == Comment.idea_id) & (comment_idea.workspace_id == ws))
             .where(
                 Comment.workspace_id == ws,
                 Comment.hidden_at.is_(None),

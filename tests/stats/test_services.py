@@ -227,6 +227,9 @@ def test_daily_series_covers_the_open_period(make, rows):
     rows.answer(poll, user, day=start + timedelta(days=3))
     idea = rows.idea(ws, theme=theme, created_at=at(start + timedelta(days=9), hour=22))
     rows.support(idea, user, created_at=at(start + timedelta(days=9)))
+    hidden_idea = rows.idea(ws, theme=theme, hidden_at=utcnow(), hidden_reason="Asiaton")
+    for on in (idea, hidden_idea):  # a comment on a hidden idea is not counted
+        rows.comment(ws, idea=on, created_at=at(start + timedelta(days=9)))
     # Another workspace's visit on the same day.
     rows.visit(rows.members(make.workspace(), 1, visited=1)[0], start)
 
@@ -236,8 +239,8 @@ def test_daily_series_covers_the_open_period(make, rows):
     assert daily[0].visits == 2 and daily[0].contributions == 0
     assert (daily[2].visits, daily[2].new_contributors, daily[2].comments) == (1, 2, 1)
     assert (daily[3].notes, daily[3].answers, daily[3].contributions) == (1, 1, 2)
-    assert (daily[9].ideas, daily[9].supports) == (1, 1)
-    assert sum(d.contributions for d in daily) == 5
+    assert (daily[9].ideas, daily[9].supports, daily[9].comments) == (1, 1, 1)
+    assert sum(d.contributions for d in daily) == 6
     assert all(d.visits == 0 and d.contributions == 0 for d in (daily[1], *daily[4:9]))
 
 
