@@ -2,7 +2,7 @@
 
 `build_programme(workspace, language)` reads the live draft in a fixed number of queries, whatever
 the size of the workspace: themes, measures, indicators and readings (four, eager-loaded), the
-chosen activities and their options (two), their results (two, `polls.results.results_for`), the
+chosen activities and their options (two), their results (one, `polls.results.results_for`), the
 quotes with their authors' current consent (one), and the participation funnel
 (`stats.service.workspace_funnel`, one).
 
