@@ -9,13 +9,12 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
 from flask import Flask, Response, has_request_context, make_response, render_template, request
 from flask_babel import to_user_timezone
 from sqlalchemy import event
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from . import permissions
+from . import numbers, permissions
 from .extensions import db, login_manager
 from .i18n import LANGUAGE_NAMES, current_language, localize, localize_markup
 from .labels import TEMPLATE_GLOBALS
@@ -206,42 +205,12 @@ def _no_write(_data):
 
 def format_percent(value: Decimal | float | None, digits: int = 2) -> str:
     """Two decimals (or `digits`) in the reader's locale: 34,29 % in fi and sv, 34.29% in en."""
-    if value is None:
-        return "–"
-    if type(value) not in _NUMBER_TYPES:
-        return _percent_text(Decimal(value), digits, current_language())
-    return _remembered_percent(type(value), str(value), digits, current_language())
+    return numbers.percent(value, current_language(), digits)
 
 
 def format_number(value) -> str:
     """A number in the reader's locale (12,5 in fi and sv, 12.5 in en), "–" for none."""
-    if value is None:
-        return "–"
-    if type(value) not in _NUMBER_TYPES:
-        return format_decimal(value, locale=current_language())
-    return _remembered_number(type(value), str(value), current_language())
-
-
-# A page repeats the same few numbers (poll percentages, indicator values), and each Babel call
-# costs some 30 µs; the text of a value in a language never changes, so it is remembered. The key
-# is the value's type and exact text (str() of an int, float or Decimal gives back the same value,
-# sign and exponent included), so equal values that print differently (0.0 and -0.0) stay apart.
-_NUMBER_TYPES = frozenset({int, float, Decimal})
-
-
-@lru_cache(maxsize=4096)
-def _remembered_number(kind: type, text: str, language: str) -> str:
-    return format_decimal(kind(text), locale=language)
-
-
-@lru_cache(maxsize=4096)
-def _remembered_percent(kind: type, text: str, digits: int, language: str) -> str:
-    return _percent_text(Decimal(kind(text)), digits, language)
-
-
-def _percent_text(value: Decimal, digits: int, language: str) -> str:
-    number = format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0", locale=language)
-    return f"{number}%" if language == "en" else f"{number}\u00a0%"
+    return numbers.number(value, current_language())
 
 
 def format_short_date(value: date | datetime | None) -> str:

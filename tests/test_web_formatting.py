@@ -45,7 +45,8 @@ def test_values_that_are_equal_but_print_differently_stay_apart(app):
         assert format_number(Decimal("1.000")) == "1"
         assert format_number(Decimal("1.2345")) == "1.234"
         assert format_number(1.2345) == format_number(Decimal("1.2345"))
-        assert format_number("7") == "7"  # other types are formatted, not remembered
+        assert format_number("7") == "7"
+        assert format_number("") == format_percent("") == "–"
 
 
 def test_dates_in_the_readers_short_format(app):

@@ -8,45 +8,19 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
 from flask import has_app_context
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ..labels import label
+from ..numbers import number, percent
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def percent(value: str | None, language: str) -> str:
-    """A dict percentage ("34.29") as the reader writes it: 34,29 % in fi and sv, 34.29% in en."""
-    if value is None or value == "":
-        return "–"
-    number = format_decimal(Decimal(str(value)), format="#,##0.00", locale=language)
-    return f"{number}%" if language == "en" else f"{number}\u00a0%"
-
-
 def rate(value: str | None, language: str) -> str:
-    """A participation rate ("51.5") with one decimal."""
-    if value is None or value == "":
-        return "–"
-    number = format_decimal(Decimal(str(value)), format="#,##0.0", locale=language)
-    return f"{number}%" if language == "en" else f"{number}\u00a0%"
-
-
-def number(value, language: str) -> str:
-    """A dict decimal ("11.00") without needless zeros, in the language ("11", "12,5")."""
-    if value is None or value == "":
-        return "–"
-    return _number(str(value), language)
-
-
-@lru_cache(maxsize=4096)
-def _number(value: str, language: str) -> str:
-    try:
-        return format_decimal(Decimal(value), locale=language)
-    except (InvalidOperation, ValueError):
-        return value
+    """A participation rate ("51.5") with one decimal: 51,5 % in fi and sv, 51.5% in en."""
+    return percent(value, language, 1)
 
 
 def decimal(value) -> Decimal | None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 
-from babel.numbers import format_decimal
 from flask import render_template
-from flask_babel import force_locale, format_date, get_locale
+from flask_babel import force_locale, format_date
 from markupsafe import Markup
+
+from .. import numbers
+from ..i18n import current_language
 
 
 def render_document(programme: dict, heading_level: int = 1) -> Markup:
@@ -30,19 +30,6 @@ def programme_date(value: str | None) -> str:
 
 
 def programme_number(value: str | int | None) -> str:
-    """A decimal string of the dict ("11.00") in the active locale, without needless zeros ("11")."""
-    if value is None or value == "":
-        return "–"
-    locale = get_locale()
-    return _number(str(value), str(locale) if locale else None)
-
-
-@lru_cache(maxsize=4096)
-def _number(value: str, locale: str | None) -> str:
-    """Remembered: the document repeats the same figures, and each Babel call costs ~30 µs."""
-    try:
-        if locale is None:
-            return format_decimal(Decimal(value))
-        return format_decimal(Decimal(value), locale=locale)
-    except (InvalidOperation, ValueError):
-        return value
+    """A decimal string of the dict ("11.00") in the document's language (render_document forces
+    it), without needless zeros ("11")."""
+    return numbers.number(value, current_language())

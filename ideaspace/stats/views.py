@@ -1,9 +1,9 @@
-from functools import lru_cache, partial
+from functools import partial
 
-from flask import Blueprint, Response, current_app, render_template
-from flask_babel import get_locale
+from flask import Blueprint, Response, render_template
 from flask_login import current_user
 
+from .. import numbers
 from ..i18n import current_language
 from ..permissions import can_view_statistics, require
 from ..workspaces.service import get_workspace
@@ -19,17 +19,6 @@ def _load(slug: str):
     workspace = get_workspace(slug)
     require(can_view_statistics(current_user, workspace))
     return workspace, workspace_statistics(workspace)
-
-
-def _locale_key() -> tuple[str, str]:
-    return str(get_locale()), current_language()
-
-
-@lru_cache(maxsize=8192)
-def _formatted(name: str, value, *args, locale: tuple[str, str]) -> str:
-    """The `number` or `percent` filter's text for a value in a locale, remembered: the page's
-    tables repeat the same few hundred numbers, and each Babel call costs some 30 µs."""
-    return current_app.jinja_env.filters[name](value, *args)
 
 
 def _download(body, content_type: str, filename: str) -> Response:
@@ -55,8 +44,8 @@ def statistics(slug: str):
         unit_name=lambda row, with_parent=True: exports.unit_name(
             row, language, stats.min_group_size, with_parent
         ),
-        num=partial(_formatted, "number", locale=_locale_key()),
-        pct=partial(_formatted, "percent", locale=_locale_key()),
+        num=partial(numbers.number, language=language),
+        pct=lambda value, digits=2: numbers.percent(value, language, digits),
     )
 
 
