@@ -53,8 +53,10 @@ serve: install
 	$(BIN)/gunicorn -c gunicorn.conf.py 'ideaspace:create_app()'
 
 ## bench: regenerate the city-scale data and run the load benchmark on SQLite, then on PostgreSQL
-## (a scratch database, dropped afterwards); results in bench/results-*.json, see bench/RESULTS.md
+## (a scratch database, dropped afterwards), rate limits in Redis (REDIS_URL, database 15 by default);
+## results in bench/results-*.json, see bench/RESULTS.md
 BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432
+bench: export REDIS_URL ?= redis://127.0.0.1:6379/15
 bench: install
 	$(BIN)/pip install --quiet -e '.[bench]'
 	rm -f instance/bench.sqlite3 instance/bench.sqlite3-wal instance/bench.sqlite3-shm
