@@ -53,4 +53,6 @@ def localized_field(
 def localized_value(data: dict | None, rich: bool = False) -> LocalizedText:
     """The cleaned text per language, leaving out the languages left empty."""
     clean = clean_html if rich else clean_text
-    return {lang: clean(value) for lang, value in (data or {}).items() if lang in LANGUAGES and clean_text(value)}
+    return {
+        lang: clean(value) for lang, value in (data or {}).items() if lang in LANGUAGES and clean_text(value)
+    }

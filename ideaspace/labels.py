@@ -80,7 +80,9 @@ ERROR_TITLES = {
 
 ERROR_TEXTS = {
     400: _l("The request could not be understood. If you sent a form, reload the page and try again."),
-    403: _l("You do not have access to this page. If you think you should, contact the workspace's moderators."),
+    403: _l(
+        "You do not have access to this page. If you think you should, contact the workspace's moderators."
+    ),
     404: _l("The page you were looking for does not exist or has been moved."),
     405: _l("This address does not accept that kind of request."),
     413: _l("The file you sent is larger than allowed."),

@@ -71,7 +71,9 @@ class Factories:
         kw.setdefault("closes_on", date.today() + timedelta(days=30))
         return self._save(Workspace(status=status, **kw))
 
-    def member(self, workspace: Workspace, user: User, role: MemberRole = MemberRole.PARTICIPANT) -> Membership:
+    def member(
+        self, workspace: Workspace, user: User, role: MemberRole = MemberRole.PARTICIPANT
+    ) -> Membership:
         return self._save(
             Membership(workspace_id=workspace.id, user_id=user.id, role=role, invited_at=utcnow())
         )
@@ -149,7 +151,9 @@ class Factories:
         """A comment on a theme, measure, activity or idea (a reply when `parent` is given)."""
         from ideaspace.models import Activity, Comment, Idea, Measure, Theme
 
-        column = {Theme: "theme_id", Measure: "measure_id", Activity: "activity_id", Idea: "idea_id"}[type(target)]
+        column = {Theme: "theme_id", Measure: "measure_id", Activity: "activity_id", Idea: "idea_id"}[
+            type(target)
+        ]
         workspace_id = kw.pop("workspace_id", None) or getattr(target, "workspace_id", None)
         if workspace_id is None:
             theme = target.theme if not isinstance(target, Theme) else target
@@ -173,5 +177,10 @@ class Factories:
         kw.setdefault("unit_id", author.unit_id if author else None)
         workspace_id = kw.pop("workspace_id", None) or activity.theme.workspace_id
         return self._save(
-            Note(workspace_id=workspace_id, activity_id=activity.id, author_id=author.id if author else None, **kw)
+            Note(
+                workspace_id=workspace_id,
+                activity_id=activity.id,
+                author_id=author.id if author else None,
+                **kw,
+            )
         )

@@ -17,19 +17,53 @@ from ideaspace.people import service as people
 from ideaspace.polls.results import DETRACTORS, PROMOTERS, enps, percentage, percentages
 from ideaspace.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_PROTOCOLS, ALLOWED_TAGS, clean_html
 
-MODEST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+MODEST = settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 # --- the sanitizer -------------------------------------------------------------------------------
 
 PIECES = st.sampled_from(
     [
-        "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<a href=\"javascript:alert(1)\">x</a>",
-        "<a href='http://example.fi' onclick='x()'>l</a>", "<svg onload=alert(1)>", "<iframe srcdoc='<b>'>",
-        "<p>", "</p>", "<strong>", "</em>", "<ul><li>", "<br>", "<a href=\"mailto:a@b.fi\">m</a>",
-        "<a href=\"data:text/html,x\">d</a>", "<style>*{}</style>", "<!-- c -->", "<b title='t'>", "&lt;",
-        "&amp;", "&#106;avascript:", "<a href=\"jav&#x09;ascript:x\">", "<math><mi>", "<object data=x>",
-        "<<", ">>", "\"", "'", "=", "`", "\x00", "\n\n", " ", "www.example.fi", "https://example.fi/?a=1&b=2",
-        "<blockquote>", "<ol>", "<a href=\"vbscript:x\">", "<base href=//evil>", "<meta http-equiv=refresh>",
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        '<a href="javascript:alert(1)">x</a>',
+        "<a href='http://example.fi' onclick='x()'>l</a>",
+        "<svg onload=alert(1)>",
+        "<iframe srcdoc='<b>'>",
+        "<p>",
+        "</p>",
+        "<strong>",
+        "</em>",
+        "<ul><li>",
+        "<br>",
+        '<a href="mailto:a@b.fi">m</a>',
+        '<a href="data:text/html,x">d</a>',
+        "<style>*{}</style>",
+        "<!-- c -->",
+        "<b title='t'>",
+        "&lt;",
+        "&amp;",
+        "&#106;avascript:",
+        '<a href="jav&#x09;ascript:x">',
+        "<math><mi>",
+        "<object data=x>",
+        "<<",
+        ">>",
+        '"',
+        "'",
+        "=",
+        "`",
+        "\x00",
+        "\n\n",
+        " ",
+        "www.example.fi",
+        "https://example.fi/?a=1&b=2",
+        "<blockquote>",
+        "<ol>",
+        '<a href="vbscript:x">',
+        "<base href=//evil>",
+        "<meta http-equiv=refresh>",
     ]
 )
 HTMLISH = st.lists(st.one_of(PIECES, st.text(max_size=12)), max_size=12).map("".join)
@@ -123,7 +157,11 @@ def test_enps_is_exact_promoters_minus_detractors(distribution):
 
 # --- the CSV importer ----------------------------------------------------------------------------
 
-NAMES = st.text(alphabet="abcdefghijklmnopqrstuvwxyzåäöÅÄÖ -", min_size=1, max_size=20).map(str.strip).filter(bool)
+NAMES = (
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzåäöÅÄÖ -", min_size=1, max_size=20)
+    .map(str.strip)
+    .filter(bool)
+)
 ROLES = st.sampled_from(["participant", "osallistuja", "observer", "moderator", "deltagare"])
 UNITS = st.sampled_from(["", "Henkilöstöpalvelut", "Sivistys/Koulu", "Tekniikka/Kunnossapito/Puisto"])
 
@@ -131,7 +169,9 @@ UNITS = st.sampled_from(["", "Henkilöstöpalvelut", "Sivistys/Koulu", "Tekniikk
 @st.composite
 def valid_rows(draw):
     count = draw(st.integers(min_value=1, max_value=8))
-    locals_ = draw(st.lists(st.from_regex(r"[a-z]{1,8}", fullmatch=True), min_size=count, max_size=count, unique=True))
+    locals_ = draw(
+        st.lists(st.from_regex(r"[a-z]{1,8}", fullmatch=True), min_size=count, max_size=count, unique=True)
+    )
     return [(draw(NAMES), f"{local}@prop.example.fi", draw(ROLES), draw(UNITS)) for local in locals_]
 
 
@@ -141,7 +181,9 @@ def _csv(rows) -> bytes:
 
 
 def _people_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email.like("%@prop.example.fi")))
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(User).where(User.email.like("%@prop.example.fi"))
+    )
 
 
 @MODEST
@@ -167,7 +209,13 @@ def test_valid_rows_import_and_reimport_without_duplicates(session, rows):
 
 
 BAD = st.sampled_from(
-    [("role", "superuser"), ("role", "root"), ("email", "not-an-email"), ("email", "a@b"), ("email", "x y@z.fi")]
+    [
+        ("role", "superuser"),
+        ("role", "root"),
+        ("email", "not-an-email"),
+        ("email", "a@b"),
+        ("email", "x y@z.fi"),
+    ]
 )
 
 

@@ -283,7 +283,9 @@ def create_user(
     email = _check_email(None, email)
     unit = _check_unit(unit_id)
     locale = _check_locale(locale)
-    user = User(name=clean_text(name), email=email, role=role, unit=unit, locale=locale, is_active_account=active)
+    user = User(
+        name=clean_text(name), email=email, role=role, unit=unit, locale=locale, is_active_account=active
+    )
     if password:
         user.set_password(password)
     db.session.add(user)

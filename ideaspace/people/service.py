@@ -413,7 +413,7 @@ def _refuse_erased(rows: list[Row], plan: ImportPlan) -> set[int]:
                     row.number,
                     str(
                         _l(
-                            "The person with the email %(email)s has been erased and cannot be imported again.",
+                            "The person with the email %(email)s has been erased and cannot be imported again.",  # noqa: E501
                             email=row.email,
                         )
                     ),

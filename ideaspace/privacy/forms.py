@@ -11,7 +11,10 @@ from wtforms.validators import DataRequired, Length
 class EraseForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason"),
-        validators=[DataRequired(_l("Give a reason.")), Length(max=500, message=_l("At most %(max)d characters."))],
+        validators=[
+            DataRequired(_l("Give a reason.")),
+            Length(max=500, message=_l("At most %(max)d characters.")),
+        ],
         description=_l("For example, the person's request and its date. Written to the audit log."),
     )
     confirm = BooleanField(

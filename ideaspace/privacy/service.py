@@ -117,7 +117,9 @@ def personal_data(user: User) -> dict:
         .order_by(Membership.id)
     ).all()
     slugs = dict(db.session.execute(select(Workspace.id, Workspace.slug)).all())
-    comments = db.session.scalars(select(Comment).where(Comment.author_id == user.id).order_by(Comment.id)).all()
+    comments = db.session.scalars(
+        select(Comment).where(Comment.author_id == user.id).order_by(Comment.id)
+    ).all()
     notes = db.session.scalars(select(Note).where(Note.author_id == user.id).order_by(Note.id)).all()
     ideas = db.session.scalars(select(Idea).where(Idea.author_id == user.id).order_by(Idea.id)).all()
     supports = db.session.execute(
@@ -132,7 +134,9 @@ def personal_data(user: User) -> dict:
         .where(CommentLike.user_id == user.id)
         .order_by(CommentLike.comment_id)
     ).all()
-    reports = db.session.scalars(select(Report).where(Report.reporter_id == user.id).order_by(Report.id)).all()
+    reports = db.session.scalars(
+        select(Report).where(Report.reporter_id == user.id).order_by(Report.id)
+    ).all()
     answered = db.session.execute(
         select(Respondent, Activity.title, Activity.is_anonymous, Theme.workspace_id)
         .join(Activity, Activity.id == Respondent.activity_id)

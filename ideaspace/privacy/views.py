@@ -47,7 +47,9 @@ def erase(user_id: int):
         except service.Refused as error:
             form.form_errors.append(str(error))
         else:
-            flash(_("The person was erased. What they wrote stays, shown as a former participant."), "success")
+            flash(
+                _("The person was erased. What they wrote stays, shown as a former participant."), "success"
+            )
             return redirect(url_for("admin.users"))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("privacy/erase.html", form=form, user=user), status

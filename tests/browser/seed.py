@@ -19,7 +19,10 @@ SLUG = "browser-workspace"
 def load(app) -> None:
     make = Factories(db.session)
     unit = make.unit("Henkilöstöpalvelut")
-    users = {key: make.user(role, unit=unit, email=email, name=key.title()) for key, (email, role) in PEOPLE.items()}
+    users = {
+        key: make.user(role, unit=unit, email=email, name=key.title())
+        for key, (email, role) in PEOPLE.items()
+    }
     ws = make.workspace(slug=SLUG)
     make.member(ws, users["moderator"], MemberRole.MODERATOR)
     make.member(ws, users["participant"])

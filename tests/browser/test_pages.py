@@ -69,9 +69,10 @@ def test_skip_link_moves_focus_to_main(page, live_server):
     assert page.evaluate("document.activeElement.id") == "main"
 
 
-
 @pytest.mark.parametrize("lang", LOCALES)
-def test_demo_measures_poll_shows_the_seed_percentages(new_page, live_server, sign_in, assert_accessible, lang):
+def test_demo_measures_poll_shows_the_seed_percentages(
+    new_page, live_server, sign_in, assert_accessible, lang
+):
     """The Kokkola measures poll: 3/12/2/8/10 of 35, in the reader's number format."""
     page = new_page(locale=LOCALES[lang])
     sign_in(page, "johtoryhma@demo.ideaspace.fi", DEMO_PASSWORD)

@@ -20,7 +20,9 @@ SLUG = "browser-xss"
 def space(live_app):
     with live_app.app_context():
         make = Factories(db.session)
-        users = {key: db.session.query(User).filter_by(email=email).one() for key, (email, _r) in PEOPLE.items()}
+        users = {
+            key: db.session.query(User).filter_by(email=email).one() for key, (email, _r) in PEOPLE.items()
+        }
         sample = " ".join(NASTIEST[:6])
         ws = make.workspace(slug=SLUG, title={"fi": f"XSS {sample}"[:200]})
         make.member(ws, users["participant"])
@@ -36,8 +38,15 @@ def space(live_app):
             make.comment(discussion, users["participant"], body=clean_html(payload))
             make.comment(theme, users["participant"], body=clean_html(payload))
             make.note(notes, users["participant"], text=clean_text(payload)[:280])
-            ideas.append(make.idea(ws, users["participant"], theme=theme, title=clean_text(payload)[:200],
-                                   body=clean_html(payload)).id)
+            ideas.append(
+                make.idea(
+                    ws,
+                    users["participant"],
+                    theme=theme,
+                    title=clean_text(payload)[:200],
+                    body=clean_html(payload),
+                ).id
+            )
         db.session.commit()
         return {
             "pages": [
@@ -47,7 +56,11 @@ def space(live_app):
                 f"/w/{SLUG}/ideas",
                 *[f"/w/{SLUG}/ideas/{i}" for i in ideas[:5]],
             ],
-            "moderator_pages": [f"/w/{SLUG}/manage/", f"/w/{SLUG}/manage/themes/{theme.id}/", f"/w/{SLUG}/moderation"],
+            "moderator_pages": [
+                f"/w/{SLUG}/manage/",
+                f"/w/{SLUG}/manage/themes/{theme.id}/",
+                f"/w/{SLUG}/moderation",
+            ],
         }
 
 

@@ -35,8 +35,14 @@ def _world(make, session):
     ws = make.workspace()
     theme = make.theme(ws)
     unit = make.unit()
-    person = make.user(Role.PARTICIPANT, unit=unit, name="Paula Private", email="paula@example.fi",
-                       locale="sv", consents_to_named_quotes=True)
+    person = make.user(
+        Role.PARTICIPANT,
+        unit=unit,
+        name="Paula Private",
+        email="paula@example.fi",
+        locale="sv",
+        consents_to_named_quotes=True,
+    )
     other = make.user(Role.PARTICIPANT, unit=unit)
     admin = make.user(Role.ADMIN)
     membership = make.member(ws, person)
@@ -46,15 +52,23 @@ def _world(make, session):
     notes = make.activity(theme, ActivityKind.NOTES)
     make.activity(theme, ActivityKind.IDEAS)
     polls.answer(person, ws, anon_poll, membership, option_ids=[anon_poll.options[1].id])
-    polls.answer(person, ws, named_poll, membership, option_ids=[named_poll.options[0].id, named_poll.options[2].id])
+    polls.answer(
+        person, ws, named_poll, membership, option_ids=[named_poll.options[0].id, named_poll.options[2].id]
+    )
     comment = make.comment(theme, person, body="<p>Nimellä kirjoitettu</p>")
     anonymous_comment = make.comment(theme, None, body="<p>Nimetön kommentti</p>")
     note = make.note(notes, person, text="Oma lappu")
     idea = make.idea(ws, person, theme=theme, title="Paulan idea")
     others_idea = make.idea(ws, other, theme=theme, title="Toisen idea")
     make.idea_support(others_idea, person)
-    quote = Quote(workspace_id=ws.id, theme_id=theme.id, comment_id=comment.id, excerpt="Nimellä kirjoitettu",
-                  attribution=Attribution.NAME, attributed_name="Paula Private")
+    quote = Quote(
+        workspace_id=ws.id,
+        theme_id=theme.id,
+        comment_id=comment.id,
+        excerpt="Nimellä kirjoitettu",
+        attribution=Attribution.NAME,
+        attributed_name="Paula Private",
+    )
     session.add(quote)
     session.commit()
     return locals()
@@ -193,13 +207,22 @@ def test_erased_person_cannot_sign_in_nor_be_reimported(client, make, session):
     session.commit()
     response = client.post("/login", data={"email": "paula@example.fi", "password": PASSWORD})
     assert response.status_code == 422
-    csv = "name,email,role\nPaula Private,Paula@Example.fi,participant\nUusi Ihminen,uusi@example.fi,participant\n"
+    csv = (
+        "name,email,role\n"
+        "Paula Private,Paula@Example.fi,participant\n"
+        "Uusi Ihminen,uusi@example.fi,participant\n"
+    )
     rows, errors = people.parse_csv(csv.encode())
     assert not errors
     plan = people.plan_import(rows)
     assert [e.row for e in plan.errors] == [2]
     assert "paula@example.fi" in plan.errors[0].message
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.email == "paula@example.fi")) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(User).where(User.email == "paula@example.fi")
+        )
+        == 0
+    )
 
 
 def test_erase_ends_sessions_and_sign_in_links(client, make, session, login):

@@ -60,7 +60,9 @@ def request(client, session, world, role: str, method: str, url: str, data=None)
             if method == "GET":
                 response = client.get(url)
             else:
-                response = client.open(url, method=method, data=data if data is not None else {"x": "garbage"})
+                response = client.open(
+                    url, method=method, data=data if data is not None else {"x": "garbage"}
+                )
         except Exception as error:  # noqa: BLE001 - the testing app re-raises what would be a 500
             return f"500 {type(error).__name__}: {error}"[:300]
         return outcome(response)

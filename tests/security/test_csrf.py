@@ -71,7 +71,9 @@ def test_no_token_no_change(app, client, make, session, monkeypatch, role):
         session.rollback()
         session.expire_all()
         if response.status_code != 400 or not refused_for_csrf:
-            failures.append(f"{rule.endpoint} {method}: {response.status_code}, CSRF check ran: {bool(refused_for_csrf)}")
+            failures.append(
+                f"{rule.endpoint} {method}: {response.status_code}, CSRF check ran: {bool(refused_for_csrf)}"
+            )
         elif fingerprint() != before:
             failures.append(f"{rule.endpoint} {method}: refused, but the database changed")
     assert not failures, "\n".join(failures)
@@ -81,5 +83,7 @@ def test_with_a_token_the_same_request_passes(app, client, make, session, login)
     """The check above is not vacuous: with a token, a member's comment is accepted."""
     world = worlds.build(make, session)
     login(world.user("member"))
-    url = build_url(app, "discussion.create", {"slug": world.a.ws.slug, "kind": "theme", "target_id": world.a.theme.id})
+    url = build_url(
+        app, "discussion.create", {"slug": world.a.ws.slug, "kind": "theme", "target_id": world.a.theme.id}
+    )
     assert client.post(url, data=VALID_DATA["discussion.create"]).status_code == 302

@@ -29,7 +29,11 @@ def test_security_headers_on_every_response(client, path):
     assert csp["object-src"] == "object-src 'none'"
     assert csp["base-uri"] in ("base-uri 'self'", "base-uri 'none'")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] in ("same-origin", "strict-origin-when-cross-origin", "no-referrer")
+    assert response.headers["Referrer-Policy"] in (
+        "same-origin",
+        "strict-origin-when-cross-origin",
+        "no-referrer",
+    )
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "Strict-Transport-Security" not in response.headers  # plain http
 
@@ -50,8 +54,15 @@ def test_hsts_only_over_https(client):
 
 def test_hsts_behind_a_tls_proxy_only_with_proxy_fix(tmp_path):
     def app(**config):
-        return create_app({"TESTING": True, "SECRET_KEY": "x", "RATELIMIT_ENABLED": False,
-                           "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/h.sqlite3", **config})
+        return create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "x",
+                "RATELIMIT_ENABLED": False,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/h.sqlite3",
+                **config,
+            }
+        )
 
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
     trusting = app(PROXY_FIX=1).test_client().get("/healthz", headers=forwarded)
@@ -90,9 +101,11 @@ EVIL = [
 
 def _stays_here(location: str) -> bool:
     parts = urlsplit(location)
-    return parts.netloc in ("", "localhost") and parts.scheme in ("", "http", "https") and not location.lstrip(
-        "/\\ \t"
-    ).lower().startswith(("evil", "javascript", "data"))
+    return (
+        parts.netloc in ("", "localhost")
+        and parts.scheme in ("", "http", "https")
+        and not location.lstrip("/\\ \t").lower().startswith(("evil", "javascript", "data"))
+    )
 
 
 @pytest.mark.parametrize("target", EVIL)
@@ -109,7 +122,9 @@ def test_login_next_is_never_an_open_redirect(client, make, target):
     from ..factories import PASSWORD
 
     user = make.user(Role.PARTICIPANT)
-    response = client.post(f"/login?next={target}", data={"email": user.email, "password": PASSWORD, "next": target})
+    response = client.post(
+        f"/login?next={target}", data={"email": user.email, "password": PASSWORD, "next": target}
+    )
     assert response.status_code == 302
     assert _stays_here(response.headers["Location"]), response.headers["Location"]
     again = client.get("/login", query_string={"next": target})  # already signed in
@@ -133,7 +148,9 @@ def test_every_next_in_the_code_goes_through_safe_next():
     offenders = []
     for path in root.rglob("*.py"):
         for number, line in enumerate(path.read_text().splitlines(), 1):
-            if re.search(r"redirect\([^)]*(request\.(args|form|values)\.get\(\"next\"\)|form\.next\.data)", line):
+            if re.search(
+                r"redirect\([^)]*(request\.(args|form|values)\.get\(\"next\"\)|form\.next\.data)", line
+            ):
                 if "safe_next" not in line and "_back(" not in line:
                     offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
@@ -149,11 +166,15 @@ def test_discussion_and_moderation_next_are_refused(client, make, session, login
     for target in EVIL:
         response = client.post(url, data={"body": "Hyvä", "next": target})
         assert response.status_code == 302 and _stays_here(response.headers["Location"]), target
-    response = client.post(f"/w/{a.ws.slug}/activities/{a.activities['notes'].id}/notes",
-                           data={"text": "Lappu", "next": "//evil.example/"})
+    response = client.post(
+        f"/w/{a.ws.slug}/activities/{a.activities['notes'].id}/notes",
+        data={"text": "Lappu", "next": "//evil.example/"},
+    )
     assert response.status_code == 302 and _stays_here(response.headers["Location"])
     login(world.user("moderator"))
-    response = client.post(f"/w/{a.ws.slug}/moderation/comment/{a.comment.id}/dismiss", data={"next": "//evil.example/"})
+    response = client.post(
+        f"/w/{a.ws.slug}/moderation/comment/{a.comment.id}/dismiss", data={"next": "//evil.example/"}
+    )
     assert response.status_code == 302 and _stays_here(response.headers["Location"])
 
 

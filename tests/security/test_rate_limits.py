@@ -94,7 +94,7 @@ def limited(request, tmp_path):
             world = {
                 "app": app,
                 "storage": storage,
-            "prefix": prefix,
+                "prefix": prefix,
                 "slug": ws.slug,
                 "theme": theme.id,
                 "notes": make.activity(theme, kind=ActivityKind.NOTES).id,
@@ -148,13 +148,17 @@ def test_limiter_uses_the_configured_storage(limited):
 
 def test_sign_in_is_limited_per_address(limited):
     client = _client(limited)
-    codes = _until_limited(lambda: client.post("/login", data={"email": "x@example.fi", "password": "guess"}), 10)
+    codes = _until_limited(
+        lambda: client.post("/login", data={"email": "x@example.fi", "password": "guess"}), 10
+    )
     assert codes[:10] == [422] * 10 and codes[10] == 429
     other = limited["app"].test_client()
     blocked = other.post("/login", data={"email": "x@example.fi", "password": "guess"})
     assert blocked.status_code == 429  # same address: the same budget
     elsewhere = other.post(
-        "/login", data={"email": "x@example.fi", "password": "guess"}, environ_base={"REMOTE_ADDR": "10.0.0.9"}
+        "/login",
+        data={"email": "x@example.fi", "password": "guess"},
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
     )
     assert elsewhere.status_code == 422
 
@@ -169,8 +173,18 @@ def test_magic_links_are_limited(limited):
 @pytest.mark.parametrize(
     "route",
     [
-        ("comment", lambda w: f"/w/{w['slug']}/comments/theme/{w['theme']}", lambda i: {"body": f"Kommentti {i}"}, 30),
-        ("note", lambda w: f"/w/{w['slug']}/activities/{w['notes']}/notes", lambda i: {"text": f"Lappu {i}"}, 30),
+        (
+            "comment",
+            lambda w: f"/w/{w['slug']}/comments/theme/{w['theme']}",
+            lambda i: {"body": f"Kommentti {i}"},
+            30,
+        ),
+        (
+            "note",
+            lambda w: f"/w/{w['slug']}/activities/{w['notes']}/notes",
+            lambda i: {"text": f"Lappu {i}"},
+            30,
+        ),
         ("idea", lambda w: f"/w/{w['slug']}/ideas", None, 20),
         ("answer", lambda w: f"/w/{w['slug']}/activities/{w['poll']}/answer", lambda i: {}, 30),
     ],
@@ -180,8 +194,10 @@ def test_posting_is_limited_per_person(limited, route):
     _name, url_of, data_of, limit = route
     url = url_of(limited)
     if data_of is None:
+
         def data_of(i):
             return {"title": f"Idea {i}", "body": "Kuvaus", "activity_id": limited["ideas"]}
+
     first = _client(limited, 0)
     codes = [first.post(url, data=data_of(i)).status_code for i in range(limit + 1)]
     assert 429 not in codes[:limit], codes

@@ -172,7 +172,9 @@ def _idor_expected(endpoint: str, spec: str) -> dict[str, set[str]]:
     if endpoint in IDOR_OVERRIDES:
         return _expected(IDOR_OVERRIDES[endpoint])
     return {
-        role: ({"login", "404"} if allowed == {"login"} else {"403", "404"} if allowed == {"403"} else {"404"})
+        role: (
+            {"login", "404"} if allowed == {"login"} else {"403", "404"} if allowed == {"403"} else {"404"}
+        )
         for role, allowed in _expected(spec).items()
     }
 
@@ -222,7 +224,9 @@ def test_route_matrix(app, client, make, session, blueprint):
         url = build_url(app, rule.endpoint, worlds.params_for(rule.endpoint, rule.arguments, world))
         idor_url = None
         if worlds.has_ids(rule.endpoint, rule.arguments):
-            idor_url = build_url(app, rule.endpoint, worlds.params_for(rule.endpoint, rule.arguments, world, "b"))
+            idor_url = build_url(
+                app, rule.endpoint, worlds.params_for(rule.endpoint, rule.arguments, world, "b")
+            )
         for method in _methods(rule):
             spec = EXPECTATIONS[rule.endpoint].get(method)
             if spec is None:
@@ -246,4 +250,6 @@ def test_matrix_size():
     """The matrix covers every role for every (route, method) it lists."""
     pairs = sum(len(methods) for methods in EXPECTATIONS.values())
     assert pairs >= 100
-    assert all(len(spec.split()) == len(ROLES) for methods in EXPECTATIONS.values() for spec in methods.values())
+    assert all(
+        len(spec.split()) == len(ROLES) for methods in EXPECTATIONS.values() for spec in methods.values()
+    )

@@ -41,7 +41,11 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self._form = {"action": a.get("action", ""), "method": (a.get("method") or "get").lower(), "fields": []}
+            self._form = {
+                "action": a.get("action", ""),
+                "method": (a.get("method") or "get").lower(),
+                "fields": [],
+            }
             self.forms.append(self._form)
         elif self._form is None:
             return
@@ -81,8 +85,10 @@ def _form(client, page: str, action_part: str) -> dict:
     parser = _Forms()
     parser.feed(html)
     for form in parser.forms:
-        if form["method"] == "post" and action_part in form["action"] and any(
-            kind in TEXT_TYPES for _n, kind, _v in form["fields"]
+        if (
+            form["method"] == "post"
+            and action_part in form["action"]
+            and any(kind in TEXT_TYPES for _n, kind, _v in form["fields"])
         ):
             return form
     raise AssertionError(f"no post form with {action_part!r} and a text field on {page}")
@@ -112,7 +118,9 @@ def _run(client, session, world, role, page, action_part, shown_on, failures, *,
     """Post every payload through the form; check where it leads and the pages that show it."""
     as_role(client, world, role)
     form = _form(client, page, action_part)
-    fields = [n for n, kind, _v in form["fields"] if kind in TEXT_TYPES and n not in keep and n not in ("next", "q")]
+    fields = [
+        n for n, kind, _v in form["fields"] if kind in TEXT_TYPES and n not in keep and n not in ("next", "q")
+    ]
     accepted = 0
     for payload in PAYLOADS:
         action, data = _fill(form, payload, keep)
@@ -138,9 +146,29 @@ def world(make, session):
 def test_corpus_is_large_enough():
     assert len(PAYLOADS) >= 100
     kinds = " ".join(PAYLOADS).lower()
-    for needle in ("<script", "onerror", "ontoggle", "onfocus", "javascript:", "&#106;", "data:", "vbscript:",
-                   "<svg", "<math", "srcdoc", "<object", "<embed", "<base", "http-equiv", "expression(",
-                   "{{7*7}}", "${7*7}", "\x00", "+adw-", "\\u003c"):
+    for needle in (
+        "<script",
+        "onerror",
+        "ontoggle",
+        "onfocus",
+        "javascript:",
+        "&#106;",
+        "data:",
+        "vbscript:",
+        "<svg",
+        "<math",
+        "srcdoc",
+        "<object",
+        "<embed",
+        "<base",
+        "http-equiv",
+        "expression(",
+        "{{7*7}}",
+        "${7*7}",
+        "\x00",
+        "+adw-",
+        "\\u003c",
+    ):
         assert needle in kinds, needle
 
 
@@ -166,16 +194,34 @@ def test_participant_fields(client, session, world):
     failures: list[str] = []
     _run(client, session, world, "member", theme, "/comments/theme/", [theme], failures, follow=False)
     _run(client, session, world, "member", wall, "/notes", [wall, theme], failures, follow=False)
-    _run(client, session, world, "member", f"/w/{slug}/ideas", f"/w/{slug}/ideas", [f"/w/{slug}/ideas", theme],
-         failures, follow=False)
+    _run(
+        client,
+        session,
+        world,
+        "member",
+        f"/w/{slug}/ideas",
+        f"/w/{slug}/ideas",
+        [f"/w/{slug}/ideas", theme],
+        failures,
+        follow=False,
+    )
     ideas = db.session.scalars(sa.select(Idea.id).where(Idea.workspace_id == a.ws.id)).all()
     assert len(ideas) > len(PAYLOADS) // 2  # most payloads make an idea (some are too short a title)
     as_role(client, world, "member")
     for idea_id in ideas:
         url = f"/w/{slug}/ideas/{idea_id}"
         _check(client.get(url).get_data(as_text=True), f"member reads {url}", "(idea page)", failures)
-    _run(client, session, world, "other_moderator", f"/w/{slug}/report/comment/{a.comment.id}", "/report/", [],
-         failures, follow=False)
+    _run(
+        client,
+        session,
+        world,
+        "other_moderator",
+        f"/w/{slug}/report/comment/{a.comment.id}",
+        "/report/",
+        [],
+        failures,
+        follow=False,
+    )
     for role in ("moderator", "member"):
         as_role(client, world, role)
         for url in (theme, wall, f"/w/{slug}/ideas", f"/w/{slug}/ideas/{a.idea.id}", f"/w/{slug}/moderation"):
@@ -197,8 +243,10 @@ def test_moderator_fields(client, session, world):
         (f"/w/{slug}/manage/themes/{a.theme.id}/edit", f"/themes/{a.theme.id}/edit"),
         (f"/w/{slug}/manage/measures/{a.measure.id}/edit", f"/measures/{a.measure.id}/edit"),
         (f"/w/{slug}/manage/indicators/{a.indicator.id}/edit", f"/indicators/{a.indicator.id}/edit"),
-        (f"/w/{slug}/manage/activities/{a.activities['single_choice'].id}/edit",
-         f"/activities/{a.activities['single_choice'].id}/edit"),
+        (
+            f"/w/{slug}/manage/activities/{a.activities['single_choice'].id}/edit",
+            f"/activities/{a.activities['single_choice'].id}/edit",
+        ),
         (f"/w/{slug}/activities/{a.activities['notes'].id}/notes", "/notes/groups"),
         (f"/w/{slug}/manage/themes/new", "/themes/new"),
         (f"/w/{slug}/manage/themes/{a.theme.id}/measures/new", "/measures/new"),
@@ -213,12 +261,30 @@ def test_moderator_fields(client, session, world):
 def test_admin_fields(client, session, world):
     failures: list[str] = []
     member = world.user("member")
-    _run(client, session, world, "admin", f"/admin/users/{member.id}", f"/admin/users/{member.id}",
-         ["/admin/users", f"/admin/users/{member.id}"], failures)
-    _run(client, session, world, "admin", f"/admin/units/{world.unit.id}", f"/admin/units/{world.unit.id}",
-         ["/admin/units", "/admin/users"], failures)
+    _run(
+        client,
+        session,
+        world,
+        "admin",
+        f"/admin/users/{member.id}",
+        f"/admin/users/{member.id}",
+        ["/admin/users", f"/admin/users/{member.id}"],
+        failures,
+    )
+    _run(
+        client,
+        session,
+        world,
+        "admin",
+        f"/admin/units/{world.unit.id}",
+        f"/admin/units/{world.unit.id}",
+        ["/admin/units", "/admin/users"],
+        failures,
+    )
     # The people import: every payload as a name in one CSV, then the preview page.
-    rows = "\n".join(f'"{p.replace(chr(34), chr(34) * 2)}",xss{i}@import.example.fi' for i, p in enumerate(PAYLOADS))
+    rows = "\n".join(
+        f'"{p.replace(chr(34), chr(34) * 2)}",xss{i}@import.example.fi' for i, p in enumerate(PAYLOADS)
+    )
     as_role(client, world, "admin")
     response = client.post(
         "/admin/people/import",

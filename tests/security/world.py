@@ -10,8 +10,8 @@ checks (`params_for(..., ids_from="b")`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from ideaspace.invitations.tokens import issue_token
-from ideaspace.programme.versions import publish
 from ideaspace.models import (
     ActivityKind,
     IndicatorReading,
@@ -21,6 +21,7 @@ from ideaspace.models import (
     Report,
     Role,
 )
+from ideaspace.programme.versions import publish
 
 ROLES = ("anonymous", "nonmember", "member", "observer", "other_moderator", "moderator", "admin")
 KINDS = (
@@ -93,8 +94,22 @@ def _side(make, session, unit, author, moderator) -> Side:
     session.flush()
     snapshot = publish(moderator, ws, "Ensimmäinen versio")
     session.commit()
-    return Side(ws, theme, measure, indicator, reading, activities, comment, note, group, idea, report, quote,
-                snapshot, moderator)
+    return Side(
+        ws,
+        theme,
+        measure,
+        indicator,
+        reading,
+        activities,
+        comment,
+        note,
+        group,
+        idea,
+        report,
+        quote,
+        snapshot,
+        moderator,
+    )
 
 
 def build(make, session) -> World:

@@ -41,7 +41,9 @@ class _Checker(HTMLParser):
             if not OWN_SCRIPTS.match(src):
                 self.problems.append(f"<script src={src!r}>")
             self._in_script = True
-        if tag in FORBIDDEN_TAGS and not (tag == "link" and dict(attrs).get("href", "").startswith("/static/")):
+        if tag in FORBIDDEN_TAGS and not (
+            tag == "link" and dict(attrs).get("href", "").startswith("/static/")
+        ):
             self.problems.append(f"<{tag}>")
         if tag == "meta" and "http-equiv" in dict(attrs):
             self.problems.append("<meta http-equiv>")
@@ -99,7 +101,7 @@ NASTIEST = [
     "<audio src=x onerror=alert(1)>",
     "<marquee onstart=alert(1)>x</marquee>",
     '<form action="javascript:alert(1)"><button>x</button></form>',
-    "<!--<img src=\"--><img src=x onerror=alert(1)//\">",
+    '<!--<img src="--><img src=x onerror=alert(1)//">',
     '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     "<IMG SRC=x ONERROR=alert(1)>",
@@ -108,7 +110,7 @@ NASTIEST = [
     "' onmouseover='alert(1)",
     "<img src=x onerror=alert(1)",
     "<svg><animate onbegin=alert(1) attributeName=x dur=1s>",
-    "<div style=\"background-image: url(javascript:alert(1))\">x</div>",
+    '<div style="background-image: url(javascript:alert(1))">x</div>',
     "ts{{7*7}}ts",
-    "<IMG SRC=&#x6A&#x61&#x76&#x61&#x73&#x63&#x72&#x69&#x70&#x74&#x3A&#x61&#x6C&#x65&#x72&#x74&#x28&#x27&#x58&#x53&#x53&#x27&#x29>",
+    "<IMG SRC=&#x6A&#x61&#x76&#x61&#x73&#x63&#x72&#x69&#x70&#x74&#x3A&#x61&#x6C&#x65&#x72&#x74&#x28&#x27&#x58&#x53&#x53&#x27&#x29>",  # noqa: E501
 ]
