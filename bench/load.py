@@ -413,21 +413,41 @@ class Server:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def database_cpu_seconds(database_url: str) -> float | None:
-    """CPU time so far of the PostgreSQL backends serving this database (None for SQLite, which
-    runs inside the workers). Backends that ended in between are not counted."""
-    if not database_url.startswith("postgres"):
-        return None
-    name = f" {sa.engine.make_url(database_url).database} "
-    total = 0.0
-    for process in psutil.process_iter(["cmdline"]):
-        try:
-            if name in " ".join(process.info["cmdline"] or ()) + " ":
-                times = process.cpu_times()
-                total += times.user + times.system
-        except psutil.Error:
-            continue
-    return total
+class DatabaseCpu:
+    """CPU time of the PostgreSQL backends serving this database while measuring (nothing for
+    SQLite, which runs inside the workers). Sampled every half second, per backend: a backend that
+    ends meanwhile (a recycled worker's connections) keeps what it used up to its last sample, one
+    that starts counts from zero."""
+
+    def __init__(self, database_url: str):
+        self.name = f" {sa.engine.make_url(database_url).database} "
+        self.enabled = database_url.startswith("postgres")
+        self.start: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        if self.enabled:
+            self.start = self._backends()
+            self.last = dict(self.start)
+
+    def _backends(self) -> dict[int, float]:
+        seen = {}
+        for process in psutil.process_iter(["cmdline"]):
+            try:
+                if self.name in " ".join(process.info["cmdline"] or ()) + " ":
+                    times = process.cpu_times()
+                    seen[process.pid] = times.user + times.system
+            except psutil.Error:
+                continue
+        return seen
+
+    def sample(self):
+        if self.enabled:
+            self.last.update(self._backends())
+
+    def seconds(self) -> float | None:
+        if not self.enabled:
+            return None
+        self.sample()
+        return sum(cpu - self.start.get(pid, 0.0) for pid, cpu in self.last.items())
 
 
 def wait_healthy(host: str, seconds: float = 60):
@@ -462,19 +482,20 @@ def run(
         while user_class.ready < users and time.perf_counter() < limit:
             gevent.sleep(0.2)
         env.stats.reset_all()
-    cpu_before, db_before = server.cpu_seconds(), database_cpu_seconds(server.database_url)
+    cpu_before, database_cpu = server.cpu_seconds(), DatabaseCpu(server.database_url)
     started = time.perf_counter()
     deadline = started + seconds
     while time.perf_counter() < deadline:
         server.sample()
+        database_cpu.sample()
         gevent.sleep(0.5)
         if not warm and getattr(user_class, "finished", 0) >= users:
             break
     runner.quit()
     elapsed = time.perf_counter() - started
-    cpu, db_after = server.cpu_seconds() - cpu_before, database_cpu_seconds(server.database_url)
+    cpu, database_seconds = server.cpu_seconds() - cpu_before, database_cpu.seconds()
     served = max(1, sum(entry.num_requests for entry in env.stats.entries.values()))
-    database = None if db_before is None else round((db_after - db_before) * 1000 / served, 2)
+    database = None if database_seconds is None else round(database_seconds * 1000 / served, 2)
     results = {}
     for (name, _method), entry in env.stats.entries.items():
         duration = (
