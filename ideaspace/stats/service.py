@@ -453,7 +453,14 @@ def _daily_statement(dialect: str):
     def per_day(kind: str, day, query):
         return query.add_columns(literal(kind), day, func.count()).group_by(day)
 
+    # The workspace's ideas, read once for the ideas and the supports (a CTE used twice, so
+    # materialised): reading them once per kind made PostgreSQL plan a parallel append whose two
+    # workers cost more than the statement (~18 ms against ~7 ms serial). The comments keep their
+    # own join: SQLite would scan the materialised ideas once per comment instead of a key lookup.
     comment_idea = aliased(Idea)
+    idea = (
+        select(Idea.id, Idea.created_at, Idea.hidden_at).where(Idea.workspace_id == ws).cte("workspace_idea")
+    )
     parts = [
         per_day(
             "visits",
@@ -499,16 +506,16 @@ def _daily_statement(dialect: str):
         ),
         per_day(
             "ideas",
-            _utc_day(Idea.created_at, dialect),
-            select().select_from(Idea).where(Idea.workspace_id == ws, Idea.hidden_at.is_(None)),
+            _utc_day(idea.c.created_at, dialect),
+            select().select_from(idea).where(idea.c.hidden_at.is_(None)),
         ),
         per_day(
             "supports",
             _utc_day(IdeaSupport.created_at, dialect),
             select()
             .select_from(IdeaSupport)
-            .join(Idea, Idea.id == IdeaSupport.idea_id)
-            .where(Idea.workspace_id == ws, Idea.hidden_at.is_(None)),
+            .join(idea, idea.c.id == IdeaSupport.idea_id)
+            .where(idea.c.hidden_at.is_(None)),
         ),
     ]
     return sa.union_all(*parts)

@@ -244,6 +244,34 @@ def test_daily_series_covers_the_open_period(make, rows):
     assert all(d.visits == 0 and d.contributions == 0 for d in (daily[1], *daily[4:9]))
 
 
+def test_daily_ideas_and_supports_count_only_the_workspaces_visible_ideas(make, rows):
+    """The daily statement reads the workspace's ideas once for both kinds: a hidden idea's
+    supports and another workspace's ideas and supports on the same day stay out."""
+    day = date(2022, 9, 5)
+    ws = make.workspace(opens_on=day, closes_on=day)
+    theme = make.theme(ws)
+    fans = [make.user() for _ in range(3)]
+    shown = rows.idea(ws, theme=theme, created_at=at(day))
+    no_theme = rows.idea(ws, created_at=at(day, hour=1))
+    hidden = rows.idea(ws, theme=theme, created_at=at(day), hidden_at=utcnow(), hidden_reason="Asiaton")
+    for fan in fans:
+        rows.support(shown, fan, created_at=at(day))
+        rows.support(hidden, fan, created_at=at(day))
+    rows.support(no_theme, fans[0], created_at=at(day))
+    other = make.workspace(opens_on=day, closes_on=day)
+    elsewhere = rows.idea(other, theme=make.theme(other), created_at=at(day))
+    for fan in fans:
+        rows.support(elsewhere, fan, created_at=at(day))
+
+    daily = workspace_statistics(ws, today=date(2023, 1, 1)).daily
+    themes = workspace_statistics(ws, today=date(2023, 1, 1)).theme_totals
+
+    assert [(d.day, d.ideas, d.supports) for d in daily] == [(day, 2, 4)]
+    assert (themes.ideas, themes.supports) == (2, 4)
+    other_daily = workspace_statistics(other, today=date(2023, 1, 1)).daily
+    assert [(d.day, d.ideas, d.supports) for d in other_daily] == [(day, 1, 3)]
+
+
 def test_daily_series_without_dates_spans_first_to_last_activity(make, rows):
     ws = make.workspace(opens_on=None, closes_on=None)
     theme = make.theme(ws)
