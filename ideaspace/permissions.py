@@ -71,6 +71,13 @@ def membership_of(user, workspace: Workspace) -> Membership | None:
     return facts[key]
 
 
+def remember_membership(user, workspace: Workspace, membership: Membership | None) -> None:
+    """Seed membership_of with a membership loaded alongside the workspace (None: not a member),
+    saving its own query; the predicates decide exactly as if membership_of had loaded it."""
+    if _signed_in(user) and has_app_context():
+        _facts()[(user.id, workspace.id)] = membership
+
+
 def forget_membership(user, workspace: Workspace) -> None:
     """Forget what this request knew about memberships (after one was added or its role changed)."""
     if has_app_context():

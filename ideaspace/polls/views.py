@@ -24,7 +24,7 @@ bp = Blueprint("polls", __name__)
 
 def _load(slug: str, activity_id: int):
     """The workspace, the activity and the person's respondent row (None if they have not answered)."""
-    workspace = workspaces.get_workspace(slug)
+    workspace = workspaces.get_workspace(slug, member=current_user)  # the membership comes along
     require(can_view_workspace(current_user, workspace))
     activity, record = service.load_activity(workspace, activity_id, current_user)
     require(can_view_activity(current_user, activity, workspace))

@@ -24,6 +24,7 @@ from ..models import (
     WorkspaceStatus,
     utcnow,
 )
+from ..permissions import remember_membership
 
 
 def visible_workspaces(user: User) -> list[Workspace]:
@@ -45,10 +46,22 @@ def visible_workspaces(user: User) -> list[Workspace]:
     return list(db.session.scalars(query))
 
 
-def get_workspace(slug: str) -> Workspace:
-    workspace = db.session.scalar(_workspace_statement(), {"slug": slug})
-    if workspace is None:
+def get_workspace(slug: str, member=None) -> Workspace:
+    """The workspace, or 404. With `member` (a signed-in user) their membership comes in the same
+    statement (an outer join on the unique workspace and user pair) and is handed to
+    permissions.membership_of, which then has no query of its own to make."""
+    if member is None or not getattr(member, "is_authenticated", False):
+        workspace = db.session.scalar(_workspace_statement(), {"slug": slug})
+        if workspace is None:
+            abort(404)
+        return workspace
+    row = db.session.execute(
+        _workspace_and_membership_statement(), {"slug": slug, "user_id": member.id}
+    ).first()
+    if row is None:
         abort(404)
+    workspace, membership = row
+    remember_membership(member, workspace, membership)
     return workspace
 
 
@@ -57,6 +70,18 @@ def get_workspace(slug: str) -> Workspace:
 @cache
 def _workspace_statement():
     return select(Workspace).where(Workspace.slug == bindparam("slug", type_=String))
+
+
+@cache
+def _workspace_and_membership_statement():
+    joined = (Membership.workspace_id == Workspace.id) & (
+        Membership.user_id == bindparam("user_id", type_=Integer)
+    )
+    return (
+        select(Workspace, Membership)
+        .outerjoin(Membership, joined)
+        .where(Workspace.slug == bindparam("slug", type_=String))
+    )
 
 
 def get_theme(workspace: Workspace, theme_id: int) -> Theme:

@@ -297,6 +297,27 @@ def test_answering_looks_up_once_whether_the_person_has_answered(
     assert not [s for s in statements if s.lstrip().startswith("SELECT count") and "FROM user" in s]
 
 
+def test_the_membership_comes_with_the_workspace_in_one_statement(
+    client, session, world, make, login, count_queries
+):
+    login(world.member)
+    client.get(world.theme_url)  # the visit is recorded on page views, not here
+    url, data = world.url(world.single), choose(world.single, 0)
+    with count_queries() as statements:
+        response = client.post(url, data=data, headers=HX)
+    assert response.status_code == 200
+    reads = [s for s in statements if s.lstrip().startswith("SELECT")]
+    membership = [s for s in reads if "FROM membership" in s or "JOIN membership" in s]
+    assert len(membership) == 1 and "FROM workspace" in membership[0], membership
+    assert len([s for s in reads if "FROM workspace" in s]) == 1
+    # Seeded, not weakened: someone who is not a member of the invited workspace is still refused.
+    outsider = make.user()
+    session.commit()
+    login(outsider)
+    refused = client.post(world.url(world.single), data=choose(world.single, 1), headers=HX)
+    assert refused.status_code in (403, 404)
+
+
 def test_participation_is_recorded_on_the_first_answer(client, session, world, login):
     login(world.member)
     client.post(world.url(world.scale), data={"value": "10"})
