@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.utils import cached_property
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -31,7 +32,25 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-babel = Babel()
+
+
+class _Babel(Babel):
+    """Flask-Babel, the request's language and catalogue resolved once (`ideaspace.i18n.resolved`)."""
+
+    def init_app(self, app, *args, **kwargs):
+        super().init_app(app, *args, **kwargs)
+        from .i18n import install_template_gettext
+
+        install_template_gettext(app.jinja_env)
+
+    @cached_property
+    def domain_instance(self):
+        from .i18n import RequestDomain
+
+        return RequestDomain(domain=self.domain)
+
+
+babel = _Babel()
 htmx = HTMX()
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from babel.support import NullTranslations
 from flask import g, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import Domain, get_domain, get_locale
 from flask_login import current_user
+from jinja2 import pass_eval_context
 from markupsafe import Markup, escape
 
 from .models.base import LANGUAGES, LocalizedText
@@ -23,10 +25,100 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or "fi"
 
 
+# Where `resolved` keeps the current (locale, domain, language, translations), on `g`.
+_RESOLVED = "_ideaspace_language"
+
+
+def resolved() -> tuple:
+    """(locale, domain, language, translations) of this app context, worked out once per locale.
+
+    Flask-Babel answers each `gettext` by asking for the locale and the domain and looking the
+    catalogue up by `str(locale)`, some 5-10 µs a call, hundreds of times a page. Its own state
+    (`g._flask_babel`) says what is current: `force_locale` and `refresh` put a new locale object
+    there, and a new object means a new look-up here, through Flask-Babel as before. So the
+    language switcher, the remembered and Accept-Language choices and `force_locale` (exports,
+    emails, the programme) all get exactly Flask-Babel's answer.
+    """
+    try:
+        state = g._get_current_object().__dict__
+    except RuntimeError:  # no app context: as Flask-Babel, Finnish and no catalogue
+        return None, None, "fi", NullTranslations()
+    babel_state = state.get("_flask_babel")
+    current = state.get(_RESOLVED)
+    if current is not None and babel_state is not None:
+        babel_vars = babel_state.__dict__
+        if current[0] is babel_vars.get("babel_locale") and current[1] is babel_vars.get("babel_domain"):
+            return current
+    locale = get_locale()
+    domain = get_domain()
+    current = (locale, domain, str(locale or "fi"), Domain.get_translations(domain))
+    state[_RESOLVED] = current
+    return current
+
+
 def current_language() -> str:
-    if has_request_context() and "forced_locale" in g:
-        return g.forced_locale
-    return str(get_locale() or "fi")
+    return resolved()[2]
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's domain, its catalogue resolved once per request (see `resolved`): the
+    `gettext`, `ngettext` and lazy strings of the Python code use it."""
+
+    def get_translations(self):
+        current = resolved()
+        if current[1] is self:
+            return current[3]
+        return super().get_translations()
+
+
+# The template callables, as Jinja's i18n extension makes them (newstyle: always a format string,
+# Markup when autoescaping), without its three nested `context.call`s and Flask-Babel's look-ups.
+@pass_eval_context
+def _template_gettext(eval_ctx, string, /, **variables):
+    rv = resolved()[3].ugettext(string)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx, singular, plural, num, /, **variables):
+    variables.setdefault("num", num)
+    rv = resolved()[3].ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
+@pass_eval_context
+def _template_pgettext(eval_ctx, context, string, /, **variables):
+    variables.setdefault("context", context)
+    rv = resolved()[3].upgettext(context, string)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
+@pass_eval_context
+def _template_npgettext(eval_ctx, context, singular, plural, num, /, **variables):
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    rv = resolved()[3].unpgettext(context, singular, plural, num)
+    if eval_ctx.autoescape:
+        rv = Markup(rv)
+    return rv % variables
+
+
+def install_template_gettext(env) -> None:
+    """Replace the callables Flask-Babel installed (its `install_gettext_callables`, newstyle)."""
+    assert env.newstyle_gettext
+    env.globals.update(
+        _=_template_gettext,
+        gettext=_template_gettext,
+        ngettext=_template_ngettext,
+        pgettext=_template_pgettext,
+        npgettext=_template_npgettext,
+    )
 
 
 def pick(text: LocalizedText | None, primary: str = "fi", language: str | None = None) -> tuple[str, str]:
