@@ -48,32 +48,16 @@ def child(database_url: str, page: str, requests: int) -> dict:
     sys.path.insert(0, str(ROOT))
     os.environ.update(DATABASE_URL=database_url, SECRET_KEY="bench-secret-key")
     import psutil
-    import sqlalchemy as sa
 
+    from bench.profile import bench_workspace
     from ideaspace import create_app
     from ideaspace.extensions import db
 
     process = psutil.Process()
     app = create_app({"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
     with app.app_context():
-        ws_id, session_id = db.session.execute(
-            sa.text(
-                "SELECT w.id, m.user_id || ':' || u.session_nonce FROM workspace w "
-                'JOIN membership m ON m.workspace_id = w.id JOIN "user" u ON u.id = m.user_id '
-                "WHERE w.slug = :s AND m.role = 'moderator' ORDER BY m.user_id LIMIT 1"
-            ),
-            {"s": SLUG},
-        ).one()
-        theme = db.session.scalar(
-            sa.text("SELECT id FROM theme WHERE workspace_id = :w ORDER BY position LIMIT 1"), {"w": ws_id}
-        )
-        poll = db.session.scalar(
-            sa.text(
-                "SELECT a.id FROM activity a JOIN theme t ON t.id = a.theme_id "
-                "WHERE t.workspace_id = :w AND a.kind = 'single_choice' ORDER BY a.id LIMIT 1"
-            ),
-            {"w": ws_id},
-        )
+        _, session_id, themes, polls = bench_workspace(db.session)
+        theme, poll = themes[0], polls[0]
         db.session.remove()
     urls = {
         "workspace": f"/w/{SLUG}/",

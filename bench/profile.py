@@ -27,6 +27,30 @@ sys.path.insert(0, str(ROOT))
 SLUG = "bench-1"
 
 
+def bench_workspace(session) -> tuple[int, str, list[int], list[int]]:
+    """bench-1's id, its moderator's session id (as Flask-Login stores it), its theme ids in order
+    and its single-choice poll ids (bench/memory.py uses the same)."""
+    ws_id, moderator_session_id = session.execute(
+        sa.text(
+            "SELECT w.id, m.user_id || ':' || u.session_nonce FROM workspace w "
+            'JOIN membership m ON m.workspace_id = w.id JOIN "user" u ON u.id = m.user_id '
+            "WHERE w.slug = :s AND m.role = 'moderator' ORDER BY m.user_id LIMIT 1"
+        ),
+        {"s": SLUG},
+    ).one()
+    themes = session.scalars(
+        sa.text("SELECT id FROM theme WHERE workspace_id = :w ORDER BY position"), {"w": ws_id}
+    ).all()
+    polls = session.scalars(
+        sa.text(
+            "SELECT a.id FROM activity a JOIN theme t ON t.id = a.theme_id "
+            "WHERE t.workspace_id = :w AND a.kind = 'single_choice' ORDER BY a.id"
+        ),
+        {"w": ws_id},
+    ).all()
+    return ws_id, moderator_session_id, themes, polls
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -43,24 +67,7 @@ def main(argv=None):
 
     app = create_app({"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
     with app.app_context():
-        ws_id, moderator_session_id = db.session.execute(
-            sa.text(
-                "SELECT w.id, m.user_id || ':' || u.session_nonce FROM workspace w "
-                'JOIN membership m ON m.workspace_id = w.id JOIN "user" u ON u.id = m.user_id '
-                "WHERE w.slug = :s AND m.role = 'moderator' ORDER BY m.user_id LIMIT 1"
-            ),
-            {"s": SLUG},
-        ).one()
-        themes = db.session.scalars(
-            sa.text("SELECT id FROM theme WHERE workspace_id = :w ORDER BY position"), {"w": ws_id}
-        ).all()
-        polls = db.session.scalars(
-            sa.text(
-                "SELECT a.id FROM activity a JOIN theme t ON t.id = a.theme_id "
-                "WHERE t.workspace_id = :w AND a.kind = 'single_choice' ORDER BY a.id"
-            ),
-            {"w": ws_id},
-        ).all()
+        ws_id, moderator_session_id, themes, polls = bench_workspace(db.session)
         # Participant and open poll pairs not answered yet, for "answer a poll" (one per request).
         unanswered = db.session.execute(
             sa.text(
