@@ -206,25 +206,20 @@ class Exporter:
             for i, o in enumerate(o for t in themes for a in t.activities for o in a.options)
         }
 
-        ideas = session.execute(
-            select(
-                Idea.id,
-                Idea.title,
-                Idea.body,
-                Idea.theme_id,
-                Idea.author_id,
-                Idea.unit_id,
-                Idea.status,
-                Idea.status_reason,
-                Idea.merged_into_id,
-                Idea.created_at,
-                Idea.hidden_at,
-                Idea.hidden_reason,
-                Idea.hidden_by_id,
-            )
-            .where(Idea.workspace_id == ws_id)
-            .order_by(Idea.created_at, Idea.id)
-        ).all()
+        ideas = self.moderated_rows(
+            Idea,
+            ws_id,
+            Idea.id,
+            Idea.title,
+            Idea.body,
+            Idea.theme_id,
+            Idea.author_id,
+            Idea.unit_id,
+            Idea.status,
+            Idea.status_reason,
+            Idea.merged_into_id,
+            Idea.created_at,
+        )
         self.idea_keys = {i.id: f"I{n + 1}" for n, i in enumerate(ideas)}
         history = defaultdict(list)
         for h in session.execute(
@@ -242,45 +237,35 @@ class Exporter:
         ):
             self.person(h.changed_by_id)
             history[h.idea_id].append(h)
-        comments = session.execute(
-            select(
-                Comment.id,
-                Comment.parent_id,
-                Comment.theme_id,
-                Comment.measure_id,
-                Comment.activity_id,
-                Comment.idea_id,
-                Comment.body,
-                Comment.author_id,
-                Comment.unit_id,
-                Comment.on_behalf_of_unit,
-                Comment.created_at,
-                Comment.edited_at,
-                Comment.withdrawn_at,
-                Comment.hidden_at,
-                Comment.hidden_reason,
-                Comment.hidden_by_id,
-            )
-            .where(Comment.workspace_id == ws_id)
-            .order_by(Comment.created_at, Comment.id)
-        ).all()
+        comments = self.moderated_rows(
+            Comment,
+            ws_id,
+            Comment.id,
+            Comment.parent_id,
+            Comment.theme_id,
+            Comment.measure_id,
+            Comment.activity_id,
+            Comment.idea_id,
+            Comment.body,
+            Comment.author_id,
+            Comment.unit_id,
+            Comment.on_behalf_of_unit,
+            Comment.created_at,
+            Comment.edited_at,
+            Comment.withdrawn_at,
+        )
         self.comment_keys = {c.id: f"C{n + 1}" for n, c in enumerate(comments)}
-        notes = session.execute(
-            select(
-                Note.id,
-                Note.activity_id,
-                Note.text,
-                Note.author_id,
-                Note.unit_id,
-                Note.group_id,
-                Note.created_at,
-                Note.hidden_at,
-                Note.hidden_reason,
-                Note.hidden_by_id,
-            )
-            .where(Note.workspace_id == ws_id)
-            .order_by(Note.created_at, Note.id)
-        ).all()
+        notes = self.moderated_rows(
+            Note,
+            ws_id,
+            Note.id,
+            Note.activity_id,
+            Note.text,
+            Note.author_id,
+            Note.unit_id,
+            Note.group_id,
+            Note.created_at,
+        )
         self.note_keys = {n.id: f"N{i + 1}" for i, n in enumerate(notes)}
 
         likes = defaultdict(list)
@@ -507,6 +492,16 @@ class Exporter:
             "people": Lazy(lambda: iter(people)),
             "workspace": body,
         }
+
+    @staticmethod
+    def moderated_rows(model, ws_id: int, *columns) -> list:
+        """Workspace `ws_id`'s rows of `model` (ideas, comments, notes) as plain tuples of `columns` and its
+        hidden_at, hidden_reason and hidden_by_id (read by `hidden`), oldest first."""
+        return db.session.execute(
+            select(*columns, model.hidden_at, model.hidden_reason, model.hidden_by_id)
+            .where(model.workspace_id == ws_id)
+            .order_by(model.created_at, model.id)
+        ).all()
 
     def hidden_by(self, row) -> None:
         if row.hidden_at is not None:
