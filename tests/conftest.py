@@ -85,13 +85,8 @@ class CsrfClient(FlaskClient):
         return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
 
 
-@pytest.fixture(scope="session", params=ENGINES)
-def app(request, tmp_path_factory, worker_id):
-    if request.param == "postgresql":
-        url = create_scratch_postgres(os.environ["TEST_DATABASE_URL"], worker_id)
-    else:
-        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
-    os.environ.pop("DATABASE_URL", None)
+def create_test_app(url: str, tmp_path_factory):
+    """The app the tests use, on the database at `url` (not migrated yet)."""
     application = create_app(
         {
             "TESTING": True,
@@ -111,6 +106,17 @@ def app(request, tmp_path_factory, worker_id):
     own_babel = copy.copy(application.extensions["babel"].instance)
     own_babel.__dict__.pop("domain_instance", None)
     application.extensions["babel"].instance = own_babel
+    return application
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def app(request, tmp_path_factory, worker_id):
+    if request.param == "postgresql":
+        url = create_scratch_postgres(os.environ["TEST_DATABASE_URL"], worker_id)
+    else:
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+    os.environ.pop("DATABASE_URL", None)
+    application = create_test_app(url, tmp_path_factory)
     with application.app_context():
         upgrade()
     yield application

@@ -11,7 +11,6 @@ snapshot) and then calls HOLDS[NAME](): waits for the test, or commits a write e
 
 from __future__ import annotations
 
-import copy
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -21,11 +20,10 @@ import sqlalchemy as sa
 from flask import request
 from flask_migrate import upgrade
 
-from ideaspace import create_app
 from ideaspace.extensions import db
 from ideaspace.models import ActivityKind, Answer, Membership, Visit, WorkspaceAccess, utcnow
 
-from .conftest import CsrfClient
+from .conftest import create_test_app
 from .factories import Factories
 
 HOLDS: dict = {}
@@ -35,21 +33,7 @@ WAIT = 10  # seconds; far below the 15 s busy timeout, which the old BEGIN IMMED
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     url = "sqlite:///" + str(tmp_path_factory.mktemp("concurrency") / "live.sqlite3")
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test-secret",
-            "SQLALCHEMY_DATABASE_URI": url,
-            "RATELIMIT_ENABLED": False,
-            "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
-            "SERVER_NAME": "localhost",
-            "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path_factory.mktemp("no-translations")),
-        }
-    )
-    app.test_client_class = CsrfClient
-    own_babel = copy.copy(app.extensions["babel"].instance)  # as tests/conftest.py's `app`
-    own_babel.__dict__.pop("domain_instance", None)
-    app.extensions["babel"].instance = own_babel
+    app = create_test_app(url, tmp_path_factory)
 
     @app.before_request
     def _hold():
@@ -90,6 +74,18 @@ def world(live):
     HOLDS.clear()
 
 
+def hold_requests() -> tuple[threading.Event, threading.Event]:
+    """A request sent with `X-Test-Hold: hold` sets `entered` and waits for `release` in its transaction."""
+    entered, release = threading.Event(), threading.Event()
+
+    def hold():
+        entered.set()
+        assert release.wait(WAIT)
+
+    HOLDS["hold"] = hold
+    return entered, release
+
+
 def client_of(app, person):
     client = app.test_client()
     with client.session_transaction() as session:
@@ -100,13 +96,7 @@ def client_of(app, person):
 
 def test_a_get_completes_while_another_get_holds_its_read_transaction(live, world):
     app, _ = live
-    entered, release = threading.Event(), threading.Event()
-
-    def hold():
-        entered.set()
-        assert release.wait(WAIT)
-
-    HOLDS["hold"] = hold
+    entered, release = hold_requests()
     holder, reader = (client_of(app, p) for p in world["people"][:2])
     page = f"/w/{world['slug']}/"
     with ThreadPoolExecutor(2) as pool:
@@ -168,13 +158,7 @@ def test_a_get_whose_visit_meets_a_newer_commit_is_retried_and_counts_the_visit(
 
 def test_posts_take_turns_and_both_land(live, world):
     app, _ = live
-    entered, release = threading.Event(), threading.Event()
-
-    def hold():
-        entered.set()
-        assert release.wait(WAIT)
-
-    HOLDS["hold"] = hold
+    entered, release = hold_requests()
     first, second = (client_of(app, p) for p in world["people"][2:4])
     path = f"/w/{world['slug']}/activities/{world['poll']}/answer"
     with ThreadPoolExecutor(2) as pool:
