@@ -38,26 +38,35 @@ def _href(url: str) -> str:
     return str(escape(url))
 
 
+def _theme_page(client, login, ws, theme, person) -> tuple[str, str]:
+    """The theme page's path and its HTML as `person` sees it."""
+    page = f"/w/{ws.slug}/themes/{theme.id}"
+    login(person)
+    return page, client.get(page).text
+
+
+def _each_item(items):
+    for kind, kind_items in items.items():
+        for item in kind_items:
+            yield kind, item
+
+
+def _item_link(endpoint: str, ws, kind: str, item, page: str) -> str:
+    """url_for the item's hide or report link, back to the item on `page`."""
+    return url_for(endpoint, slug=ws.slug, kind=kind, item_id=item.id, next=f"{page}#{kind}-{item.id}")
+
+
 def test_moderators_links_are_url_fors_for_each_item(app, client, make, session, login):
     ws, theme, items, _, moderator = _world(make, session)
-    page = f"/w/{ws.slug}/themes/{theme.id}"
-    login(moderator)
-    html = client.get(page).text
+    page, html = _theme_page(client, login, ws, theme, moderator)
     with app.test_request_context(page):
-        for kind, kind_items in items.items():
-            for item in kind_items:
-                if item.hidden_at:
-                    restore = url_for("moderation.restore", slug=ws.slug, kind=kind, item_id=item.id)
-                    assert f'action="{_href(restore)}"' in html
-                else:
-                    hide = url_for(
-                        "moderation.hide",
-                        slug=ws.slug,
-                        kind=kind,
-                        item_id=item.id,
-                        next=f"{page}#{kind}-{item.id}",
-                    )
-                    assert f'href="{_href(hide)}"' in html
+        for kind, item in _each_item(items):
+            if item.hidden_at:
+                restore = url_for("moderation.restore", slug=ws.slug, kind=kind, item_id=item.id)
+                assert f'action="{_href(restore)}"' in html
+            else:
+                hide = _item_link("moderation.hide", ws, kind, item, page)
+                assert f'href="{_href(hide)}"' in html
         for comment in items["comment"][:2]:  # a hidden comment cannot be liked
             like = url_for("discussion.like", slug=ws.slug, comment_id=comment.id)
             assert f'action="{_href(like)}"' in html
@@ -66,19 +75,10 @@ def test_moderators_links_are_url_fors_for_each_item(app, client, make, session,
 
 def test_participants_report_links_are_url_fors_for_each_item(app, client, make, session, login):
     ws, theme, items, member, _ = _world(make, session)
-    page = f"/w/{ws.slug}/themes/{theme.id}"
-    login(member)
-    html = client.get(page).text
+    page, html = _theme_page(client, login, ws, theme, member)
     with app.test_request_context(page):
-        for kind, kind_items in items.items():
-            for item in kind_items:
-                report = url_for(
-                    "moderation.report",
-                    slug=ws.slug,
-                    kind=kind,
-                    item_id=item.id,
-                    next=f"{page}#{kind}-{item.id}",
-                )
-                # hidden items are not shown to participants, nor their report links
-                assert (f'href="{_href(report)}"' in html) is (item.hidden_at is None)
+        for kind, item in _each_item(items):
+            report = _item_link("moderation.report", ws, kind, item, page)
+            # hidden items are not shown to participants, nor their report links
+            assert (f'href="{_href(report)}"' in html) is (item.hidden_at is None)
     assert "/hide" not in html and "/restore" not in html
