@@ -12,8 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
 
-from sqlalchemy import func, null, select
+from sqlalchemy import bindparam, func, null, select
 
 from ..extensions import db
 from ..models import Activity, ActivityKind, Answer, AnswerChoice, Option
@@ -154,22 +155,10 @@ def results_for(activities: Iterable[Activity]) -> dict[int, PollResults]:
     ids = [a.id for a in activities]
     option_ids = [option.id for a in activities if a.kind.is_poll for option in a.options]
 
-    # Answers per activity and, for scales, per value; and choices per option: one UNION ALL, each
-    # row (activity, scale value, None, count) or (None, None, option, count).
-    counted = (
-        select(Answer.activity_id, Answer.scale_value, null().label("option_id"), func.count().label("n"))
-        .where(Answer.activity_id.in_(ids))
-        .group_by(Answer.activity_id, Answer.scale_value)
-    )
-    if option_ids:
-        counted = counted.union_all(
-            select(null(), null(), AnswerChoice.option_id, func.count())
-            .where(AnswerChoice.option_id.in_(option_ids))
-            .group_by(AnswerChoice.option_id)
-        )
     per_value: dict[int, dict[int | None, int]] = defaultdict(dict)
     option_counts: dict[int, int] = {}
-    for activity_id, value, option_id, count in db.session.execute(counted):
+    parameters = {"ids": ids, "option_ids": option_ids} if option_ids else {"ids": ids}
+    for activity_id, value, option_id, count in db.session.execute(_counts(bool(option_ids)), parameters):
         if option_id is None:
             per_value[activity_id][value] = count
         else:
@@ -198,6 +187,25 @@ def results_for(activities: Iterable[Activity]) -> dict[int, PollResults]:
                 rows=rows,
             )
     return results
+
+
+@cache
+def _counts(with_options: bool):
+    """Answers per activity and, for scales, per value; and choices per option: one UNION ALL, each
+    row (activity, scale value, None, count) or (None, None, option, count). Built once (building
+    it cost more than a cached statement's execution); the ids are expanding bound parameters."""
+    counted = (
+        select(Answer.activity_id, Answer.scale_value, null().label("option_id"), func.count().label("n"))
+        .where(Answer.activity_id.in_(bindparam("ids", expanding=True)))
+        .group_by(Answer.activity_id, Answer.scale_value)
+    )
+    if not with_options:
+        return counted
+    return counted.union_all(
+        select(null(), null(), AnswerChoice.option_id, func.count())
+        .where(AnswerChoice.option_id.in_(bindparam("option_ids", expanding=True)))
+        .group_by(AnswerChoice.option_id)
+    )
 
 
 def _scale_results(activity: Activity, values: dict[int | None, int], answers: int) -> PollResults:
