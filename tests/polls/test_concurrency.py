@@ -121,18 +121,23 @@ def _post_together(app, committed, option_ids):
     return sorted(statuses)
 
 
+def _race_after_the_check(monkeypatch) -> None:
+    """Hold both requests after their "has this person answered?" check and before their insert, so
+    both really race for the respondent row and the primary key decides (PostgreSQL only: on SQLite
+    the second request waits at BEGIN IMMEDIATE)."""
+    both_checked = threading.Barrier(2, timeout=30)
+    original = service._unit_to_record
+
+    def wait_for_the_other(user, workspace):
+        both_checked.wait()
+        return original(user, workspace)
+
+    monkeypatch.setattr(service, "_unit_to_record", wait_for_the_other)
+
+
 def test_two_requests_at_once_count_exactly_one(app, committed, engine_name, monkeypatch):
     if engine_name == "postgresql":
-        # Hold both requests after their "has this person answered?" check and before their
-        # insert, so both really race for the respondent row and the primary key decides.
-        both_checked = threading.Barrier(2, timeout=30)
-        original = service._unit_to_record
-
-        def wait_for_the_other(user, workspace):
-            both_checked.wait()
-            return original(user, workspace)
-
-        monkeypatch.setattr(service, "_unit_to_record", wait_for_the_other)
+        _race_after_the_check(monkeypatch)
     # (On SQLite, BEGIN IMMEDIATE makes the second request wait for the first to commit; it then
     # finds the respondent row. Holding both mid-request is impossible there, so they just start
     # together.)
@@ -153,14 +158,7 @@ def test_two_requests_at_once_on_a_changeable_poll_count_exactly_one(
         db.session.commit()
         db.session.remove()
     if engine_name == "postgresql":
-        both_checked = threading.Barrier(2, timeout=30)
-        original = service._unit_to_record
-
-        def wait_for_the_other(user, workspace):
-            both_checked.wait()
-            return original(user, workspace)
-
-        monkeypatch.setattr(service, "_unit_to_record", wait_for_the_other)
+        _race_after_the_check(monkeypatch)
     statuses = _post_together(app, committed, committed["options"])
     # PostgreSQL: both checked before either wrote, so the second finds the row only on writing it.
     # SQLite: the second waits for the first to commit, finds its answer and changes it.
