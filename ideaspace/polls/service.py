@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask import abort
 from flask_babel import gettext as _
@@ -53,22 +54,37 @@ def load_activity(
 ) -> tuple[Activity, Respondent | None]:
     """The activity (as get_activity) and, in the same query, the person's respondent row: whether
     they have answered it and, for a named changeable answer, which answer is theirs."""
-    query = (
-        select(Activity)
-        .join(Activity.theme)
-        .where(Activity.id == activity_id, Theme.workspace_id == workspace.id)
-        .options(contains_eager(Activity.theme), joinedload(Activity.options))
-    )
-    if getattr(user, "is_authenticated", False):
-        query = query.add_columns(Respondent).outerjoin(
-            Respondent, and_(Respondent.activity_id == Activity.id, Respondent.user_id == user.id)
-        )
-    else:
-        query = query.add_columns(null())
-    found = db.session.execute(query).unique().one_or_none()
+    parameters = {"activity_id": activity_id, "workspace_id": workspace.id}
+    signed_in = getattr(user, "is_authenticated", False)
+    if signed_in:
+        parameters["user_id"] = user.id
+    found = db.session.execute(_activity_statement(signed_in), parameters).unique().one_or_none()
     if found is None or not found[0].kind.is_answered:
         abort(404)
     return found[0], found[1]
+
+
+@cache
+def _activity_statement(signed_in: bool):
+    """load_activity's statement, built once (building it cost more than running it), its ids as
+    bound parameters; with the person's respondent row when someone is signed in."""
+    query = (
+        select(Activity)
+        .join(Activity.theme)
+        .where(
+            Activity.id == bindparam("activity_id", type_=Integer),
+            Theme.workspace_id == bindparam("workspace_id", type_=Integer),
+        )
+        .options(contains_eager(Activity.theme), joinedload(Activity.options))
+    )
+    if not signed_in:
+        return query.add_columns(null())
+    return query.add_columns(Respondent).outerjoin(
+        Respondent,
+        and_(
+            Respondent.activity_id == Activity.id, Respondent.user_id == bindparam("user_id", type_=Integer)
+        ),
+    )
 
 
 def answered_by(activity: Activity, record: Respondent | None) -> dict[int, str | None]:
@@ -236,10 +252,17 @@ def _claim(respondent_row: dict) -> bool:
     """Write the person's respondent row unless they have one: True if this request wrote it.
 
     The primary key (activity, user) decides, also between requests racing each other."""
+    statement = _claim_statement(db.session.get_bind().dialect.name)
+    return db.session.execute(statement, respondent_row).first() is not None
+
+
+@cache
+def _claim_statement(dialect: str):
+    """_claim's INSERT ... ON CONFLICT DO NOTHING RETURNING, built once per dialect; the row's
+    values are its parameters."""
     table = Respondent.__table__
-    statement = _INSERT_IF_NEW[db.session.get_bind().dialect.name](table).values(respondent_row)
-    written = statement.on_conflict_do_nothing().returning(table.c.user_id)  # rowcount is -1 here
-    return db.session.execute(written).first() is not None
+    statement = _INSERT_IF_NEW[dialect](table).on_conflict_do_nothing()
+    return statement.returning(table.c.user_id)  # rowcount is -1 here
 
 
 def _insert_answer(row: dict, unit: dict, option_ids: Sequence[int]) -> int | None:
