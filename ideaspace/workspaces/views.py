@@ -25,7 +25,7 @@ def index():
 
 @bp.get("/w/<slug>/")
 def workspace(slug: str):
-    workspace = service.get_workspace(slug)
+    workspace = service.get_workspace(slug, member=current_user)
     require(can_view_workspace(current_user, workspace))
     service.record_visit(current_user, workspace, membership_of(current_user, workspace))
     return render_template(
@@ -38,7 +38,7 @@ def workspace(slug: str):
 
 @bp.get("/w/<slug>/themes/<int:theme_id>")
 def theme(slug: str, theme_id: int):
-    workspace = service.get_workspace(slug)
+    workspace = service.get_workspace(slug, member=current_user)
     require(can_view_workspace(current_user, workspace))
     theme = service.get_theme(workspace, theme_id)
     membership = service.record_visit(current_user, workspace, membership_of(current_user, workspace))
