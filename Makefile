@@ -56,16 +56,17 @@ serve: install
 ## (a scratch database, dropped afterwards), rate limits in Redis (REDIS_URL, database 15 by default);
 ## results in bench/results-*.json, see bench/RESULTS.md
 BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432
+BENCH_PSQL = $(subst +psycopg,,$(BENCH_PG))# psql takes the URL without SQLAlchemy's driver name
 bench: export REDIS_URL ?= redis://127.0.0.1:6379/15
 bench: install
 	$(BIN)/pip install --quiet -e '.[bench]'
 	rm -f instance/bench.sqlite3 instance/bench.sqlite3-wal instance/bench.sqlite3-shm
 	$(BIN)/python bench/generate.py --database-url sqlite:///$(CURDIR)/instance/bench.sqlite3
 	$(BIN)/python bench/load.py --database-url sqlite:///$(CURDIR)/instance/bench.sqlite3 --out bench/results-sqlite.json
-	psql "$(BENCH_PG)/postgres" -qc 'DROP DATABASE IF EXISTS ideaspace_bench' -c 'CREATE DATABASE ideaspace_bench'
+	psql "$(BENCH_PSQL)/postgres" -qc 'DROP DATABASE IF EXISTS ideaspace_bench' -c 'CREATE DATABASE ideaspace_bench'
 	$(BIN)/python bench/generate.py --database-url $(BENCH_PG)/ideaspace_bench
 	$(BIN)/python bench/load.py --database-url $(BENCH_PG)/ideaspace_bench --out bench/results-postgresql.json
-	psql "$(BENCH_PG)/postgres" -qc 'DROP DATABASE ideaspace_bench WITH (FORCE)'
+	psql "$(BENCH_PSQL)/postgres" -qc 'DROP DATABASE ideaspace_bench WITH (FORCE)'
 
 lint: install-test
 	$(BIN)/ruff check ideaspace tests
