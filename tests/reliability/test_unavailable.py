@@ -40,7 +40,7 @@ def test_person_cannot_be_loaded(client, member, monkeypatch):
 def test_query_fails_after_the_person_was_loaded(client, member, monkeypatch, error):
     from ideaspace.workspaces import service
 
-    def broken(slug):
+    def broken(slug, member=None):
         raise error
 
     monkeypatch.setattr(service, "get_workspace", broken)
