@@ -78,6 +78,25 @@ class Factories:
             Membership(workspace_id=workspace.id, user_id=user.id, role=role, invited_at=utcnow())
         )
 
+    def person_in_role(self, role: str, *, member: User, moderator: User) -> User:
+        """Someone to sign in as for a route-by-role test of a workspace whose participant is
+        `member` and whose moderator is `moderator`: participant, outsider, observer,
+        other_moderator (moderates another workspace), moderator or admin."""
+        if role == "participant":
+            return member
+        if role == "outsider":
+            return self.user()
+        if role == "observer":
+            return self.user(role=Role.OBSERVER)
+        if role == "other_moderator":
+            other = self.workspace()
+            user = self.user(role=Role.MODERATOR)
+            self.member(other, user, MemberRole.MODERATOR)
+            return user
+        if role == "moderator":
+            return moderator
+        return self.user(role=Role.ADMIN)
+
     def theme(self, workspace: Workspace, **kw) -> Theme:
         n = next(_seq)
         kw.setdefault("title", {"fi": f"Teema {n}", "sv": f"Tema {n}"})

@@ -51,23 +51,6 @@ def ws(make, session):
     return SimpleNamespace(workspace=workspace, moderator=moderator, member=member)
 
 
-def who(make, ws, role):
-    if role == "participant":
-        return ws.member
-    if role == "outsider":
-        return make.user()
-    if role == "observer":
-        return make.user(role=Role.OBSERVER)
-    if role == "other_moderator":
-        other = make.workspace()
-        user = make.user(role=Role.MODERATOR)
-        make.member(other, user, MemberRole.MODERATOR)
-        return user
-    if role == "moderator":
-        return ws.moderator
-    return make.user(role=Role.ADMIN)
-
-
 DRAFT = "/w/ohjelma/export.docx?lang=fi"
 VERSION = "/w/ohjelma/export.xlsx?lang=fi&version=1"
 JSON = "/w/ohjelma/export.json"
@@ -85,7 +68,7 @@ JSON = "/w/ohjelma/export.json"
     ],
 )
 def test_downloads_by_role(client, login, make, ws, role, draft, version, whole):
-    login(who(make, ws, role))
+    login(make.person_in_role(role, member=ws.member, moderator=ws.moderator))
     assert client.get(DRAFT).status_code == draft
     assert client.get(VERSION).status_code == version
     assert client.get(JSON).status_code == whole

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from ideaspace.models import IndicatorReading, MemberRole, Role, WorkspaceStatus
+from ideaspace.models import IndicatorReading, Role, WorkspaceStatus
 
 PAGE = "/w/seuranta/follow-up"
 
@@ -19,23 +19,6 @@ def record_url(indicator_id: int) -> str:
 
 def delete_url(reading_id: int) -> str:
     return f"/w/seuranta/follow-up/readings/{reading_id}/delete"
-
-
-def user_for(make, fu, role):
-    if role == "participant":
-        return fu.member
-    if role == "outsider":
-        return make.user()
-    if role == "observer":
-        return make.user(role=Role.OBSERVER)
-    if role == "other_moderator":
-        other = make.workspace()
-        user = make.user(role=Role.MODERATOR)
-        make.member(other, user, MemberRole.MODERATOR)
-        return user
-    if role == "moderator":
-        return fu.moderator
-    return make.user(role=Role.ADMIN)
 
 
 def readings(session, indicator_id):
@@ -71,7 +54,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, fu):
     ],
 )
 def test_roles(client, login, make, fu, session, role, view, write):
-    login(user_for(make, fu, role))
+    login(make.person_in_role(role, member=fu.member, moderator=fu.moderator))
     page = client.get(PAGE)
     assert page.status_code == view
     if view == 200:

@@ -10,7 +10,6 @@ from ideaspace.models import (
     AuditLog,
     Measure,
     MeasureStatus,
-    MemberRole,
     ProgrammeSnapshot,
     Role,
     WorkspaceStatus,
@@ -39,21 +38,6 @@ def published(programme, session):
     return snapshot
 
 
-def _user(make, p, who):
-    if who == "participant":
-        return p.member
-    if who == "observer":
-        return make.user(role=Role.OBSERVER)
-    if who == "other_moderator":
-        other = make.workspace()
-        user = make.user(role=Role.MODERATOR)
-        make.member(other, user, MemberRole.MODERATOR)
-        return user
-    if who == "moderator":
-        return p.moderator
-    return make.user(role=Role.ADMIN)
-
-
 @pytest.mark.parametrize(
     ("who", "reads", "edits"),
     [
@@ -65,7 +49,7 @@ def _user(make, p, who):
     ],
 )
 def test_get_routes_by_role(client, login, make, programme, published, who, reads, edits):
-    login(_user(make, programme, who))
+    login(make.person_in_role(who, member=programme.member, moderator=programme.moderator))
     paths = urls(programme)
     assert client.get(paths["index"]).status_code == edits
     for name in READ:
@@ -89,7 +73,7 @@ def test_observer_reads_nothing_of_a_draft_workspace(client, login, make, progra
 
 @pytest.mark.parametrize("who", ["participant", "observer", "other_moderator"])
 def test_posts_are_refused_without_moderation(client, login, make, programme, session, who):
-    login(_user(make, programme, who))
+    login(make.person_in_role(who, member=programme.member, moderator=programme.moderator))
     slug = programme.workspace.slug
     posts = [
         (f"/w/{slug}/programme/publish", {"note": "x"}),
