@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 
 import bleach
-from bleach.linkifier import DEFAULT_CALLBACKS
+from bleach.linkifier import DEFAULT_CALLBACKS, Linker
 
 ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "blockquote"})
 ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
@@ -20,14 +21,34 @@ def _link_rel(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[],
-)
+# bleach's Cleaner and Linker keep parser state while they run and are not thread-safe: one shared
+# Cleaner saved empty comments (`<p></p>`) and raised 500s under gunicorn's threads. Each thread
+# builds its own once, which also saves building a Linker (as bleach.linkify does) and a Cleaner
+# (as bleach.clean does) on every call.
+_local = threading.local()
+
+
+class _Tools:
+    """One thread's sanitizing objects."""
+
+    def __init__(self) -> None:
+        self.cleaner = bleach.Cleaner(
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=True,
+            strip_comments=True,
+            filters=[],
+        )
+        self.linker = Linker(callbacks=[*DEFAULT_CALLBACKS, _link_rel], parse_email=False)
+        self.text = bleach.Cleaner(tags=set(), strip=True)  # html_to_text: no tag at all
+
+
+def _tools() -> _Tools:
+    tools = getattr(_local, "tools", None)
+    if tools is None:
+        tools = _local.tools = _Tools()
+    return tools
 
 
 def clean_text(value: str | None) -> str:
@@ -48,10 +69,11 @@ def clean_html(value: str | None) -> str:
         return ""
     if "<" not in text:
         text = _paragraphs(text)
-    cleaned = _cleaner.clean(text)
-    linked = bleach.linkify(cleaned, callbacks=[*DEFAULT_CALLBACKS, _link_rel], parse_email=False)
+    tools = _tools()
+    cleaned = tools.cleaner.clean(text)
+    linked = tools.linker.linkify(cleaned)
     # Linkify re-parses; clean once more so its output is held to the same allow-list.
-    result = _cleaner.clean(linked).strip()
+    result = tools.cleaner.clean(linked).strip()
     if result and "<" not in result:
         # Every tag was stripped (e.g. "<script>x</script>" leaves "x"): wrap the rest as plain
         # text would have been, so cleaning the result again changes nothing (idempotent).
@@ -70,6 +92,13 @@ def _paragraphs(text: str) -> str:
 def html_to_text(value: str) -> str:
     """The visible text of sanitized HTML, for excerpts, exports and word counts."""
     with_breaks = re.sub(r"</(p|li|blockquote)>|<br\s*/?>", "\n", value or "")
-    return bleach.clean(with_breaks, tags=set(), strip=True).replace("&amp;", "&").replace(
-        "&lt;", "<"
-    ).replace("&gt;", ">").replace("&quot;", '"').replace("&#39;", "'").strip()
+    return (
+        _tools()
+        .text.clean(with_breaks)
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&#39;", "'")
+        .strip()
+    )
