@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext
 from wtforms import Form, FormField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
@@ -29,7 +29,7 @@ def localized_field(
     def require_primary(form, field):
         if not clean_text(field.data):
             raise ValidationError(
-                _l("Write this at least in %(language)s.", language=LANGUAGE_NAMES[primary])
+                gettext("Write this at least in %(language)s.", language=LANGUAGE_NAMES[primary])
             )
 
     class LocalizedForm(Form):

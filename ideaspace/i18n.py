@@ -147,4 +147,4 @@ def localize_markup(text: LocalizedText | None, primary: str = "fi", rich: bool 
     if lang == current_language() or not value:
         return body
     tag = "div" if rich else "span"
-    return Markup(f'<{tag} lang="{lang}">') + body + Markup(f"</{tag}>")
+    return Markup('<{0} lang="{1}">{2}</{0}>').format(tag, lang, body)  # format escapes lang

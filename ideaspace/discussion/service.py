@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import abort
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import case, func, or_, select
@@ -209,7 +210,9 @@ def render_body(source: str | None) -> str:
     text = (source or "").strip()
     if len(text) > MAX_LENGTH:
         raise CommentError(
-            _l("A comment can be at most %(max)d characters long (now %(n)d).", max=MAX_LENGTH, n=len(text))
+            gettext(
+                "A comment can be at most %(max)d characters long (now %(n)d).", max=MAX_LENGTH, n=len(text)
+            )
         )
     body = formatting.render(text)
     if not body:

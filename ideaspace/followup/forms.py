@@ -33,7 +33,8 @@ class ReadingForm(FlaskForm):
             NumberRange(
                 min=FIRST_YEAR,
                 max=LAST_YEAR,
-                message=_l("The year must be between %(min)d and %(max)d.", min=FIRST_YEAR, max=LAST_YEAR),
+                # NumberRange fills in min and max: a lazy string takes a literal and nothing else
+                message=_l("The year must be between %(min)d and %(max)d."),
             ),
         ],
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import abort
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -166,16 +167,16 @@ def clean_title(title: str | None) -> str:
     """The title as plain text, or IdeaError when it is too short or too long."""
     title = clean_text(title)
     if len(title) < TITLE_MIN:
-        raise IdeaError(_l("Write a title of at least %(n)d characters.", n=TITLE_MIN), "title")
+        raise IdeaError(gettext("Write a title of at least %(n)d characters.", n=TITLE_MIN), "title")
     if len(title) > TITLE_MAX:
-        raise IdeaError(_l("The title can be at most %(n)d characters long.", n=TITLE_MAX), "title")
+        raise IdeaError(gettext("The title can be at most %(n)d characters long.", n=TITLE_MAX), "title")
     return title
 
 
 def clean_body(body: str | None) -> str:
     """The description as sanitized rich text, or IdeaError when empty (after sanitizing) or too long."""
     if len(clean_text(body)) > BODY_MAX:
-        raise IdeaError(_l("The description can be at most %(n)d characters long.", n=BODY_MAX), "body")
+        raise IdeaError(gettext("The description can be at most %(n)d characters long.", n=BODY_MAX), "body")
     cleaned = clean_html(body)
     if not html_to_text(cleaned).strip():
         raise IdeaError(_l("Describe your idea."), "body")
@@ -431,7 +432,7 @@ def change_status(
     if new_status in REASON_REQUIRED and not reason:
         raise IdeaError(_l("Give the reason that the author and everyone else will see."), "reason")
     if reason and len(reason) > 2000:
-        raise IdeaError(_l("The reason can be at most %(n)d characters long.", n=2000), "reason")
+        raise IdeaError(gettext("The reason can be at most %(n)d characters long.", n=2000), "reason")
     if new_status is IdeaStatus.MERGED:
         if merged_into is None or merged_into.workspace_id != idea.workspace_id or merged_into.id == idea.id:
             raise IdeaError(_l("Choose another idea of this workspace to merge into."), "merged_into")

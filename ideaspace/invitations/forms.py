@@ -1,5 +1,6 @@
 import re
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectMultipleField, TextAreaField
@@ -26,7 +27,9 @@ class InviteForm(FlaskForm):
     def validate_emails(self, field):
         bad = [email for email in split_emails(field.data) if not EMAIL_RE.match(email)]
         if bad:
-            raise ValidationError(_l("Not valid email addresses: %(emails)s", emails=", ".join(bad[:20])))
+            # gettext, not a lazy string: the addresses are what the person typed, and must be escaped
+            listed = ", ".join(bad[:20])
+            raise ValidationError(gettext("Not valid email addresses: %(emails)s", emails=listed))
 
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):

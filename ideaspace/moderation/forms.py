@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Form, HiddenField, IntegerField, SelectField, TextAreaField
@@ -65,7 +66,7 @@ class OptionalReasonForm(FlaskForm):
     def validate_reason(self, field):
         if len((field.data or "").strip()) > service.REASON_MAX:
             raise ValidationError(
-                _l("The reason can be at most %(n)d characters long.", n=service.REASON_MAX)
+                gettext("The reason can be at most %(n)d characters long.", n=service.REASON_MAX)
             )
 
 
@@ -92,7 +93,7 @@ class DecideForm(FlaskForm):
 
     def validate_reason(self, field):
         if len((field.data or "").strip()) > 2000:
-            raise ValidationError(_l("The reason can be at most %(n)d characters long.", n=2000))
+            raise ValidationError(gettext("The reason can be at most %(n)d characters long.", n=2000))
 
 
 class MergeForm(FlaskForm):
@@ -106,8 +107,10 @@ class MergeForm(FlaskForm):
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.candidate_ids = {idea.id for idea in candidates}
+        # Plain str labels (gettext, not a lazy string): WTForms escapes a str, but trusts anything
+        # with __html__, and a LazyString has one, so the title would reach the page as markup.
         self.merged_into.choices = [("", _l("Choose the idea to keep"))] + [
-            (idea.id, _l("No. %(number)d – %(title)s", number=idea.id, title=idea.title))
+            (idea.id, gettext("No. %(number)d – %(title)s", number=idea.id, title=idea.title))
             for idea in candidates
         ]
 
@@ -122,7 +125,7 @@ class MergeForm(FlaskForm):
         if not text:
             raise ValidationError(_l("Give the reason that the author and everyone else will see."))
         if len(text) > 2000:
-            raise ValidationError(_l("The reason can be at most %(n)d characters long.", n=2000))
+            raise ValidationError(gettext("The reason can be at most %(n)d characters long.", n=2000))
 
 
 @cache

@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, field
 
 from flask import abort
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, case, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import joinedload, selectinload
@@ -75,7 +76,9 @@ def clean_reason(reason: str | None, field: str = "reason") -> str:
     if not text:
         raise ModerationError(_l("Give a reason."), field)
     if len(text) > REASON_MAX:
-        raise ModerationError(_l("The reason can be at most %(n)d characters long.", n=REASON_MAX), field)
+        raise ModerationError(
+            gettext("The reason can be at most %(n)d characters long.", n=REASON_MAX), field
+        )
     return text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
@@ -41,7 +42,7 @@ class GroupForm(FlaskForm):
             raise ValidationError(_l("Give the group a name."))
         if len(value) > service.GROUP_LABEL_MAX:
             raise ValidationError(
-                _l("A group name can be at most %(max)d characters long.", max=service.GROUP_LABEL_MAX)
+                gettext("A group name can be at most %(max)d characters long.", max=service.GROUP_LABEL_MAX)
             )
 
 

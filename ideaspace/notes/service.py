@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import abort
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -85,7 +86,9 @@ def clean_note(text: str | None) -> str:
         raise NoteError(_l("Write a note before posting."))
     if len(cleaned) > MAX_LENGTH:
         raise NoteError(
-            _l("A note can be at most %(max)d characters long (now %(n)d).", max=MAX_LENGTH, n=len(cleaned))
+            gettext(
+                "A note can be at most %(max)d characters long (now %(n)d).", max=MAX_LENGTH, n=len(cleaned)
+            )
         )
     return cleaned
 
@@ -128,7 +131,7 @@ def create_group(actor: User, workspace: Workspace, activity: Activity, label: s
     if not cleaned:
         raise NoteError(_l("Give the group a name."))
     if len(cleaned) > GROUP_LABEL_MAX:
-        raise NoteError(_l("A group name can be at most %(max)d characters long.", max=GROUP_LABEL_MAX))
+        raise NoteError(gettext("A group name can be at most %(max)d characters long.", max=GROUP_LABEL_MAX))
     position = db.session.scalar(
         select(func.coalesce(func.max(NoteGroup.position), 0)).where(NoteGroup.activity_id == activity.id)
     )

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 
@@ -185,7 +186,7 @@ def parse_csv(data: bytes) -> tuple[list[Row], list[RowError]]:
                     return [], header_errors
                 continue
             if len(rows) + len(errors) >= MAX_ROWS:
-                errors.append(RowError(None, str(_l("The file has more than %(n)d rows.", n=MAX_ROWS))))
+                errors.append(RowError(None, str(gettext("The file has more than %(n)d rows.", n=MAX_ROWS))))
                 break
             row, row_errors = _read_row(number, cells, header)
             if row is not None and row.email:
@@ -195,7 +196,7 @@ def parse_csv(data: bytes) -> tuple[list[Row], list[RowError]]:
                         RowError(
                             number,
                             str(
-                                _l(
+                                gettext(
                                     "The email %(email)s is already on row %(row)d.",
                                     email=row.email,
                                     row=earlier,
@@ -209,7 +210,9 @@ def parse_csv(data: bytes) -> tuple[list[Row], list[RowError]]:
                 rows.append(row)
     except csv.Error as error:
         errors.append(
-            RowError(number or None, str(_l("The file cannot be read as CSV: %(error)s", error=str(error))))
+            RowError(
+                number or None, str(gettext("The file cannot be read as CSV: %(error)s", error=str(error)))
+            )
         )
     if header is None and not errors:
         errors.append(RowError(None, str(_l("The file is empty."))))
@@ -230,7 +233,7 @@ def _read_header(cells: list[str]) -> tuple[dict[str, int], list[RowError]]:
             RowError(
                 1,
                 str(
-                    _l(
+                    gettext(
                         "The header row must name the columns name, email, unit, role and language; "
                         "missing: %(columns)s.",
                         columns=", ".join(missing),
@@ -260,7 +263,9 @@ def _read_row(number: int, cells: list[str], header: dict[str, int]) -> tuple[Ro
     if not email:
         errors.append(RowError(number, str(_l("The email is missing."))))
     elif len(email) > 254 or not EMAIL_RE.match(email):
-        errors.append(RowError(number, str(_l("“%(value)s” is not a valid email address.", value=email))))
+        errors.append(
+            RowError(number, str(gettext("“%(value)s” is not a valid email address.", value=email)))
+        )
 
     role = None
     raw_role = _cell(cells, header, "role")
@@ -271,7 +276,7 @@ def _read_row(number: int, cells: list[str], header: dict[str, int]) -> tuple[Ro
                 RowError(
                     number,
                     str(
-                        _l(
+                        gettext(
                             "Unknown role “%(value)s”: use admin, moderator, participant or observer.",
                             value=raw_role,
                         )
@@ -286,7 +291,8 @@ def _read_row(number: int, cells: list[str], header: dict[str, int]) -> tuple[Ro
         if language is None:
             errors.append(
                 RowError(
-                    number, str(_l("Unknown language “%(value)s”: use fi, sv or en.", value=raw_language))
+                    number,
+                    str(gettext("Unknown language “%(value)s”: use fi, sv or en.", value=raw_language)),
                 )
             )
 
@@ -412,7 +418,7 @@ def _refuse_erased(rows: list[Row], plan: ImportPlan) -> set[int]:
                 RowError(
                     row.number,
                     str(
-                        _l(
+                        gettext(
                             "The person with the email %(email)s has been erased and cannot be imported again.",  # noqa: E501
                             email=row.email,
                         )
@@ -430,7 +436,7 @@ def _plan_update(
             RowError(
                 row.number,
                 str(
-                    _l(
+                    gettext(
                         "The person with the email %(email)s has been erased and cannot be imported again.",
                         email=row.email,
                     )

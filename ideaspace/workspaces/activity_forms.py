@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, IntegerField, SelectField
 from wtforms.validators import NumberRange, Optional
@@ -94,7 +95,7 @@ def activity_form(primary: str) -> type[ManageForm]:
                     ok = False
                 if not row.measure_id.data and not clean_text((row.label.data or {}).get(primary)):
                     row.label[primary].errors.append(
-                        _l(
+                        gettext(
                             "Write the option at least in %(language)s, or choose a measure.",
                             language=LANGUAGE_NAMES[primary],
                         )
@@ -111,7 +112,7 @@ def activity_form(primary: str) -> type[ManageForm]:
             if kind is ActivityKind.MULTIPLE_CHOICE and self.max_selections.data and kept:
                 if self.max_selections.data > len(kept):
                     self.max_selections.errors.append(
-                        _l("At most %(count)d: the poll has %(count)d options.", count=len(kept))
+                        gettext("At most %(count)d: the poll has %(count)d options.", count=len(kept))
                     )
                     ok = False
             return ok
