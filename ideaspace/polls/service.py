@@ -285,10 +285,17 @@ def change_answer(
     option_ids: Sequence[int] = (),
     scale_value: int | None = None,
 ) -> Answer:
-    """Replace a person's earlier answer, while the activity is open and allows it."""
+    """Replace a person's earlier answer, while the activity is open and allows it.
+
+    The person's respondent row is read again and locked (FOR UPDATE on PostgreSQL; on SQLite the
+    request's BEGIN IMMEDIATE already lets one writer in at a time), so two changes from one person
+    take turns and each replaces the choices the other committed: unlocked, eight at once left a
+    single-choice answer with two choices, or failed on answer_choice's primary key."""
     _check_open(user, activity, workspace)
-    if isinstance(record, _Unknown):
-        record = respondent(user, activity)
+    if record is not None:  # also UNKNOWN: nobody has looked yet
+        record = db.session.get(
+            Respondent, (activity.id, user.id), with_for_update=True, populate_existing=True
+        )
     if record is None:
         raise AnswerRefused(_("You have not answered this yet."))
     refused = refusal(user, workspace, activity, record)

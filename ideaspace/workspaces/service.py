@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import cache
 
 from flask import abort
-from sqlalchemy import Integer, String, bindparam, or_, select
+from sqlalchemy import Integer, String, bindparam, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
 from ..models import (
@@ -117,28 +120,66 @@ VISIT_GAP = timedelta(minutes=30)
 
 
 def record_visit(user: User, workspace: Workspace, membership: Membership | None) -> Membership | None:
-    """Count a member's visit; an open workspace makes a visitor a member on first visit."""
+    """Count a member's visit; an open workspace makes a visitor a member on first visit.
+
+    One person's pages often load at once (tabs, a double click): each step is safe against that.
+    The membership is inserted if new (ON CONFLICT DO NOTHING) and read back; the count goes up in
+    one conditional UPDATE that only the first of the racing requests matches (on PostgreSQL the
+    others wait for its row lock and then find the visit counted); the day's visit row is inserted
+    if new. A membership created here or a second count raised 500s or lost visits before.
+    """
     if membership is None:
         if workspace.access is not WorkspaceAccess.ALL_USERS or user.role is not Role.PARTICIPANT:
             return None
-        membership = Membership(workspace_id=workspace.id, user_id=user.id)
-        db.session.add(membership)
+        membership = _join(user, workspace)
     now = utcnow()
     last = membership.last_visit_at
     if last is not None and last.date() == now.date() and now - last < VISIT_GAP:
         # Still the same visit: no write on every page view (it made every GET a write transaction).
         return membership
-    first_today = membership.last_visit_at is None or membership.last_visit_at.date() != now.date()
-    membership.first_visit_at = membership.first_visit_at or now
-    membership.last_visit_at = now
-    membership.visit_count = (membership.visit_count or 0) + 1
-    if first_today:
-        db.session.flush()
-        if not db.session.scalar(
-            select(Visit.id).where(Visit.membership_id == membership.id, Visit.day == now.date())
-        ):
-            db.session.add(Visit(membership_id=membership.id, day=now.date()))
+    midnight = datetime.combine(now.date(), time(), tzinfo=UTC)
+    counted = db.session.execute(
+        update(Membership)
+        .where(
+            Membership.id == membership.id,
+            or_(
+                Membership.last_visit_at.is_(None),
+                Membership.last_visit_at < midnight,
+                Membership.last_visit_at <= now - VISIT_GAP,
+            ),
+        )
+        .values(
+            first_visit_at=func.coalesce(Membership.first_visit_at, now),
+            last_visit_at=now,
+            visit_count=Membership.visit_count + 1,
+        )
+        .returning(Membership.first_visit_at, Membership.visit_count)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if counted is None:  # another request of this person has just counted this visit
+        return membership
+    for name, value in (("first_visit_at", counted[0]), ("last_visit_at", now), ("visit_count", counted[1])):
+        set_committed_value(membership, name, value)
+    if last is None or last < midnight:
+        visit = _INSERT_IF_NEW[db.session.get_bind().dialect.name](Visit.__table__)
+        db.session.execute(visit.values(membership_id=membership.id, day=now.date()).on_conflict_do_nothing())
     return membership
+
+
+_INSERT_IF_NEW = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
+
+
+def _join(user: User, workspace: Workspace) -> Membership:
+    """The person's membership of an open workspace, created unless a racing request did."""
+    join = _INSERT_IF_NEW[db.session.get_bind().dialect.name](Membership.__table__)
+    db.session.execute(
+        join.values(
+            workspace_id=workspace.id, user_id=user.id, role=MemberRole.PARTICIPANT, visit_count=0
+        ).on_conflict_do_nothing()
+    )
+    return db.session.scalars(
+        select(Membership).where(Membership.workspace_id == workspace.id, Membership.user_id == user.id)
+    ).one()
 
 
 def record_contribution(user: User, workspace: Workspace, membership: Membership | None) -> None:
