@@ -17,13 +17,16 @@ def import_workspace_command(file) -> None:
     from ..extensions import db
     from . import TransferError, import_workspace
 
+    warnings: list[str] = []
     try:
         # No name kept for the parsed file: import_workspace lets it go once it is validated.
-        workspace = import_workspace(_read_json(file))
+        workspace = import_workspace(_read_json(file), warnings=warnings)
     except TransferError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     db.session.commit()
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
     click.echo(f"Imported workspace {workspace.slug!r} with {len(workspace.themes)} themes.")
 
 

@@ -27,9 +27,14 @@ class Reader:
 
     def __init__(self) -> None:
         self.errors: list[str] = []
+        # What was read, but changed on the way in (the import goes ahead and says so).
+        self.warnings: list[str] = []
 
     def fail(self, path: str, message: str) -> None:
         self.errors.append(f"{path}: {message}")
+
+    def warn(self, path: str, message: str) -> None:
+        self.warnings.append(f"{path}: {message}")
 
     def obj(self, value, path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
         if not isinstance(value, dict):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 
+from ..anonymity import k_floor
 from ..models import (
     LANGUAGES,
     ActivityKind,
@@ -178,7 +179,13 @@ def parse_document(data) -> dict:
     parser.check_references(units, people)
     if r.errors:
         raise TransferError(r.errors)
-    return {"units": units, "people": people, "workspace": workspace, "refs": parser.refs}
+    return {
+        "units": units,
+        "people": people,
+        "workspace": workspace,
+        "refs": parser.refs,
+        "warnings": r.warnings,
+    }
 
 
 class _Parser:
@@ -186,6 +193,18 @@ class _Parser:
         self.r = reader
         # References to check once everything is read: (kind, value, path).
         self.refs: list[tuple[str, str, str]] = []
+
+    def group_size(self, w: dict, path: str) -> int | None:
+        """The minimum group size, raised to the platform's floor (with a warning) when below it."""
+        value = self.r.integer(w, "min_group_size", path, default=k_floor(), minimum=1, maximum=1000)
+        floor = k_floor()
+        if value is not None and value < floor:
+            self.r.warn(
+                f"{path}.min_group_size",
+                f"{value} is below the floor of {floor}; the workspace is imported with {floor}",
+            )
+            return floor
+        return value
 
     def person_ref(self, data: dict, key: str, path: str, *, required=False):
         email = self.r.email(data, key, path, required=required)
@@ -295,7 +314,7 @@ class _Parser:
             "opens_on": self.r.day(w, "opens_on", path),
             "closes_on": self.r.day(w, "closes_on", path),
             "primary_language": language,
-            "min_group_size": self.r.integer(w, "min_group_size", path, default=5, minimum=1, maximum=1000),
+            "min_group_size": self.group_size(w, path),
             "created_at": self.r.moment(w, "created_at", path),
             "memberships": [self.membership(m, p) for m, p in self.r.items(w, "memberships", path)],
             "themes": [self.theme(t, p) for t, p in self.r.items(w, "themes", path)],

@@ -32,12 +32,15 @@ def stream_workspace(workspace: Workspace) -> Iterator[str]:
     return exporter.encode(document)
 
 
-def import_workspace(data, actor: User | None = None) -> Workspace:
+def import_workspace(data, actor: User | None = None, warnings: list[str] | None = None) -> Workspace:
     """Create the workspace a document describes, with any missing units and people.
 
-    Raises TransferError (nothing written) when the document is invalid or its slug is taken.
+    Raises TransferError (nothing written) when the document is invalid or its slug is taken. What
+    was changed on the way in (a minimum group size below the floor) is added to `warnings`.
     """
     doc = parse_document(data)
+    if warnings is not None:
+        warnings.extend(doc["warnings"])
     del data  # the validated copy is all that is needed: the caller's parsed file can go (-9 MB for bench-1)
     spec = doc["workspace"]
     if db.session.scalar(select(Workspace.id).where(Workspace.slug == spec["slug"])):

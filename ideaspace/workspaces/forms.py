@@ -10,6 +10,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -23,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..anonymity import k_floor
 from ..forms import localized_field, localized_value
 from ..i18n import LANGUAGE_NAMES
 from ..labels import choices
@@ -139,16 +141,17 @@ def workspace_form(primary: str) -> type[ManageForm]:
         closes_on = DateField(_l("Closes on"), validators=[Optional()])
         min_group_size = IntegerField(
             _l("Minimum group size"),
-            default=5,
+            default=k_floor,
             validators=[
                 InputRequired(_l("Write a number.")),
-                NumberRange(min=2, max=1000, message=_l("Use a number from 2 to 1000.")),
+                NumberRange(max=1000, message=_l("Use a number of at most 1000.")),
             ],
         )
 
         def __init__(self, *args, workspace_id: int | None = None, **kw):
             super().__init__(*args, **kw)
             self.workspace_id = workspace_id
+            self.k_floor = k_floor()
 
         def validate_slug(self, field):
             if not SLUG.match(field.data or ""):
@@ -157,6 +160,17 @@ def workspace_form(primary: str) -> type[ManageForm]:
                 )
             if manage.slug_taken(field.data, exclude_id=self.workspace_id):
                 raise ValidationError(_l("Another workspace already uses this address."))
+
+        def validate_min_group_size(self, field):
+            # The floor is read per request: the platform configuration may raise it.
+            if field.data is not None and field.data < k_floor():
+                raise ValidationError(
+                    _(
+                        "The minimum group size is at least %(floor)s, so that no answer can be traced "
+                        "to a smaller group of people.",
+                        floor=k_floor(),
+                    )
+                )
 
         def validate_closes_on(self, field):
             if field.data and self.opens_on.data and field.data < self.opens_on.data:

@@ -11,6 +11,7 @@ from flask_babel import ngettext
 from sqlalchemy import func, or_, select
 
 from .. import audit
+from ..anonymity import K_FLOOR, k_floor
 from ..extensions import db
 from ..models import (
     Activity,
@@ -159,8 +160,14 @@ def _workspace_values(values: dict) -> dict:
     opens, closes = values.get("opens_on"), values.get("closes_on")
     if opens and closes and closes < opens:
         raise Refused(_("The closing date cannot be before the opening date."))
-    if values.get("min_group_size", 5) < 2:
-        raise Refused(_("The minimum group size is at least 2."))
+    if values.get("min_group_size", K_FLOOR) < k_floor():
+        raise Refused(
+            _(
+                "The minimum group size is at least %(floor)s, so that no answer can be traced "
+                "to a smaller group of people.",
+                floor=k_floor(),
+            )
+        )
     if not values["title"].get(values.get("primary_language", "fi")):
         raise Refused(_("Write the title at least in the primary language."))
     return values
