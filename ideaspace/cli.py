@@ -45,6 +45,7 @@ def create_admin_command(email: str, name: str, password: str) -> None:
 
 def register_commands(app: Flask) -> None:
     """Register every command; a feature with commands keeps them in its own `cli.py`."""
+    from .ballot.cli import publish_command
     from .demo.cli import demo_command
     from .exports.cli import export_command
     from .invitations.cli import invite_command
@@ -62,6 +63,7 @@ def register_commands(app: Flask) -> None:
         import_users_command,
         invite_command,
         stats_command,
+        publish_command,
     ):
         app.cli.add_command(command)
     app.cli.add_command(import_workspace_command, "import")  # `ideaspace import FILE.json`

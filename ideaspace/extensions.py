@@ -78,4 +78,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows are overwritten, not left in free pages: a published ballot's sealed content
+    # (ideaspace/ballot) must not linger beside the rows that recorded who took part.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()

@@ -15,6 +15,8 @@ from sqlalchemy import event
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from . import numbers, permissions
+from .ballot import own as own_ballots
+from .ballot import service as ballot
 from .extensions import db, login_manager
 from .i18n import LANGUAGE_NAMES, current_language, localize, localize_markup
 from .labels import TEMPLATE_GLOBALS
@@ -37,8 +39,13 @@ def init_web(app: Flask) -> None:
             try:
                 db.session.commit()
             except DATABASE_DOWN as error:
+                ballot.touched_scopes()  # rolled back: nothing was sealed
                 response = database_unavailable(error)
+            else:
+                # A pool this request filled is published now, in a transaction of its own.
+                ballot.publish_after_commit()
         else:
+            ballot.touched_scopes()
             try:
                 db.session.rollback()
             except DATABASE_DOWN:
@@ -49,10 +56,12 @@ def init_web(app: Flask) -> None:
     @app.teardown_request
     def rollback_on_error(error):
         if error is not None:
+            ballot.touched_scopes()
             db.session.rollback()
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, _error_page(code))
+    app.context_processor(own_ballots.template_context)
 
     app.jinja_env.globals.update(
         permissions.PREDICATES,

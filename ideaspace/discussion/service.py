@@ -22,16 +22,16 @@ top-level comments, `.more` when there are others, which the discussion's own pa
 `thread`, `target_kind` ('theme' | 'measure' | 'activity' | 'idea') and `target_id`; it posts to the
 discussion blueprint and, without JavaScript, comes back to the page it was shown on.
 
-Anonymity (an anonymous discussion activity): the comment stores no author, its unit only when the
-unit has at least the workspace's minimum group size of people, and a creation date with no time of
-day, so it cannot be lined up with membership timestamps.
+Anonymity (an anonymous discussion activity): a comment goes into the ballot box and is published
+with k people's others, with no author and a unit and time every group of which has k people
+(ideaspace/ballot/service.py). Until then it cannot be replied to, liked or reported: it has no row.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import abort
 from flask_babel import gettext
@@ -41,6 +41,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..ballot import service as ballot
 from ..extensions import db
 from ..models import (
     Activity,
@@ -174,34 +175,6 @@ def get_parent(user, workspace: Workspace, target, parent_id: int) -> Comment:
     return parent
 
 
-# --- anonymity ---------------------------------------------------------------------------------
-
-
-def start_of_day(moment: datetime) -> datetime:
-    moment = moment.astimezone(UTC)
-    return datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
-
-
-def unit_shown_anonymously(user: User, workspace: Workspace) -> int | None:
-    """The author's unit, kept on an anonymous contribution only when it is big enough to hide in."""
-    if user.unit_id is None:
-        return None
-    members = db.session.scalar(
-        select(func.count(User.id)).where(
-            User.unit_id == user.unit_id, User.erased_at.is_(None), User.is_active_account.is_(True)
-        )
-    )
-    return user.unit_id if members >= workspace.min_group_size else None
-
-
-def record_anonymous_contribution(user: User, workspace: Workspace, membership: Membership | None) -> None:
-    """Count the contribution, but to the day only, so its time cannot point at an anonymous row."""
-    first = membership is not None and membership.first_contribution_at is None
-    record_contribution(user, workspace, membership)
-    if first and membership.first_contribution_at is not None:
-        membership.first_contribution_at = start_of_day(membership.first_contribution_at)
-
-
 # --- writing -----------------------------------------------------------------------------------
 
 
@@ -230,8 +203,10 @@ def post_comment(
     parent: Comment | None = None,
     on_behalf_of_unit: bool = False,
     now: datetime | None = None,
-) -> Comment:
-    """Publish a comment (or a reply) on the target; a reply to a reply attaches to its parent."""
+) -> Comment | ballot.Pending:
+    """Publish a comment (or a reply) on the target; a reply to a reply attaches to its parent.
+
+    On an anonymous discussion the comment goes into the ballot box (a Pending comes back)."""
     html = render_body(body)
     kind = kind_of(target)
     if parent is not None:
@@ -239,30 +214,30 @@ def post_comment(
             abort(404)
         if parent.parent_id is not None:
             parent = db.session.get(Comment, parent.parent_id)
-    now = now or utcnow()
+    on_behalf = bool(on_behalf_of_unit and can_post_for_unit(user, workspace))
+    if is_anonymous(target):
+        record_contribution(user, workspace, membership)
+        payload = {
+            "target": kind,
+            "target_id": target.id,
+            "parent": parent.id if parent is not None else None,
+            "body": html,
+            "on_behalf": on_behalf,
+        }
+        return ballot.seal(user, workspace, target.id, ballot.BallotKind.COMMENT, payload)
     comment = Comment(
         workspace_id=workspace.id,
         parent_id=parent.id if parent is not None else None,
         body=html,
-        on_behalf_of_unit=bool(on_behalf_of_unit and can_post_for_unit(user, workspace)),
+        on_behalf_of_unit=on_behalf,
+        author_id=user.id,
+        unit_id=user.unit_id,
+        created_at=now or utcnow(),
     )
     setattr(comment, _COLUMN[kind].key, target.id)
-    if is_anonymous(target):
-        comment.author_id = None
-        comment.unit_id = unit_shown_anonymously(user, workspace)
-        comment.created_at = start_of_day(now)
-        if comment.unit_id is None:
-            comment.on_behalf_of_unit = False
-        db.session.add(comment)
-        db.session.flush()
-        record_anonymous_contribution(user, workspace, membership)
-    else:
-        comment.author_id = user.id
-        comment.unit_id = user.unit_id
-        comment.created_at = now
-        db.session.add(comment)
-        db.session.flush()
-        record_contribution(user, workspace, membership)
+    db.session.add(comment)
+    db.session.flush()
+    record_contribution(user, workspace, membership)
     return comment
 
 

@@ -7,6 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from ..ballot import own
+from ..ballot import service as ballot
+from ..ballot.messages import ballot_message
 from ..extensions import htmx, limiter
 from ..models import Activity, Idea
 from ..permissions import (
@@ -205,6 +208,13 @@ def create(slug: str, kind: str, target_id: int):
         parent=parent,
         on_behalf_of_unit=form.on_behalf.data,
     )
+    if isinstance(comment, ballot.Pending):
+        own.remember(comment)
+        message = ballot_message(comment)
+        if htmx:
+            return _fragment(workspace, target, form.next.data, announcement=message)
+        flash(message, "success")
+        return redirect(_back(workspace, target, form.next.data))
     if htmx:
         return _fragment(
             workspace,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from flask import abort
 from flask_babel import gettext
@@ -14,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from .. import audit
+from ..ballot import service as ballot
 from ..extensions import db
 from ..models import (
     Activity,
@@ -183,18 +183,6 @@ def clean_body(body: str | None) -> str:
     return cleaned
 
 
-def unit_shown_anonymously(user: User, workspace: Workspace) -> int | None:
-    """The author's unit, kept on an anonymous contribution only when it is big enough to hide in."""
-    if user.unit_id is None:
-        return None
-    members = db.session.scalar(
-        select(func.count(User.id)).where(
-            User.unit_id == user.unit_id, User.erased_at.is_(None), User.is_active_account.is_(True)
-        )
-    )
-    return user.unit_id if members >= workspace.min_group_size else None
-
-
 def submit_idea(
     user: User,
     workspace: Workspace,
@@ -203,8 +191,9 @@ def submit_idea(
     body: str | None,
     theme: Theme | None = None,
     collections: Barrel | None = None,
-) -> Idea:
-    """Drop an idea into the barrel; anonymous when its collection is anonymous."""
+) -> Idea | ballot.Pending:
+    """Drop an idea into the barrel; into the ballot box (a Pending comes back) when its
+    collection is anonymous: it is published, numbered, with k people's others."""
     title, cleaned = clean_title(title), clean_body(body)
     if theme is not None and theme.workspace_id != workspace.id:
         raise IdeaError(_l("Choose one of this workspace's themes."), "theme_id")
@@ -217,18 +206,20 @@ def submit_idea(
             else _l("This workspace is not collecting ideas right now."),
             "theme_id" if theme else None,
         )
-    idea = Idea(workspace_id=workspace.id, theme_id=theme.id if theme else None, title=title, body=cleaned)
-    if collection.is_anonymous:
-        # No author, no unit below the minimum group size, a date but no time of day.
-        idea.author_id = None
-        idea.unit_id = unit_shown_anonymously(user, workspace)
-        today = utcnow().date()
-        idea.created_at = datetime(today.year, today.month, today.day, tzinfo=UTC)
-    else:
-        idea.author_id = user.id
-        idea.unit_id = user.unit_id
-    db.session.add(idea)
     record_contribution(user, workspace, membership_of(user, workspace))
+    if collection.is_anonymous:
+        # One pool per workspace's barrel (activity None), whichever collection took the idea.
+        payload = {"title": title, "body": cleaned, "theme": theme.id if theme else None}
+        return ballot.seal(user, workspace, None, ballot.BallotKind.IDEA, payload)
+    idea = Idea(
+        workspace_id=workspace.id,
+        theme_id=theme.id if theme else None,
+        title=title,
+        body=cleaned,
+        author_id=user.id,
+        unit_id=user.unit_id,
+    )
+    db.session.add(idea)
     db.session.flush()
     return idea
 

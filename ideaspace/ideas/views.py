@@ -7,6 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..ballot import own
+from ..ballot import service as ballot
+from ..ballot.messages import ballot_message
 from ..discussion import service as discussion
 from ..extensions import db, htmx, limiter
 from ..models import Idea, IdeaStatus
@@ -128,6 +131,14 @@ def submit(slug: str):
         except service.IdeaError as error:
             _add_error(form, error)
         else:
+            if isinstance(idea, ballot.Pending):
+                own.remember(idea)
+                message = ballot_message(idea)
+                if htmx and activity is not None:
+                    html, status = _theme_fragment(workspace, barrel, activity, idea_form(prefix), 200)
+                    return render_template("ideas/_announce.html", message=message) + html, status
+                flash(message, "success")
+                return redirect(url_for(".index", slug=slug))
             message = _("Thank you! Your idea is now in the idea barrel.")
             if htmx:
                 return _fragment_after_submit(workspace, barrel, activity, message, idea)

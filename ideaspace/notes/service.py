@@ -1,7 +1,7 @@
 """Notes walls: post a short note, show the wall (grouped by moderators) and its word cloud.
 
-An anonymous notes activity stores a note with no author, its unit only when the unit has at least
-the workspace's minimum group size of people, and a date with no time of day.
+A note on an anonymous wall goes into the ballot box and appears when k people have taken part
+(ideaspace/ballot/service.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import audit
-from ..discussion.service import record_anonymous_contribution, start_of_day, unit_shown_anonymously
+from ..ballot import service as ballot
 from ..extensions import db
 from ..models import (
     Activity,
@@ -101,25 +101,22 @@ def post_note(
     *,
     membership: Membership | None = None,
     now: datetime | None = None,
-) -> Note:
-    """Put a note on the wall; anonymous (no author, coarse unit, a date only) when the activity is."""
+) -> Note | ballot.Pending:
+    """Put a note on the wall; on an anonymous wall, into the ballot box (a Pending comes back)."""
     cleaned = clean_note(text)
-    now = now or utcnow()
-    note = Note(workspace_id=workspace.id, activity_id=activity.id, text=cleaned)
+    record_contribution(user, workspace, membership)
     if activity.is_anonymous:
-        note.author_id = None
-        note.unit_id = unit_shown_anonymously(user, workspace)
-        note.created_at = start_of_day(now)
-    else:
-        note.author_id = user.id
-        note.unit_id = user.unit_id
-        note.created_at = now
+        return ballot.seal(user, workspace, activity.id, ballot.BallotKind.NOTE, {"text": cleaned})
+    note = Note(
+        workspace_id=workspace.id,
+        activity_id=activity.id,
+        text=cleaned,
+        author_id=user.id,
+        unit_id=user.unit_id,
+        created_at=now or utcnow(),
+    )
     db.session.add(note)
     db.session.flush()
-    if activity.is_anonymous:
-        record_anonymous_contribution(user, workspace, membership)
-    else:
-        record_contribution(user, workspace, membership)
     return note
 
 

@@ -6,6 +6,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..ballot import own
+from ..ballot import service as ballot
+from ..ballot.messages import ballot_message
 from ..extensions import htmx, limiter
 from ..permissions import (
     can_moderate,
@@ -76,6 +79,13 @@ def post(slug: str, activity_id: int):
     note = service.post_note(
         current_user, workspace, activity, form.text.data, membership=membership_of(current_user, workspace)
     )
+    if isinstance(note, ballot.Pending):
+        own.remember(note)
+        message = ballot_message(note)
+        if htmx:
+            return _fragment(workspace, activity, back, announcement=message)
+        flash(message, "success")
+        return redirect(back)
     if htmx:
         return _fragment(workspace, activity, back, focus=f"note-{note.id}", announcement=_("Note posted."))
     flash(_("Note posted."), "success")

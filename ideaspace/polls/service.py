@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import contains_eager, joinedload, make_transient_to_detached
 
+from ..ballot import service as ballot
 from ..extensions import db
 from ..models import (
     Activity,
@@ -28,6 +29,7 @@ from ..models import (
     utcnow,
 )
 from ..models.activity import new_answer_key
+from ..models.ballot import BallotKind
 from ..permissions import activity_is_open, can_answer, can_change_answer, can_see_results
 from ..workspaces.service import record_contribution
 from .results import PollResults, results_for
@@ -191,8 +193,11 @@ def answer(
     record: Respondent | None | _Unknown = UNKNOWN,
     option_ids: Sequence[int] = (),
     scale_value: int | None = None,
-) -> Answer:
+) -> Answer | ballot.Pending:
     """Record a person's one answer: the answer with no link to them, and that they answered.
+
+    An anonymous answer goes into the ballot box (a Pending comes back): it is written when k
+    people have answered, in a transaction of its own.
 
     Both rows go in together inside a savepoint; the respondent table's primary key (activity,
     user) makes a second answer fail, also when two requests race, and the savepoint takes the
@@ -232,10 +237,15 @@ def answer(
             db.session.execute(delete(Answer.__table__).where(Answer.key == row["key"]))
             raise AlreadyAnswered(_("You have already answered this."))
     else:
-        # The respondent first: its primary key is the one-answer-per-person lock, and an
-        # anonymous answer is then written after it with nothing pointing either way.
+        # The respondent first: its primary key is the one-answer-per-person lock.
         if not _claim({**respondent_row, "answer_key": None}):
             raise AlreadyAnswered(_("You have already answered this."))
+        if activity.is_anonymous:
+            # Into the ballot box: the answer is written when k people have answered, in a
+            # transaction of its own, with nothing of this one (ideaspace/ballot/service.py).
+            payload = {"options": list(option_ids), "scale": scale_value}
+            record_contribution(user, workspace, membership)
+            return ballot.seal(user, workspace, activity.id, BallotKind.ANSWER, payload)
         row["unit_id"] = _insert_answer(row, unit, option_ids)
     record_contribution(user, workspace, membership)
     # The row as written, in the session as the persistent object it is (no SELECT to load it).

@@ -6,6 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..ballot.messages import ballot_message
+from ..ballot.service import Pending
 from ..extensions import htmx, limiter
 from ..permissions import (
     activity_is_open,
@@ -86,6 +88,8 @@ def answer(slug: str, activity_id: int):
     except service.AnswerRefused as refused:  # looked up again: another request may have answered
         return _render(workspace, activity, status=422, errors=[str(refused)], submitted=form.submitted())
     message = _("Thank you! Your answer has been recorded.") if first else _("Your answer has been changed.")
+    if isinstance(answer_, Pending):
+        message = ballot_message(answer_)
     if htmx:
         polls = service.states_after_answer(current_user, workspace, activity, answer_, **chosen)
         return _render(workspace, activity, confirmation=message, polls=polls)

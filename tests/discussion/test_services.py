@@ -6,10 +6,12 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 
+from ideaspace.ballot import service as ballot
 from ideaspace.discussion import service
 from ideaspace.extensions import db
 from ideaspace.models import ActivityStatus, Comment, CommentLike, Membership, Role, utcnow
 from ideaspace.permissions import can_edit_comment
+from tests.crowd import crowd
 
 
 def membership(user, ws):
@@ -84,33 +86,40 @@ def test_exactly_the_maximum_length_is_accepted(world):
     assert "y" * 5000 in comment.body
 
 
-def test_anonymous_activity_stores_no_author_and_no_time_of_day(world):
+def test_anonymous_activity_stores_no_author_and_no_time_of_day(world, make):
     world.discussion.is_anonymous = True
     m = membership(world.member, world.ws)
-    comment = service.post_comment(world.member, world.ws, world.discussion, "Nimetön", membership=m)
-    db.session.flush()
+    pending = service.post_comment(world.member, world.ws, world.discussion, "Nimetön", membership=m)
+    assert isinstance(pending, ballot.Pending)
+    assert db.session.scalar(select(func.count()).select_from(Comment)) == 0
+    for person in crowd(make, world.ws, 4, unit=world.big_unit):
+        service.post_comment(person, world.ws, world.discussion, "Samaa mieltä")
+    assert ballot.publish(world.ws, world.discussion.id) == 5
     db.session.expire_all()
-    row = db.session.execute(select(Comment.__table__).where(Comment.id == comment.id)).mappings().one()
-    assert row["author_id"] is None
-    assert row["unit_id"] == world.big_unit.id  # six people: large enough to hide in
-    created = db.session.get(Comment, comment.id).created_at
-    assert (created.hour, created.minute, created.second, created.microsecond) == (0, 0, 0, 0)
+    rows = db.session.execute(select(Comment.__table__)).mappings().all()
+    assert {r["author_id"] for r in rows} == {None}
+    assert {r["unit_id"] for r in rows} == {world.big_unit.id}  # five of them: a group of k
+    assert len({r["created_at"] for r in rows}) == 1  # the publication time, for all of them
     first = membership(world.member, world.ws).first_contribution_at
     assert (first.hour, first.minute, first.second, first.microsecond) == (0, 0, 0, 0)
-    # No column of the row that points at a person is set.
+    # No column of the rows that points at a person is set.
     person_columns = [
         c.name
         for c in Comment.__table__.columns
         if any(fk.column.table.name == "user" for fk in c.foreign_keys)
     ]
-    assert person_columns and all(row[name] is None for name in person_columns)
+    assert person_columns and all(row[name] is None for row in rows for name in person_columns)
 
 
-def test_anonymous_comment_of_a_small_unit_keeps_no_unit(world):
+def test_anonymous_comment_of_a_small_unit_keeps_no_unit(world, make):
     world.discussion.is_anonymous = True
-    comment = service.post_comment(
+    service.post_comment(
         world.member2, world.ws, world.discussion, "Pienestä yksiköstä", on_behalf_of_unit=True
     )
+    for person in crowd(make, world.ws, 4):
+        service.post_comment(person, world.ws, world.discussion, "Muut")
+    assert ballot.publish(world.ws, world.discussion.id) == 5
+    comment = db.session.scalar(select(Comment).where(Comment.body.contains("Pienestä")))
     assert comment.author_id is None and comment.unit_id is None
     assert comment.on_behalf_of_unit is False  # no unit to speak for
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from ideaspace.extensions import db
 from ideaspace.models import ActivityKind, ActivityStatus, Comment, CommentLike, WorkspaceStatus, utcnow
+from tests.crowd import crowd
 
 from .world import READ, WRITE, switch_to
 
@@ -326,16 +327,19 @@ def test_on_behalf_of_unit_shows_the_unit(world, client, login):
     assert "posted by Maija Meikäläinen for Henkilöstöpalvelut" in html
 
 
-def test_anonymous_discussion_stores_and_shows_no_author(world, client, login):
+def test_anonymous_discussion_stores_and_shows_no_author(world, client, login, make):
     world.discussion.is_anonymous = True
     db.session.flush()
+    url = f"/w/{world.ws.slug}/comments/activity/{world.discussion.id}"
     login(world.member)
-    client.post(
-        f"/w/{world.ws.slug}/comments/activity/{world.discussion.id}", data={"body": "Salainen ajatus"}
-    )
-    comment = db.session.scalar(select(Comment).order_by(Comment.id.desc()))
+    response = client.post(url, data={"body": "Salainen ajatus"}, follow_redirects=True)
+    assert "Your anonymous comment is in the ballot box" in response.text
+    assert db.session.scalar(select(Comment)) is None  # sealed until k people have written
+    for person in crowd(make, world.ws, 4, unit=world.big_unit):
+        login(person)
+        client.post(url, data={"body": "Minäkin"})
+    comment = db.session.scalar(select(Comment).where(Comment.body.contains("Salainen")))
     assert comment.author_id is None and comment.unit_id == world.big_unit.id
-    assert comment.created_at.hour == 0 and comment.created_at.minute == 0
     switch_to(login, world.member2)
     html = client.get(theme_url(world)).text
     section = html[html.index(f'id="thread-activity-{world.discussion.id}"') :]

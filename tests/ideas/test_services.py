@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 
+from ideaspace.ballot import service as ballot
 from ideaspace.ideas import service
 from ideaspace.models import (
     ActivityKind,
@@ -22,6 +23,7 @@ from ideaspace.models import (
     WorkspaceStatus,
     utcnow,
 )
+from tests.crowd import crowd
 
 
 def _membership(session, ws, user):
@@ -116,31 +118,38 @@ def test_a_workspace_without_collection_takes_no_ideas(make):
 # --- anonymity -------------------------------------------------------------------------------
 
 
-def test_anonymous_idea_stores_no_author_no_small_unit_and_no_time(barrel, session):
+def test_anonymous_idea_stores_no_author_no_small_unit_and_no_time(barrel, session, make):
     barrel.activity.is_anonymous = True
     session.flush()
-    idea = service.submit_idea(barrel.member, barrel.ws, title="Secret idea", body="Text", theme=barrel.theme)
+    pending = service.submit_idea(
+        barrel.member, barrel.ws, title="Secret idea", body="Text", theme=barrel.theme
+    )
+    assert isinstance(pending, ballot.Pending)
+    assert session.scalar(select(func.count()).select_from(Idea)) == 0  # sealed until k people
+    # The funnel counts the contribution at once.
+    assert _membership(session, barrel.ws, barrel.member).first_contribution_at is not None
+    for person in crowd(make, barrel.ws, 4):
+        service.submit_idea(person, barrel.ws, title="Another idea", body="Text")
+    assert ballot.publish(barrel.ws, None) == 5
     session.expire_all()
-    row = session.get(Idea, idea.id)
-    assert row.author_id is None
+    row = session.scalar(select(Idea).where(Idea.title == "Secret idea"))
+    assert row.author_id is None and row.theme_id == barrel.theme.id
     assert row.unit_id is None  # the unit has 2 people, below the minimum group size of 5
-    assert row.created_at.time() == time(0)
+    assert len(set(session.scalars(select(Idea.created_at)))) == 1  # the publication time
     # Nothing else in the database leads from the person to the idea.
     assert session.scalar(select(func.count()).select_from(IdeaStatusChange)) == 0
     assert (
         session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.object_type == "idea")) == 0
     )
     assert session.scalar(select(func.count(Idea.id)).where(Idea.author_id == barrel.member.id)) == 0
-    # The funnel still counts the contribution.
-    assert _membership(session, barrel.ws, barrel.member).first_contribution_at is not None
 
 
-def test_anonymous_idea_keeps_a_unit_big_enough_to_hide_in(barrel, make, session):
+def test_anonymous_ideas_keep_a_unit_only_for_k_people_of_it(barrel, make, session):
     barrel.activity.is_anonymous = True
-    for _ in range(3):
-        make.user(unit=barrel.unit)  # five people in the unit now
-    idea = service.submit_idea(barrel.member, barrel.ws, title="Secret idea", body="Text")
-    assert idea.author_id is None and idea.unit_id == barrel.unit.id
+    for person in [barrel.member, *crowd(make, barrel.ws, 4, unit=barrel.unit)]:
+        service.submit_idea(person, barrel.ws, title="Secret idea", body="Text")
+    assert ballot.publish(barrel.ws, None) == 5
+    assert set(session.scalars(select(Idea.unit_id))) == {barrel.unit.id}
 
 
 def test_a_theme_with_an_anonymous_collection_makes_its_ideas_anonymous(barrel, make):
@@ -150,7 +159,7 @@ def test_a_theme_with_an_anonymous_collection_makes_its_ideas_anonymous(barrel, 
         barrel.member, barrel.ws, title="Anon", body="Text", theme=barrel.other_theme
     )
     assert named.author_id == barrel.member.id
-    assert hidden.author_id is None
+    assert isinstance(hidden, ballot.Pending)
     collections = service.barrel(barrel.ws)
     assert collections.anonymous_theme_ids(barrel.ws, [barrel.theme.id, barrel.other_theme.id]) == {
         barrel.other_theme.id

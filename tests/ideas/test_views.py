@@ -19,6 +19,7 @@ from ideaspace.models import (
     WorkspaceStatus,
     utcnow,
 )
+from tests.crowd import crowd
 
 HX = {"HX-Request": "true"}
 READERS = ["member", "observer", "moderator", "admin"]
@@ -267,7 +268,7 @@ def test_submit_records_the_first_contribution(client, barrel, login, session):
     assert membership.first_contribution_at is not None
 
 
-def test_anonymous_collection_stores_no_author(client, barrel, login, session):
+def test_anonymous_collection_stores_no_author(client, barrel, login, session, make):
     barrel.activity.is_anonymous = True
     session.commit()
     login(barrel.member)
@@ -275,11 +276,17 @@ def test_anonymous_collection_stores_no_author(client, barrel, login, session):
     assert "Ideas are submitted anonymously" in html
     response = client.post(f"/w/{barrel.ws.slug}/ideas", data={"title": "Quiet idea", "body": "Text"})
     assert response.status_code == 302
-    idea = session.scalar(select(Idea))
+    assert session.scalar(select(Idea)) is None  # sealed in the ballot box
+    page = client.get(response.headers["Location"]).text
+    assert "Your anonymous idea is in the ballot box" in page and "Quiet idea" in page  # own, via cookie
+    for person in crowd(make, barrel.ws, 4):
+        login(person)
+        client.post(f"/w/{barrel.ws.slug}/ideas", data={"title": "Other idea", "body": "Text"})
+    idea = session.scalar(select(Idea).where(Idea.title == "Quiet idea"))
     assert idea.author_id is None and idea.unit_id is None
-    assert idea.created_at.hour == 0 and idea.created_at.minute == 0 and idea.created_at.second == 0
     assert _count(session, AuditLog, AuditLog.object_type == "idea") == 0
-    assert "Anonymous" in client.get(response.headers["Location"]).text
+    login(barrel.member)
+    assert "Anonymous" in client.get(f"/w/{barrel.ws.slug}/ideas/{idea.id}").text
     assert "Quiet idea" not in client.get(f"/w/{barrel.ws.slug}/ideas/mine").text
 
 

@@ -4,9 +4,11 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 
+from ideaspace.ballot import service as ballot
 from ideaspace.extensions import db
 from ideaspace.models import AuditLog, Membership, Note, NoteGroup, utcnow
 from ideaspace.notes import service
+from tests.crowd import crowd
 
 
 def notes_count():
@@ -40,18 +42,26 @@ def test_exactly_280_characters_after_trimming_is_accepted(world):
     assert len(service.post_note(world.member, world.ws, world.notes, "  " + "å" * 280 + "  ").text) == 280
 
 
-def test_anonymous_note_stores_no_author_and_no_time_of_day(world):
+def test_anonymous_note_waits_in_the_ballot_box_and_is_published_with_k_people(world, make):
     world.notes.is_anonymous = True
     m = membership(world.member2, world.ws)
-    note = service.post_note(world.member2, world.ws, world.notes, "Salainen", membership=m)
-    db.session.flush()
-    row = db.session.execute(select(Note.__table__).where(Note.id == note.id)).mappings().one()
-    assert row["author_id"] is None and row["hidden_by_id"] is None
-    assert row["unit_id"] is None  # a unit of one person would give them away
-    assert (note.created_at.hour, note.created_at.minute, note.created_at.second) == (0, 0, 0)
+    pending = service.post_note(world.member2, world.ws, world.notes, "Salainen", membership=m)
+    assert isinstance(pending, ballot.Pending) and notes_count() == 0
     assert m.first_contribution_at.hour == 0 and m.first_contribution_at.minute == 0
-    big = service.post_note(world.member, world.ws, world.notes, "Isosta yksiköstä")
-    assert big.author_id is None and big.unit_id == world.big_unit.id
+    service.post_note(world.member, world.ws, world.notes, "Isosta yksiköstä")
+    for person in crowd(make, world.ws, 2, unit=world.big_unit):
+        service.post_note(person, world.ws, world.notes, "Muita")
+    service.post_note(world.member, world.ws, world.notes, "Toinen samalta")
+    assert ballot.publish(world.ws, world.notes.id) == 0  # 5 notes, but 4 people are not k
+    for person in crowd(make, world.ws, 2, unit=world.big_unit):
+        service.post_note(person, world.ws, world.notes, "Viides ja kuudes")
+    assert ballot.publish(world.ws, world.notes.id) == 7
+    rows = db.session.execute(select(Note.__table__)).mappings().all()
+    assert len(rows) == 7 and {r["author_id"] for r in rows} == {None}
+    # Five of the big unit could be labelled, but then the small unit's one person would be the
+    # rest: nobody in the batch gets a unit.
+    assert {r["unit_id"] for r in rows} == {None}
+    assert len({r["created_at"] for r in rows}) == 1  # all at the publication time
 
 
 def test_wall_newest_first_grouped_and_hidden_for_moderators_only(world, make):

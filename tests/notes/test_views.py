@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from ideaspace.extensions import db
 from ideaspace.models import ActivityKind, ActivityStatus, AuditLog, Note, NoteGroup, WorkspaceStatus, utcnow
+from tests.crowd import crowd
 from tests.discussion.world import READ, WRITE, switch_to
 
 HX = {"HX-Request": "true"}
@@ -147,16 +148,26 @@ def test_note_in_another_kind_or_workspace_is_not_found(world, client, login, ma
     assert count() == 0
 
 
-def test_anonymous_wall_stores_no_author(world, client, login):
+def test_anonymous_wall_stores_no_author(world, client, login, make):
     world.notes.is_anonymous = True
     db.session.commit()
     login(world.member2)
-    client.post(notes_url(world), data={"text": "Nimetön ajatus"})
-    note = db.session.scalar(select(Note))
-    assert note.author_id is None and note.unit_id is None and note.created_at.hour == 0
+    response = client.post(notes_url(world), data={"text": "Nimetön ajatus"}, follow_redirects=True)
+    assert "is in the ballot box" in response.text
+    assert db.session.scalar(select(Note)) is None  # sealed until k people have taken part
+    # The author sees their own pending note (through their cookie only), nobody else does.
+    html = client.get(theme_url(world)).text
+    assert "Nimetön ajatus" in html
+    login(world.member)
+    assert "Nimetön ajatus" not in client.get(theme_url(world)).text
+    for person in crowd(make, world.ws, 4):
+        login(person)
+        client.post(notes_url(world), data={"text": "Toinen ajatus"})
+    note = db.session.scalar(select(Note).where(Note.text == "Nimetön ajatus"))
+    assert note.author_id is None and note.unit_id is None
     html = client.get(theme_url(world)).text
     wall = html[html.index(f'id="notes-{world.notes.id}-region"') :]
-    assert "Anonymous" in wall and "Pekka Pienestä" not in wall
+    assert "Nimetön ajatus" in wall and "Anonymous" in wall and "Pekka Pienestä" not in wall
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from ideaspace.ballot import service as ballot
 from ideaspace.extensions import db
 from ideaspace.models import Answer, AnswerChoice, Respondent
 from ideaspace.polls import service
@@ -21,19 +22,25 @@ def test_an_anonymous_answer_has_no_path_back_to_its_author(session, world, make
     chosen = [world.anonymous.options[0].id, world.anonymous.options[2].id]
     service.answer(person, world.workspace, world.anonymous, None, option_ids=chosen)
     session.flush()
+    # Sealed in the ballot box: no answer row exists while fewer than k people have answered.
+    assert rows(session, "answer") == [] and rows(session, "answer_choice") == []
+    others = [make.user() for _ in range(4)]
+    for other in others:
+        make.member(world.workspace, other)
+        service.answer(other, world.workspace, world.anonymous, None, option_ids=[chosen[0]])
+    assert ballot.publish(world.workspace, world.anonymous.id) == 5
 
     # The answer rows, exactly as stored.
     answers = rows(session, "answer")
     choices = rows(session, "answer_choice")
-    assert len(answers) == 1 and len(choices) == 2
-    answer = answers[0]
-    assert set(answer) == {"key", "activity_id", "answered_on", "unit_id", "scale_value"}
-    assert answer["unit_id"] is None  # the unit is too small to be shown
-    assert set(choices[0]) == {"answer_key", "option_id"}
-    assert {c["option_id"] for c in choices} == set(chosen)
+    assert len(answers) == 5 and len(choices) == 6
+    assert all(set(a) == {"key", "activity_id", "answered_on", "unit_id", "scale_value"} for a in answers)
+    assert {a["unit_id"] for a in answers} == {None}  # no unit with k people in the batch
+    assert all(set(c) == {"answer_key", "option_id"} for c in choices)
+    assert sorted(c["option_id"] for c in choices) == sorted([*chosen, *[chosen[0]] * 4])
 
     # A date, not a time: whatever the engine hands back, it has no time of day.
-    stored = answer["answered_on"]
+    stored = answers[0]["answered_on"]
     if isinstance(stored, str):
         assert re.fullmatch(r"\d{4}-\d\d-\d\d", stored), stored
     else:
@@ -49,7 +56,7 @@ def test_an_anonymous_answer_has_no_path_back_to_its_author(session, world, make
             assert fk["referred_table"] != "user", (table, fk)
 
     # The record that the person answered says only that.
-    respondents = rows(session, "respondent")
+    respondents = [r for r in rows(session, "respondent") if r["user_id"] == person.id]
     assert respondents == [
         {
             "activity_id": world.anonymous.id,
@@ -70,30 +77,22 @@ def test_an_anonymous_answer_has_no_path_back_to_its_author(session, world, make
     assert sorted(references) == [("answer_choice", "answer_key"), ("respondent", "answer_key")]
     linked = session.execute(sa.select(Respondent).join(Answer, Answer.key == Respondent.answer_key)).all()
     assert linked == []
-    assert session.scalar(sa.select(sa.func.count()).select_from(AnswerChoice)) == 2
+    assert session.scalar(sa.select(sa.func.count()).select_from(AnswerChoice)) == 6
+    # The sealed ballots are gone once published.
+    assert rows(session, "ballot") == []
 
 
 def test_anonymous_answer_keys_are_random_not_sequential(session, world, make):
-    keys = []
     for _ in range(20):
         person = make.user()
         make.member(world.workspace, person)
-        keys.append(
-            service.answer(
-                person, world.workspace, world.anonymous, None, option_ids=[world.anonymous.options[1].id]
-            ).key
+        service.answer(
+            person, world.workspace, world.anonymous, None, option_ids=[world.anonymous.options[1].id]
         )
+    assert ballot.publish(world.workspace, world.anonymous.id) == 20
+    keys = list(session.scalars(sa.select(Answer.key).where(Answer.activity_id == world.anonymous.id)))
     assert all(re.fullmatch(r"[0-9a-f]{32}", key) for key in keys)
     assert len(set(keys)) == 20
-    # In insertion order the keys are not sorted (1 in 20! by chance), so their order says nothing.
-    assert keys != sorted(keys) and keys != sorted(keys, reverse=True)
-    # Stored keys sort by the key itself, not by when they were written.
-    stored = list(
-        session.scalars(
-            sa.select(Answer.key).where(Answer.activity_id == world.anonymous.id).order_by(Answer.key)
-        )
-    )
-    assert stored == sorted(keys)
     # Nothing in the respondents points at them.
     assert session.scalar(sa.select(sa.func.count()).where(Respondent.answer_key.is_not(None))) == 0
 
