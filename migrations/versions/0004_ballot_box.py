@@ -8,7 +8,13 @@
   number is kept, so its old address can say where to look without linking old and new.
 - workspace.min_group_size: raised to the floor of 5 where it was lower.
 - The anonymous answers, notes, comments and ideas already stored are published again, one batch
-  per scope (see `_republish`).
+  per scope (`ideaspace.ballot.republish`): new random answer keys and new ids handed out in
+  shuffled order, every reference rewritten (foreign keys found in the schema: choices, reply
+  parents, likes, supports, status history, merged_into, measures' origin idea, reports, quotes;
+  the audit log's object ids and id fields in audit details and programme snapshots), one time
+  per scope (its latest), answers' units by the cell rule over the units they stored (one answer,
+  one person), no unit on notes, comments and ideas (how many people wrote them is not known).
+  The old numbers of anonymous ideas go into retired_idea, with nothing saying what they became.
 
 Downgrading drops the two tables (pending ballots are published first, by hand: `ideaspace
 publish`; whatever is still pending is lost with the table). The republication itself is one-way:
@@ -22,6 +28,8 @@ Create Date: 2026-12-04 16:45:00
 
 import sqlalchemy as sa
 from alembic import op
+
+from ideaspace.ballot.republish import republish
 
 revision = "0004"
 down_revision = "0003"
@@ -74,6 +82,7 @@ def upgrade() -> None:
             floor=K_FLOOR
         )
     )
+    republish(op.get_bind(), K_FLOOR)
 
 
 def downgrade() -> None:
