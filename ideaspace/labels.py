@@ -18,6 +18,7 @@ from .models import (
     WorkspaceStatus,
 )
 from .programme.followup import FollowUp
+from .programme.left_out import LeftOut
 
 LABELS = {
     Role.ADMIN: _l("Administrator"),
@@ -53,7 +54,7 @@ LABELS = {
     Comparator.EQ: _l("exactly"),
     Comparator.LE: _l("at most"),
     Comparator.LT: _l("less than"),
-    Comparator.QUALITATIVE: _l("qualitative"),
+    Comparator.QUALITATIVE: _l("qualitative (in words)"),
     IdeaStatus.NEW: _l("New"),
     IdeaStatus.UNDER_REVIEW: _l("Under review"),
     IdeaStatus.ACCEPTED: _l("Accepted"),
@@ -66,6 +67,15 @@ LABELS = {
     FollowUp.ON_TRACK: _l("On track"),
     FollowUp.NOT_MET: _l("Not met"),
     FollowUp.NO_DATA: _l("No data yet"),
+    LeftOut.HIDDEN: _l("The original was hidden by a moderator."),
+    LeftOut.WITHDRAWN: _l("The original was withdrawn by its author."),
+    LeftOut.MERGED: _l("The idea was merged into another idea."),
+    LeftOut.ERASED: _l("The author's account was erased."),
+    LeftOut.CONTEXT_HIDDEN: _l("What the original was written on is hidden or back in draft."),
+    LeftOut.IDEA_HIDDEN: _l(
+        "The idea it came from is hidden: the measure stays, without its credit to the idea."
+    ),
+    LeftOut.ACTIVITY_DRAFT: _l("The activity is back in draft: participants no longer see it."),
 }
 
 ERROR_TITLES = {

@@ -188,6 +188,12 @@ def can_export(user, workspace: Workspace) -> bool:
     return can_moderate(user, workspace)
 
 
+def can_export_content(user, workspace: Workspace) -> bool:
+    """Download every comment, note and idea (hidden ones and named authors included) for analysis:
+    the workspace's moderators and admins, not observers (they read results, not raw content)."""
+    return can_moderate(user, workspace)
+
+
 # --- the programme draft and its quotes (programme) ------------------------------------------
 
 

@@ -4,7 +4,8 @@ readings, activity results and participation.
 Numbers are numbers (percentages with the number format 0.00, readings and targets as decimals),
 text is always text: a cell someone typed as "=..." is stored as a string, never a formula. Each
 sheet has a bold, frozen header row and set column widths; sheet names and headers are in the
-document's language.
+document's language, as is every value from a fixed list (statuses, kinds, comparators: never a
+raw code such as "qualitative"); every table has filters.
 """
 
 from __future__ import annotations
@@ -39,13 +40,21 @@ def render(programme: dict) -> bytes:
     indicators_sheet(wb, programme, t, lang)
     results_sheet(wb, programme, t, lang)
     participation_sheet(wb, programme, t)
+    for ws in wb.worksheets:
+        # Filters over each table: the participation sheet's period row below its table stays out.
+        last = min(ws.max_row, 4) if ws.title == sheet_title(t["participation"]) else ws.max_row
+        ws.auto_filter.ref = f"A1:{ws.cell(row=1, column=ws.max_column).column_letter}{last}"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
+def sheet_title(title: str) -> str:
+    return title.translate(INVALID_SHEET_CHARACTERS)[:31]
+
+
 def sheet(wb, title: str, headers: list[str], widths: list[int]):
-    ws = wb.create_sheet(title.translate(INVALID_SHEET_CHARACTERS)[:31])
+    ws = wb.create_sheet(sheet_title(title))
     ws.append(headers)
     for cell in ws[1]:
         cell.font = BOLD
@@ -126,7 +135,7 @@ def indicators_sheet(wb, programme: dict, t: dict, lang: str) -> None:
                         ind["baseline_year"],
                         common.decimal(ind["baseline_value"]),
                         ind["baseline_source"] or None,
-                        ind["comparator"],
+                        common.localized_label(ind["comparator"], lang),
                         target,
                         *(by_year.get(y) for y in years),
                         common.localized_label(ind["follow_up"], lang),

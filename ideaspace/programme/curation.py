@@ -9,8 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from .. import audit
 from ..extensions import db
-from ..models import Activity, Measure, MeasureStatus, Quote, Theme, Workspace
-from ..quotes.service import workspace_quotes
+from ..models import Activity, Measure, MeasureStatus, Theme, Workspace
+from ..quotes.service import QuoteRow, workspace_quotes
 from .service import ANSWERED_KINDS
 
 
@@ -20,7 +20,7 @@ class ThemeChoices:
     measures: list[Measure]
     activities: list[Activity]  # every poll and scale of the theme
     chosen: list[Activity]  # those in the programme, in the programme's order
-    quotes: list[tuple[Quote, bool]] = field(default_factory=list)
+    quotes: list[QuoteRow] = field(default_factory=list)  # (quote, may name, why left out)
 
 
 def programme_order(activity: Activity) -> tuple:
@@ -38,8 +38,8 @@ def choices(workspace: Workspace) -> list[ThemeChoices]:
         )
     )
     quotes: dict[int, list] = {}
-    for quote, may_name in workspace_quotes(workspace):
-        quotes.setdefault(quote.theme_id, []).append((quote, may_name))
+    for row in workspace_quotes(workspace):
+        quotes.setdefault(row.quote.theme_id, []).append(row)
     result = []
     for theme in themes:
         answered = [a for a in theme.activities if a.kind in ANSWERED_KINDS]

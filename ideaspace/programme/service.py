@@ -1,10 +1,12 @@
 """Build the programme document as one plain dict (the data contract shared with the exports).
 
 `build_programme(workspace, language)` reads the live draft in a fixed number of queries, whatever
-the size of the workspace: themes, measures, indicators and readings (four, eager-loaded), the
-chosen activities and their options (two), their results (one, `polls.results.results_for`), the
-quotes with their authors' current consent (one), and the participation funnel
-(`stats.service.workspace_funnel`, one).
+the size of the workspace: themes, measures (with their origin ideas), indicators and readings
+(four, eager-loaded), the chosen activities and their options (two), their results (one,
+`polls.results.results_for`), the quotes with their authors' current consent and their sources'
+state (one), and the participation funnel (`stats.service.workspace_funnel`, one).
+
+What was hidden, withdrawn, erased or merged away after it was chosen stays out (left_out.py).
 
 Every text is already in the requested language (falling back to the workspace's primary one),
 every decimal is a string with a dot and two decimals, every date an ISO string, so the dict is
@@ -36,6 +38,7 @@ from ..sanitize import clean_html as _clean_html
 from ..sanitize import html_to_text as _html_to_text
 from ..stats.service import workspace_funnel
 from .followup import follow_up, latest_value
+from .left_out import activity_left_out, origin_left_out
 
 FORMAT = "ideaspace.programme"
 FORMAT_VERSION = 1
@@ -79,7 +82,8 @@ def build_programme(workspace: Workspace, language: str, *, edition: dict | None
             )
         )
     )
-    activities = chosen_activities(workspace)
+    # Hidden content never reaches the programme (left_out.py says what stays out and why).
+    activities = [a for a in chosen_activities(workspace) if activity_left_out(a) is None]
     results = results_for(activities)
     with force_locale(language):
         quotes = programme_quotes(workspace, language)
@@ -158,7 +162,8 @@ def _measure(measure: Measure, text) -> dict:
         "schedule": text(measure.schedule),
         "responsible": text(measure.responsible),
         "status": measure.status.value,
-        "origin_idea_id": measure.origin_idea_id,
+        # The measure stays when its idea is hidden; its credit to the idea goes.
+        "origin_idea_id": None if origin_left_out(measure.origin_idea) else measure.origin_idea_id,
         "indicators": [_indicator(indicator, text) for indicator in measure.indicators],
     }
 

@@ -15,6 +15,7 @@ from ..workspaces.service import get_workspace
 from . import curation, versions
 from .compare import compare
 from .forms import MeasureStatusForm, PublishForm, ResultsForm
+from .left_out import left_out, since_left_out
 from .rendering import programme_date, programme_number, render_document
 from .service import build_programme
 
@@ -58,6 +59,7 @@ def _index(workspace, status: int = 200, **forms):
     context = {
         "workspace": workspace,
         "themes": themes,
+        "left_out": left_out(workspace, themes),
         "results_forms": results_forms,
         "publish_form": forms.get("publish_form") or PublishForm(formdata=None),
         "versions": versions.versions(workspace),
@@ -154,12 +156,14 @@ def version(slug: str, number: int):
     workspace = load(slug, can_read_programme)
     snapshot = versions.get_version(workspace, number)
     lang = language()
+    programme = versions.in_language(snapshot, lang)
     return render_template(
         "programme/version.html",
         workspace=workspace,
         snapshot=snapshot,
         lang=lang,
-        document=render_document(versions.in_language(snapshot, lang)),
+        since_left_out=since_left_out(workspace, programme),
+        document=render_document(programme),
     )
 
 

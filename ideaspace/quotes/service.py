@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import abort
 from flask_babel import gettext as _
@@ -28,9 +29,11 @@ from ..i18n import localize
 from ..models import (
     LANGUAGES,
     Activity,
+    ActivityStatus,
     Attribution,
     Comment,
     Idea,
+    IdeaStatus,
     Measure,
     Note,
     Quote,
@@ -39,6 +42,7 @@ from ..models import (
     User,
     Workspace,
 )
+from ..programme.left_out import LeftOut
 from ..sanitize import clean_text, html_to_text
 
 SOURCE_KINDS = ("comment", "note", "idea")
@@ -353,35 +357,76 @@ def attribution_text(attribution: Attribution, unit: str | None, name: str | Non
     return _("A supervisor")
 
 
-def workspace_quotes(workspace: Workspace) -> list[tuple[Quote, bool]]:
+class QuoteRow(NamedTuple):
+    """A quote with what the programme needs to know about its source now."""
+
+    quote: Quote
+    may_name: bool  # the author exists, is not erased and still consents to be named
+    left_out: LeftOut | None  # why the programme leaves it out, or None when it goes in
+
+
+def _left_out(row) -> LeftOut | None:
+    """Why a quote's source no longer belongs in the programme (DESIGN: hidden content never does)."""
+    # A quote whose source no longer exists (imported without one) keeps its frozen text.
+    if row.hidden_at is not None:
+        return LeftOut.HIDDEN
+    if row.withdrawn_at is not None:
+        return LeftOut.WITHDRAWN
+    if row.idea_status == IdeaStatus.MERGED:
+        return LeftOut.MERGED
+    if row.erased_at is not None:
+        return LeftOut.ERASED
+    # What participants no longer see around it: the idea it comments on, or its activity.
+    if row.idea_hidden_at is not None or row.activity_status == ActivityStatus.DRAFT:
+        return LeftOut.CONTEXT_HIDDEN
+    return None
+
+
+def workspace_quotes(workspace: Workspace) -> list[QuoteRow]:
     """Every quote of the workspace by theme and position, with whether its author may still be
-    named (the author exists, is not erased and still consents), in one query."""
-    authors = [aliased(User) for _kind in SOURCE_KINDS]
-    c, n, i = authors
+    named and whether its source still belongs in the programme, in one query."""
+    c_author, n_author, i_author = (aliased(User) for _kind in SOURCE_KINDS)
+    c_idea = aliased(Idea)
+    c_activity, n_activity = aliased(Activity), aliased(Activity)
     consent = func.coalesce(
-        c.consents_to_named_quotes & c.erased_at.is_(None),
-        n.consents_to_named_quotes & n.erased_at.is_(None),
-        i.consents_to_named_quotes & i.erased_at.is_(None),
+        c_author.consents_to_named_quotes & c_author.erased_at.is_(None),
+        n_author.consents_to_named_quotes & n_author.erased_at.is_(None),
+        i_author.consents_to_named_quotes & i_author.erased_at.is_(None),
         False,
     )
     rows = db.session.execute(
-        select(Quote, consent)
+        select(
+            Quote,
+            consent.label("may_name"),
+            func.coalesce(Comment.hidden_at, Note.hidden_at, Idea.hidden_at).label("hidden_at"),
+            Comment.withdrawn_at,
+            Idea.status.label("idea_status"),
+            func.coalesce(c_author.erased_at, n_author.erased_at, i_author.erased_at).label("erased_at"),
+            c_idea.hidden_at.label("idea_hidden_at"),
+            func.coalesce(c_activity.status, n_activity.status).label("activity_status"),
+        )
         .outerjoin(Comment, Comment.id == Quote.comment_id)
-        .outerjoin(c, c.id == Comment.author_id)
+        .outerjoin(c_author, c_author.id == Comment.author_id)
+        .outerjoin(c_idea, c_idea.id == Comment.idea_id)
+        .outerjoin(c_activity, c_activity.id == Comment.activity_id)
         .outerjoin(Note, Note.id == Quote.note_id)
-        .outerjoin(n, n.id == Note.author_id)
+        .outerjoin(n_author, n_author.id == Note.author_id)
+        .outerjoin(n_activity, n_activity.id == Note.activity_id)
         .outerjoin(Idea, Idea.id == Quote.idea_id)
-        .outerjoin(i, i.id == Idea.author_id)
+        .outerjoin(i_author, i_author.id == Idea.author_id)
         .where(Quote.workspace_id == workspace.id)
         .order_by(Quote.theme_id, Quote.position, Quote.id)
     ).all()
-    return [(quote, bool(may_name)) for quote, may_name in rows]
+    return [QuoteRow(row.Quote, bool(row.may_name), _left_out(row)) for row in rows]
 
 
 def programme_quotes(workspace: Workspace, language: str) -> dict[int, list[dict]]:
-    """The quotes of each theme as the programme dict holds them (call under force_locale)."""
+    """The quotes of each theme as the programme dict holds them (call under force_locale); those
+    whose source was hidden, withdrawn, merged away or erased are left out."""
     by_theme: dict[int, list[dict]] = {}
-    for quote, may_name in workspace_quotes(workspace):
+    for quote, may_name, left_out in workspace_quotes(workspace):
+        if left_out is not None:
+            continue
         attribution = quote.attribution
         if attribution is Attribution.NAME and not may_name:
             attribution = Attribution.ROLE

@@ -355,6 +355,7 @@ def test_moderator_curates_publishes_and_downloads(
         # Downloads every export of the draft in this language.
         page.goto(f"{base}/programme/preview?lang={lang}")
         assert PERCENT[lang] in page.locator("main").inner_text()
+        page.locator("nav.downloads summary").click()  # the Download menu is a disclosure
         links = page.locator("nav.downloads a[href*='/export.']")
         hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
         formats = {re.search(r"/export\.(\w+)", h).group(1): h for h in hrefs}
