@@ -219,14 +219,16 @@ def enps_text(result: dict, language: str) -> str:
 
 
 def period_text(participation: dict, language: str) -> str:
-    if not (participation.get("opens_on") or participation.get("closes_on")):
-        return ""
+    """The drafting period as a whole sentence from the dates there are ("" without either)."""
+    start, end = day(participation.get("opens_on"), language), day(participation.get("closes_on"), language)
     with force_locale(language):
-        return _(
-            "The workspace was open %(start)s – %(end)s.",
-            start=day(participation.get("opens_on"), language),
-            end=day(participation.get("closes_on"), language),
-        )
+        if start and end:
+            return _("The workspace was open %(start)s – %(end)s.", start=start, end=end)
+        if start:
+            return _("The workspace opened on %(start)s.", start=start)
+        if end:
+            return _("The workspace closed on %(end)s.", end=end)
+    return ""
 
 
 def result_rows(programme: dict) -> list[dict]:

@@ -99,7 +99,7 @@ def test_missing_version_or_language_is_an_export_error(demo):
     with pytest.raises(ExportError):
         export(None, demo, "md", "de")
     with pytest.raises(ExportError):
-        export(None, demo, "pdf", "fi")
+        export(None, demo, "rtf", "fi")
     with pytest.raises(ExportError):
         export(None, demo, "json", "fi", 1)
 

@@ -20,6 +20,7 @@ from ideaspace.exports import html as html_export
 from ideaspace.exports import markdown as md_export
 from ideaspace.exports import xlsx as xlsx_export
 from ideaspace.exports.richtext import blocks
+from ideaspace.exports.sentences import texts
 
 from .conftest import FI_PERCENTS, SEED_PERCENTS, SEED_VOTES
 
@@ -91,7 +92,7 @@ def test_rich_text_blocks_keep_bold_italic_and_lists():
 
 
 def test_the_registry_names_function_mimetype_and_extension():
-    assert set(FORMATS) == {"docx", "xlsx", "csv", "md", "html", "json"}
+    assert set(FORMATS) == {"docx", "pdf", "xlsx", "csv", "md", "html", "json"}
     assert FORMATS["docx"].mimetype.endswith("wordprocessingml.document")
     assert FORMATS["xlsx"].extension == "xlsx" and FORMATS["json"].whole_workspace
 
@@ -104,7 +105,8 @@ def test_docx_has_title_headings_and_the_five_column_measures_table(programme_fi
     assert document.core_properties.title == "Henkilöstöohjelma 2023–2025"
     assert document.core_properties.language == "fi-FI"
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
-    assert headings[:2] == [
+    assert headings[0] == texts("fi")["introduction"]
+    assert headings[1:3] == [
         "1. Osaava, vastuullinen ja hyvinvoiva henkilöstö",
         "2. Työyhteisömme edistävät työhyvinvointia, turvallista ja terveellistä työtä sekä työkykyä",
     ]
@@ -143,9 +145,11 @@ def test_docx_results_with_finnish_percentages(programme_fi):
 def test_docx_quotes_in_the_quote_style_with_attribution(programme_fi):
     document = read_docx(docx_export.render(programme_fi))
     quotes = [p.text for p in document.paragraphs if p.style.name == "Quote"]
+    attributions = [p.text for p in document.paragraphs if p.style.name == "Quote Attribution"]
     assert "Jokainen voi työyhteisössä olla oma itsensä." in quotes
-    assert "\u2014 Esihenkilö, Varhaiskasvatus" in quotes
-    assert "\u2014 Maija Meikäläinen" in quotes  # the name only because the dict carries it
+    assert "\u2014 Esihenkilö, Varhaiskasvatus" in attributions
+    assert "\u2014 Maija Meikäläinen" in attributions  # the name only because the dict carries it
+    assert document.styles["Quote Attribution"].base_style.name == "Quote"
 
 
 def test_docx_participation_and_follow_up_appendix(programme_fi):
@@ -153,7 +157,7 @@ def test_docx_participation_and_follow_up_appendix(programme_fi):
     t = common.labels("fi")
     rows, _ = find_table(document, t["stage"], t["invited"])
     assert rows[1:] == [
-        [t["invited"], "163", "–"],
+        [t["invited"], "163", "100,0\u00a0%"],
         [t["visited"], "84", "51,5\u00a0%"],
         [t["contributed"], "20", "12,3\u00a0%"],
     ]
@@ -190,9 +194,9 @@ def test_docx_carries_only_the_styles_it_uses(programme_fi):
     document = read_docx(data)
     names = {style.name for style in document.styles}
     used = {p.style.name for p in document.paragraphs} | {t.style.name for t in document.tables}
-    assert used <= names and {"Table Grid", "Quote", "List Bullet", "Heading 2"} <= used
+    assert used <= names and {"Light Grid Accent 1", "Quote", "List Bullet", "Heading 2"} <= used
     # Not python-docx's 164 styles (100 of them for tables) and their Word 2010 copy.
-    assert "Light Shading Accent 1" not in names and len(names) < 30
+    assert "Light Shading Accent 1" not in names and len(names) < 40
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         assert "word/stylesWithEffects.xml" not in package.namelist()
         assert b"stylesWithEffects" not in package.read("word/_rels/document.xml.rels")
@@ -353,7 +357,8 @@ def test_printable_html_uses_the_document_template_and_the_print_css(programme_f
     assert 'class="programme-doc"' in page  # programme/document.html
     for share in FI_PERCENTS:
         assert share in page
-    assert "<nav" not in page and "<script" not in page
+    # Nothing of the app: the only navigation is the document's own contents.
+    assert page.count("<nav") == 1 and '<nav class="contents"' in page and "<script" not in page
 
 
 def test_printable_html_written_without_a_request_embeds_its_css(programme_fi):

@@ -90,7 +90,7 @@ def test_observers_cannot_download_a_draft_workspace(client, login, make, ws, se
 @pytest.mark.parametrize(
     ("url", "status"),
     [
-        ("/w/ohjelma/export.pdf", 404),
+        ("/w/ohjelma/export.rtf", 404),
         ("/w/nothing/export.docx", 404),
         ("/w/ohjelma/export.docx?lang=de", 404),
         ("/w/ohjelma/export.docx?version=abc", 400),
@@ -199,7 +199,7 @@ def test_export_command_refuses_unknown_workspace_version_and_format(app, ws, tm
     assert "No workspace" in runner.invoke(args=["export", "nothing", "--format", "csv"]).output
     result = runner.invoke(args=["export", "ohjelma", "--format", "csv", "--version", "9"])
     assert result.exit_code != 0 and "no published version 9" in result.output
-    assert runner.invoke(args=["export", "ohjelma", "--format", "pdf"]).exit_code != 0
+    assert runner.invoke(args=["export", "ohjelma", "--format", "rtf"]).exit_code != 0
 
 
 def test_export_json_and_import_alias(app, ws, session, tmp_path):

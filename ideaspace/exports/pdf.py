@@ -1,0 +1,41 @@
+"""The programme as a tagged A4 PDF (PDF/UA-1), rendered on the server by WeasyPrint from the
+printable page (exports/html.py): a bookmark per heading, page numbers, the document language.
+
+WeasyPrint needs Pango from the operating system (Debian: libpango-1.0-0, libpangoft2-1.0-0, and a
+font such as fonts-dejavu-core); `make install` installs them when run as root. Without them the
+import fails: `available()` finds that out once per process, the PDF link is hidden and the admin
+settings page says what to install.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+from .html import page
+
+MIMETYPE = "application/pdf"
+SYSTEM_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"
+
+
+@cache
+def problem() -> str | None:
+    """Why WeasyPrint cannot run here (its import error), or None when it can."""
+    try:
+        import weasyprint  # noqa: F401 (loads Pango through cffi: fails without the libraries)
+    except (ImportError, OSError) as error:
+        return str(error).splitlines()[0] if str(error) else type(error).__name__
+    return None
+
+
+def available() -> bool:
+    return problem() is None
+
+
+def render(programme: dict, *, organisation: str | None = None, today: date | None = None) -> bytes:
+    """The printable page as a tagged PDF/UA-1 document in the programme's language."""
+    from weasyprint import HTML
+
+    html = page(programme, embed_css=True, organisation=organisation, today=today, pdf=True)
+    # No base URL: the page embeds its stylesheet and links nothing, so nothing is fetched.
+    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1", optimize_images=False)
