@@ -91,6 +91,9 @@ MARKUP_HELPERS = {
     ("ideaspace/discussion/service.py", "body"),
     # The output of render_template: an autoescaped template, already safe.
     ("ideaspace/programme/rendering.py", "render_document"),
+    # The app's own print stylesheet (static/css/print.css), inlined into the standalone printable
+    # file: no user data.
+    ("ideaspace/exports/html.py", "stylesheet"),
 }
 
 # The only expressions a template may mark |safe: each holds clean_html output.
