@@ -38,4 +38,12 @@ def render(programme: dict, *, organisation: str | None = None, today: date | No
 
     html = page(programme, embed_css=True, organisation=organisation, today=today, pdf=True)
     # No base URL: the page embeds its stylesheet and links nothing, so nothing is fetched.
-    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1", optimize_images=False)
+    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1", finisher=page_labels)
+
+
+def page_labels(document, pdf) -> None:
+    """Page labels 1, 2, 3 … as printed in the footer (the cover is page 1, unnumbered), so a
+    reader's "go to page 7" lands on the page that says 7."""
+    import pydyf
+
+    pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array([0, pydyf.Dictionary({"S": "/D"})])})

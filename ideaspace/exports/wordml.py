@@ -11,11 +11,11 @@ from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, Twips
 
 from .charts import font
 
-A4 = (Mm(210), Mm(297))
+A4 = (Twips(11906), Twips(16838))  # 210 × 297 mm, in the twentieths of a point Word stores
 # Portrait: a binding margin on the left; landscape: the wide tables get the room.
 MARGINS = {
     False: {"top": Mm(25), "bottom": Mm(22), "left": Mm(25), "right": Mm(20)},
