@@ -300,6 +300,33 @@ def answer(world: World, *, anonymous: bool = False) -> Race:
     return Race(requests, check, {302, 422})
 
 
+def first_answer_changeable(world: World) -> Race:
+    """One person's twelve first answers to a named, changeable poll at once (its answer is
+    written before the respondent row that points at it): one answer, pointed at, one choice."""
+    with world.build() as make:
+        ws = make.workspace()
+        poll = make.activity(
+            make.theme(ws), ActivityKind.SINGLE_CHOICE, options=3, answers_changeable=True, is_anonymous=False
+        )
+        options = [o.id for o in poll.options]
+        _, browser = world.person(make, ws)
+    path = f"/w/{ws.slug}/activities/{poll.id}/answer"
+
+    def check(responses):
+        # The first wins; a request that found its answer is a change (302), one that lost the
+        # race for the respondent row takes its answer back and says so (422).
+        for refused in (r for r in responses if r.status == 422):
+            assert "You have already answered" in refused.body
+        assert world.scalar("SELECT count(*) FROM respondent WHERE activity_id = :a", a=poll.id) == 1
+        assert world.scalar("SELECT count(*) FROM answer WHERE activity_id = :a", a=poll.id) == 1
+        linked = world.scalar("SELECT answer_key FROM respondent WHERE activity_id = :a", a=poll.id)
+        assert linked == world.scalar("SELECT key FROM answer WHERE activity_id = :a", a=poll.id)
+        assert world.scalar("SELECT count(*) FROM answer_choice WHERE answer_key = :k", k=linked) == 1
+
+    requests = [(browser, "POST", path, {"option": str(options[i % 3])}) for i in range(PARALLEL)]
+    return Race(requests, check, {302, 422})
+
+
 def change_answer(
     world: World, *, kind: ActivityKind, choices: Callable[[int, list[int]], list[int]]
 ) -> Race:
@@ -549,6 +576,7 @@ def redeem_link(world: World) -> Race:
 CASES: list[tuple[str, Callable[[World], Race]]] = [
     ("answer", answer),
     ("answer-anonymous", lambda w: answer(w, anonymous=True)),
+    ("first-answer-changeable", first_answer_changeable),
     (
         "change-single-choice-conflicting",
         lambda w: change_answer(w, kind=ActivityKind.SINGLE_CHOICE, choices=lambda i, o: [o[i % 3]]),
