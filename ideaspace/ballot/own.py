@@ -89,6 +89,20 @@ class OwnBallots:
         return self._by_scope.get(activity_id, [])
 
 
+class HeldPools:
+    """How many contributions wait in each pool of a workspace (counts only), read once per
+    request on first use: the partials of one page share a single query."""
+
+    def __init__(self) -> None:
+        self._by_workspace: dict[int, dict] = {}
+
+    def __call__(self, workspace, activity_id: int | None) -> service.Pool:
+        if workspace.id not in self._by_workspace:
+            self._by_workspace[workspace.id] = service.workspace_pools(workspace)
+        return self._by_workspace[workspace.id].get(activity_id, service.Pool())
+
+
 def template_context() -> dict:
-    """`own_ballots` for the partials that show a person their contributions still waiting."""
-    return {"own_ballots": OwnBallots(), "ballot_k": service.group_size}
+    """For the partials that show what waits in the ballot box: the reader's own contributions
+    (`own_ballots`), every pool's counts (`held_pool`) and k (`ballot_k`)."""
+    return {"own_ballots": OwnBallots(), "held_pool": HeldPools(), "ballot_k": service.group_size}

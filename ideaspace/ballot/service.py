@@ -144,6 +144,16 @@ def pools(workspace: Workspace, activity_ids: Iterable[int | None]) -> dict[int 
     return {activity_id: Pool(entries, people) for activity_id, entries, people in rows}
 
 
+def workspace_pools(workspace: Workspace) -> dict[int | None, Pool]:
+    """Every pending pool of the workspace, by activity (None: the idea barrel), in one query."""
+    rows = db.session.execute(
+        select(Ballot.activity_id, func.count(), func.count(Ballot.contributor.distinct()))
+        .where(Ballot.workspace_id == workspace.id)
+        .group_by(Ballot.activity_id)
+    )
+    return {activity_id: Pool(entries, people) for activity_id, entries, people in rows}
+
+
 def pending_ids(ids: Iterable[str]) -> set[str]:
     """Which of these pending ids (from a person's own cookie) are still waiting."""
     ids = [i for i in ids if isinstance(i, str) and len(i) == 32]

@@ -369,6 +369,14 @@ class PollState:
     scale_value: int | None = None
     errors: list[str] = field(default_factory=list)
     confirmation: str | None = None
+    # Anonymous: the answers waiting in the ballot box (how many, never what), and k.
+    held: ballot.Pool = field(default_factory=ballot.Pool)
+    k: int = 0
+
+    @property
+    def held_only(self) -> bool:
+        """Anonymous answers have been given but none is published yet (fewer than k people)."""
+        return self.held.people > 0 and (self.results is None or self.results.is_empty)
 
     @property
     def is_open(self) -> bool:
@@ -383,7 +391,7 @@ class PollState:
     def version(self) -> str:
         """Changes when anything the results region shows changes: counts, visibility, openness."""
         counts = self.results.version if self.results else "hidden"
-        return f"{counts}-{int(self.is_open)}"
+        return f"{counts}-{self.held.people}-{int(self.is_open)}"
 
 
 def poll_states(
@@ -435,6 +443,13 @@ def poll_states(
     visible = [states[a].activity for a in states if states[a].results_visible]
     for activity_id, result in results_for(visible).items():
         states[activity_id].results = result
+    anonymous = [a.id for a in visible if a.is_anonymous]
+    if anonymous:  # one query for all of them, none for named polls
+        k = ballot.group_size(workspace)
+        held = ballot.pools(workspace, anonymous)
+        for activity_id in anonymous:
+            states[activity_id].held = held.get(activity_id, ballot.Pool())
+            states[activity_id].k = k
     return states
 
 

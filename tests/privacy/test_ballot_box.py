@@ -361,3 +361,48 @@ def test_published_rows_share_nothing_with_the_requests_that_recorded_participat
         assert sorted(in_storage) == list(range(2 * K)) and in_storage != list(range(2 * K))
         db.session.commit()
         db.session.remove()
+
+
+# --- what pages say ------------------------------------------------------------------------------
+
+
+def test_results_say_how_many_answers_are_needed_and_then_show_them(poll, make, client, login, session):
+    ws, activity = poll
+    activity.results_visibility = "always"
+    people = crowd(make, ws, K + 1)
+    for person in people:
+        person.locale = "en"
+    session.commit()
+    url = f"/w/{ws.slug}/activities/{activity.id}/answer"
+    for person in people[:2]:
+        login(person)
+        client.post(url, data={"value": "8"})
+    page = client.get(f"/w/{ws.slug}/themes/{activity.theme_id}").text
+    assert f"2 of {K} answers needed" in page and "enps__value" not in page
+    for person in people[2:]:
+        login(person)
+        client.post(url, data={"value": "9"})
+    page = client.get(f"/w/{ws.slug}/themes/{activity.theme_id}").text
+    assert "answers needed" not in page and "enps__value" in page
+    assert f"1 more answer is held in the ballot box until at least {K} people" in page
+    # Closed below k: no distribution, and it says why.
+    activity.status = ActivityStatus.CLOSED
+    db.session.execute(sa.delete(Answer))
+    session.commit()
+    page = client.get(f"/w/{ws.slug}/themes/{activity.theme_id}").text
+    assert f"Fewer than {K} people answered" in page
+
+
+def test_moderators_see_how_many_are_held_never_what(make, client, login, session):
+    ws = make.workspace()
+    wall = make.activity(make.theme(ws), ActivityKind.NOTES, is_anonymous=True)
+    writers = crowd(make, ws, 2)
+    moderator = make.user(Role.ADMIN, locale="en")
+    session.commit()
+    for person in writers:
+        login(person)
+        client.post(f"/w/{ws.slug}/activities/{wall.id}/notes", data={"text": "Salaisuus"})
+    login(moderator)
+    page = client.get(f"/w/{ws.slug}/activities/{wall.id}/notes").text
+    assert f"2 anonymous contributions are held in the ballot box until at least {K} people" in page
+    assert "Salaisuus" not in page
