@@ -54,7 +54,7 @@ from ..models import (
     utcnow,
 )
 from ..models.activity import new_answer_key
-from ..models.ballot import Ballot, BallotKind, new_ballot_id
+from ..models.ballot import Ballot, BallotKind, RetiredIdea, new_ballot_id
 from .cells import cell_labels
 
 log = logging.getLogger(__name__)
@@ -152,6 +152,12 @@ def workspace_pools(workspace: Workspace) -> dict[int | None, Pool]:
         .group_by(Ballot.activity_id)
     )
     return {activity_id: Pool(entries, people) for activity_id, entries, people in rows}
+
+
+def is_retired_idea(workspace: Workspace, idea_id: int) -> bool:
+    """Whether this number was an anonymous idea's before it was published again (migration 0004)."""
+    found = db.session.get(RetiredIdea, idea_id)
+    return found is not None and found.workspace_id == workspace.id
 
 
 def pending_ids(ids: Iterable[str]) -> set[str]:

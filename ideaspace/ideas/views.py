@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import NotFound
 
 from ..ballot import own
 from ..ballot import service as ballot
@@ -217,7 +218,22 @@ def mine(slug: str):
 @bp.get("/w/<slug>/ideas/<int:idea_id>")
 def idea(slug: str, idea_id: int):
     workspace = workspaces.get_workspace(slug)
-    idea = service.get_idea(workspace, idea_id)
+    try:
+        idea = service.get_idea(workspace, idea_id)
+    except NotFound:
+        if not ballot.is_retired_idea(workspace, idea_id):
+            raise
+        # An anonymous idea published again under a new number (issue 12): which one is not
+        # kept anywhere, so the old address can only point at the barrel.
+        require(can_view_workspace(current_user, workspace))
+        flash(
+            _(
+                "Anonymous ideas were published again, together and under new numbers, so that nobody "
+                "can tell whose they are. The idea that had this address is in the idea barrel."
+            ),
+            "info",
+        )
+        return redirect(url_for(".index", slug=slug))
     require(can_view_workspace(current_user, workspace))
     if not can_view_idea(current_user, idea, workspace):
         abort(404)

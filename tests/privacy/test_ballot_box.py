@@ -406,3 +406,24 @@ def test_moderators_see_how_many_are_held_never_what(make, client, login, sessio
     page = client.get(f"/w/{ws.slug}/activities/{wall.id}/notes").text
     assert f"2 anonymous contributions are held in the ballot box until at least {K} people" in page
     assert "Salaisuus" not in page
+
+
+def test_an_old_anonymous_idea_address_leads_to_the_barrel(make, client, login, session):
+    from ideaspace.models.ballot import RetiredIdea
+
+    ws = make.workspace()
+    make.activity(make.theme(ws), ActivityKind.IDEAS, is_anonymous=True)
+    member = crowd(make, ws, 1)[0]
+    outsider = make.user()
+    session.add(RetiredIdea(id=987654, workspace_id=ws.id))
+    session.commit()
+    login(member)
+    response = client.get(f"/w/{ws.slug}/ideas/987654", follow_redirects=True)
+    assert response.status_code == 200 and "published again, together and under new numbers" in response.text
+    assert client.get(f"/w/{ws.slug}/ideas/987655").status_code == 404  # never an idea: still 404
+    login(outsider)
+    assert client.get(f"/w/{ws.slug}/ideas/987654").status_code == 403
+    other = make.workspace()
+    session.commit()
+    login(member)
+    assert client.get(f"/w/{other.slug}/ideas/987654").status_code in (403, 404)
