@@ -46,6 +46,9 @@ class Settings:
     reminder_interval_hours: int
     accessibility_contact: str
     proxy_fix: int = 0
+    session_idle_minutes: int = 120
+    session_max_hours: int = 12
+    sudo_minutes: int = 10
 
     @classmethod
     def from_environ(cls, instance_path: str) -> Settings:
@@ -79,6 +82,11 @@ class Settings:
             accessibility_contact=env_str("ACCESSIBILITY_CONTACT", "saavutettavuus@example.fi"),
             # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none).
             proxy_fix=env_int("PROXY_FIX", 0),
+            # A session ends after this long without a request, and this long after sign-in.
+            session_idle_minutes=env_int("SESSION_IDLE_MINUTES", 120),
+            session_max_hours=env_int("SESSION_MAX_HOURS", 12),
+            # Sudo mode: how long a re-authenticated admin may change roles and instance settings.
+            sudo_minutes=env_int("SUDO_MINUTES", 10),
         )
 
     def as_flask_config(self) -> dict:
@@ -113,7 +121,11 @@ class Settings:
             "MAX_CONTENT_LENGTH": 5 * 1024 * 1024,
             "BABEL_DEFAULT_LOCALE": "fi",
             "BABEL_TRANSLATION_DIRECTORIES": "translations",
-            "WTF_CSRF_TIME_LIMIT": None,
+            "SESSION_IDLE_MINUTES": self.session_idle_minutes,
+            "SESSION_MAX_HOURS": self.session_max_hours,
+            "SUDO_MINUTES": self.sudo_minutes,
+            # A form's CSRF token lives as long as the longest session could.
+            "WTF_CSRF_TIME_LIMIT": self.session_max_hours * 3600,
         }
 
 

@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 from flask import abort, current_app, g, has_app_context, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.exceptions import Forbidden
 
+from .auth import sessions
 from .extensions import db
 from .models import (
     Activity,
@@ -404,6 +406,25 @@ def can_edit_user(actor, target: User) -> bool:
     return is_admin(actor)
 
 
+def can_change_settings(user) -> bool:
+    """See and change the instance settings (each change in sudo mode too)."""
+    return is_admin(user)
+
+
+def can_confirm_identity(user) -> bool:
+    """Confirm one's password for sudo mode: anyone signed in who has a password.
+
+    Single sign-on will add its own way in (a fresh sign-in at the identity provider, which calls
+    ideaspace.auth.sessions.mark_reauthenticated)."""
+    return _signed_in(user) and bool(user.password_hash)
+
+
+def in_sudo_mode(user) -> bool:
+    """The person re-authenticated in this session within the last SUDO_MINUTES (10 by default):
+    needed to change a role, deactivate someone, or change an instance setting."""
+    return _signed_in(user) and sessions.in_sudo_mode(getattr(viewer(user), "current_session", None))
+
+
 # --- enforcing ------------------------------------------------------------------------------
 
 
@@ -416,8 +437,19 @@ def require(allowed: bool):
     abort(403)
 
 
+class SudoRequired(Forbidden):
+    """Raised by require_sudo; ideaspace.auth asks for the password and carries the request on."""
+
+
+def require_sudo() -> None:
+    """Stop the request unless the person is in sudo mode: a page goes to the password
+    confirmation and comes back; a form gets the confirmation there and then, keeping its data."""
+    if not in_sudo_mode(current_user):
+        raise SudoRequired()
+
+
 PREDICATES = {
     name: obj
     for name, obj in list(globals().items())
-    if callable(obj) and (name.startswith(("can_", "is_")) or name.startswith("activity_is"))
+    if callable(obj) and name.startswith(("can_", "is_", "activity_is", "in_sudo"))
 }

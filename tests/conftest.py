@@ -165,18 +165,25 @@ def make(session):
     return factories.Factories(session)
 
 
-def sign_in(client, user) -> None:
+def sign_in(client, user, *, sudo: bool = False) -> str:
+    """A real server-side session for the person (in sudo mode if asked), its token in the cookie."""
+    from ideaspace.auth import sessions
+
+    token = sessions.start(user, "pytest", reauthenticated=sudo)
+    # Kept like a real sign-in's (a refused request rolls back what is not committed).
+    db.session.commit()
     with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
+        sess["_user_id"] = token
         sess["_fresh"] = True
+    return token
 
 
 @pytest.fixture
 def login(client):
-    """Sign the test client in as a user: `login(user)`."""
+    """Sign the test client in as a user: `login(user)`, `login(admin, sudo=True)`."""
 
-    def _login(user):
-        sign_in(client, user)
+    def _login(user, *, sudo: bool = False):
+        sign_in(client, user, sudo=sudo)
         return client
 
     return _login

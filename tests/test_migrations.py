@@ -27,10 +27,17 @@ def test_upgrade_downgrade_upgrade_on_an_empty_database(app, tmp_path):
         tables = set(sa.inspect(db.engine).get_table_names())
         assert {"user", "workspace", "answer", "respondent", "idea", "quote", "audit_log"} <= tables
         indexes = _indexes(tables)
-        downgrade(revision="-1")
-        # One step down (0002 -> 0001): the tables stay, the statistics' indexes are as before.
-        assert set(sa.inspect(db.engine).get_table_names()) == tables
-        before = _indexes(tables)
+        assert {"instance_setting", "user_session"} <= tables
+        downgrade(revision="0002")
+        # Down to 0002: no settings store, no session rows; every person has a session nonce again.
+        assert not {"instance_setting", "user_session"} & set(sa.inspect(db.engine).get_table_names())
+        assert "session_nonce" in {c["name"] for c in sa.inspect(db.engine).get_columns("user")}
+        downgrade(revision="0001")
+        # Down to 0001: the tables of 0002 stay, the statistics' indexes are as before.
+        tables_0002 = set(sa.inspect(db.engine).get_table_names())
+        assert tables_0002 <= tables
+        assert tables_0002 >= {"user", "workspace", "answer", "respondent", "idea", "quote", "audit_log"}
+        before = _indexes(tables_0002)
         assert "ix_respondent_activity_answered" not in before["respondent"]
         assert "ix_idea_support_idea_created" not in before["idea_support"]
         assert before["note"]["ix_note_workspace_id"] == ["workspace_id"]

@@ -64,7 +64,6 @@ class World:
                     "name": f"Budget {batch}-{i}",
                     "unit_id": unit.id,
                     "role": Role.PARTICIPANT,
-                    "session_nonce": f"{batch:08d}{i:08d}",
                     "created_at": now,
                 }
                 for i in range(n)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import request
 from flask_migrate import upgrade
 
+from ideaspace.auth import sessions
 from ideaspace.extensions import db
 from ideaspace.models import ActivityKind, Answer, Membership, Visit, WorkspaceAccess, utcnow
 
@@ -62,12 +63,13 @@ def world(live):
             membership = make.member(ws, person)
             membership.first_visit_at = membership.last_visit_at = utcnow() - timedelta(minutes=1)
             membership.visit_count = 1
+        tokens = [sessions.start(person, "pytest") for person in people]
         db.session.commit()
         world = {
             "slug": ws.slug,
             "poll": poll.id,
             "options": [o.id for o in poll.options],
-            "people": [(p.id, p.get_id()) for p in people],  # (id, session id)
+            "people": [(p.id, token) for p, token in zip(people, tokens, strict=True)],  # (id, session)
         }
         db.session.remove()  # no transaction of the test's own stays open beside the requests
     yield world

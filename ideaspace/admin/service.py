@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 
 from flask import abort
@@ -11,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from .. import audit
+from ..auth import sessions
 from ..extensions import db
 from ..i18n import localize
 from ..models import LANGUAGES, LocalizedText, Role, Unit, User
@@ -264,9 +264,23 @@ def _check_locale(locale: str | None) -> str | None:
     return locale or None
 
 
-def end_sessions(user: User) -> None:
-    """Sign the person out everywhere: their sessions carry the old nonce."""
-    user.session_nonce = secrets.token_hex(8)
+def end_sessions(user: User, *, keep=None) -> None:
+    """Sign the person out everywhere (but in `keep`, the actor's own session when they set their
+    own password): their session rows go."""
+    sessions.end_all(user, except_for=keep)
+
+
+def needs_sudo(user: User | None, *, role: Role, email: str, active: bool, password: str | None, **_):
+    """Whether this change needs an admin in sudo mode: a new person with more than a
+    participant's role, or another person's role, activity, email or password changed."""
+    if user is None:
+        return role is not Role.PARTICIPANT or bool(password)
+    return (
+        role is not user.role
+        or active != user.is_active_account
+        or normalise_email(email) != user.email
+        or bool(password)
+    )
 
 
 def create_user(
@@ -315,10 +329,8 @@ def update_user(
     active: bool = True,
     password: str | None = None,
 ) -> User:
-    """Change a person's details; deactivating them or setting a new password ends their sessions.
-
-    When admins set their own password the view signs them in again with the new nonce.
-    """
+    """Change a person's details; a new role, deactivation or a new password ends their sessions
+    (admins who set their own password keep the session they did it in)."""
     email = _check_email(user, email)
     unit = _check_unit(unit_id)
     locale = _check_locale(locale)
@@ -353,7 +365,9 @@ def update_user(
     if password:
         user.set_password(password)
         changed["password"] = True
-        end_sessions(user)
+        end_sessions(user, keep=actor.current_session if actor.id == user.id else None)
+    if "role" in changed:
+        end_sessions(user)  # what they may do changed: they sign in again under the new role
     db.session.flush()
     audit.record(actor, "user.update", user, changed=changed)
     if was_active and not active:

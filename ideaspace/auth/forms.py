@@ -23,3 +23,16 @@ class LoginForm(FlaskForm):
 class LanguageForm(FlaskForm):
     language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
     next = HiddenField()
+
+
+class SudoForm(FlaskForm):
+    """Confirm the password before a sensitive action (sudo mode)."""
+
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    next = HiddenField()
+    # The form that asked for the confirmation, as JSON [[name, value], ...], sent on afterwards.
+    carried = HiddenField()

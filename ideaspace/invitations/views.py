@@ -1,10 +1,11 @@
 """Moderators invite people and units to a workspace and remind them; invitees land signed in."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_user
+from flask_login import current_user
 
+from ..auth import sign_in
 from ..extensions import db, limiter
 from ..i18n import current_language
 from ..models import LANGUAGES, Workspace
@@ -182,8 +183,7 @@ def signin_post(token: str):
     if status != tokens.VALID:
         return _link_problem(status)
     workspace = db.session.get(Workspace, record.workspace_id) if record.workspace_id else None
-    session.clear()  # a new session: nothing of whoever used this browser before carries over
-    login_user(user)
+    sign_in(user)  # a new session (and its row): nothing of whoever used this browser carries over
     flash(_("Welcome, %(name)s. You are signed in.", name=user.name), "success")
     if workspace is None:
         return redirect(url_for("workspaces.index"))

@@ -17,6 +17,8 @@ from .idea import Idea, IdeaStatus, IdeaStatusChange, IdeaSupport
 from .org import Role, Unit, User
 from .programme import Comparator, Indicator, IndicatorReading, Measure, MeasureStatus, ProgrammeSnapshot
 from .quote import Attribution, Quote
+from .session import UserSession
+from .setting import InstanceSetting
 from .workspace import MemberRole, Membership, Theme, Visit, Workspace, WorkspaceAccess, WorkspaceStatus
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "IdeaSupport",
     "Indicator",
     "IndicatorReading",
+    "InstanceSetting",
     "LocalizedText",
     "Measure",
     "MeasureStatus",
@@ -55,6 +58,7 @@ __all__ = [
     "Theme",
     "Unit",
     "User",
+    "UserSession",
     "Visit",
     "Workspace",
     "WorkspaceAccess",

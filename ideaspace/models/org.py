@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import secrets
 import threading
 from datetime import datetime
 
@@ -58,8 +57,6 @@ class User(UserMixin, db.Model):
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id", ondelete="SET NULL"), index=True)
     locale: Mapped[str | None] = mapped_column(sa.String(5))
     is_active_account: Mapped[bool] = mapped_column(default=True)
-    # Changing it signs the person out everywhere (sessions carry it in their user id).
-    session_nonce: Mapped[str] = mapped_column(sa.String(32), default=lambda: secrets.token_hex(8))
     # The person agreed that their name may appear under a quote picked for the programme.
     consents_to_named_quotes: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -78,8 +75,14 @@ class User(UserMixin, db.Model):
         with PASSWORD_HASHING:
             return check_password_hash(self.password_hash, password)
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_nonce}"
+    # The token of the session this object was signed in or loaded through (not stored: the
+    # database keeps only its hash, in user_session). Flask-Login keeps it in the signed cookie.
+    session_token = None
+    # That session's row (ideaspace.models.UserSession), for "this device" and sudo mode.
+    current_session = None
+
+    def get_id(self) -> str | None:
+        return self.session_token
 
     @property
     def is_active(self) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import hmac
-import secrets
 
 from flask import current_app
 from flask_babel import force_locale
@@ -20,6 +19,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from .. import audit
+from ..auth import sessions
 from ..extensions import db
 from ..i18n import localize
 from ..models import (
@@ -287,7 +287,7 @@ def erase(actor: User, user: User, reason: str) -> User:
     user.is_active_account = False
     user.last_login_at = None
     user.erased_at = utcnow()
-    user.session_nonce = secrets.token_hex(8)  # every session of theirs ends
+    sessions.end_all(user)  # every session of theirs ends
     db.session.execute(delete(SigninToken).where(SigninToken.user_id == user.id))
     _unname_quotes(user, old_name)
     audit.record(actor, "user.erase", user, reason=reason)

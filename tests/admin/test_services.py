@@ -1,9 +1,9 @@
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ideaspace.admin import service
-from ideaspace.auth import load_user
-from ideaspace.models import AuditLog, Role
+from ideaspace.auth import load_user, sessions
+from ideaspace.models import AuditLog, Role, UserSession
 
 
 def audit_actions(session, obj=None):
@@ -89,27 +89,62 @@ def test_update_user_audits_what_changed(admin, make, session):
 
 def test_deactivating_ends_the_users_sessions_and_reactivating_lets_them_sign_in(admin, make, session):
     user = make.user()
-    old_id = user.get_id()
-    assert load_user(old_id) is user
+    old = sessions.start(user, "browser")
+    assert load_user(old) is user
     service.update_user(admin, user, name=user.name, email=user.email, role=user.role, active=False)
-    assert not user.is_active and user.get_id() != old_id
-    assert load_user(old_id) is None
-    assert load_user(user.get_id()) is None  # inactive: no session at all
+    assert not user.is_active
+    assert load_user(old) is None
+    assert session.scalar(select(func.count()).where(UserSession.user_id == user.id)) == 0
     assert audit_actions(session, user) == ["user.update", "user.deactivate"]
     service.update_user(admin, user, name=user.name, email=user.email, role=user.role, active=True)
-    assert load_user(user.get_id()) is user
-    assert load_user(old_id) is None  # the old session stays ended
+    assert load_user(sessions.start(user, "browser")) is user
+    assert load_user(old) is None  # the old session stays ended
     assert audit_actions(session, user)[-1] == "user.reactivate"
+
+
+def test_a_role_change_ends_the_users_sessions_and_other_changes_do_not(admin, make, session):
+    user = make.user()
+    token = sessions.start(user, "browser")
+    service.update_user(admin, user, name="Renamed", email=user.email, role=user.role)
+    assert load_user(token) is user
+    service.update_user(admin, user, name="Renamed", email=user.email, role=Role.MODERATOR)
+    assert load_user(token) is None
+    assert session.scalar(select(func.count()).where(UserSession.user_id == user.id)) == 0
 
 
 def test_a_new_password_ends_the_users_sessions(admin, make):
     user = make.user()
-    old_id = user.get_id()
+    old = sessions.start(user, "browser")
     service.update_user(
         admin, user, name=user.name, email=user.email, role=user.role, password="a brand new password"
     )
     assert user.check_password("a brand new password")
-    assert load_user(old_id) is None and load_user(user.get_id()) is user
+    assert load_user(old) is None
+
+
+def test_admins_setting_their_own_password_keep_the_session_they_did_it_in(admin, make):
+    here, elsewhere = sessions.start(admin, "here"), sessions.start(admin, "elsewhere")
+    assert load_user(here) is admin  # the session this request runs in
+    service.update_user(
+        admin, admin, name=admin.name, email=admin.email, role=admin.role, password="a brand new password"
+    )
+    assert load_user(elsewhere) is None
+    assert load_user(here) is admin
+
+
+def test_changes_that_need_sudo_mode(admin, make):
+    user = make.user()
+    same = {"role": user.role, "email": user.email, "active": True, "password": None}
+    assert not service.needs_sudo(user, **same)
+    assert not service.needs_sudo(user, **{**same, "name": "X", "unit_id": 3, "email": user.email.upper()})
+    assert service.needs_sudo(user, **{**same, "role": Role.ADMIN})
+    assert service.needs_sudo(user, **{**same, "active": False})
+    assert service.needs_sudo(user, **{**same, "email": "other@example.fi"})
+    assert service.needs_sudo(user, **{**same, "password": "a brand new password"})
+    new = {"role": Role.PARTICIPANT, "email": "x@example.fi", "active": True, "password": None}
+    assert not service.needs_sudo(None, **new)
+    assert service.needs_sudo(None, **{**new, "role": Role.OBSERVER})
+    assert service.needs_sudo(None, **{**new, "password": "p" * 12})
 
 
 def test_an_admin_cannot_lock_themself_out(admin):

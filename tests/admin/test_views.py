@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 
 from ideaspace.models import AuditLog, MemberRole, Role, Unit, User
 
+from ..conftest import sign_in
+
 ROLES = ["anonymous", "participant", "observer", "moderator", "admin"]
 
 
@@ -177,7 +179,7 @@ def user_data(**overrides):
 
 
 def test_admin_creates_a_user_who_can_then_sign_in(app, client, login, people, session):
-    login(people["admin"])
+    login(people["admin"], sudo=True)
     response = client.post(
         "/admin/users/new",
         data=user_data(
@@ -222,7 +224,7 @@ def test_user_form_prefills_on_edit(client, login, people):
 
 
 def test_admin_edits_a_user(client, login, people, session):
-    login(people["admin"])
+    login(people["admin"], sudo=True)
     target = people["target"]
     response = client.post(
         f"/admin/users/{target.id}",
@@ -249,10 +251,9 @@ def test_admin_edits_a_user(client, login, people, session):
 def test_deactivating_a_user_signs_them_out(app, client, login, people, session):
     target = people["target"]
     victim = app.test_client()
-    with victim.session_transaction() as sess:
-        sess["_user_id"] = target.get_id()
+    sign_in(victim, target)
     assert victim.get("/").status_code == 200
-    login(people["admin"])
+    login(people["admin"], sudo=True)
     g.__dict__.clear()
     response = client.post(
         f"/admin/users/{target.id}",
@@ -275,7 +276,7 @@ def test_deactivating_a_user_signs_them_out(app, client, login, people, session)
 
 def test_admin_setting_their_own_password_stays_signed_in(client, login, people, session):
     admin = people["admin"]
-    login(admin)
+    login(admin, sudo=True)
     response = client.post(
         f"/admin/users/{admin.id}",
         data=user_data(
@@ -325,7 +326,7 @@ def test_user_form_with_bad_input_gives_422_and_saves_nothing(
 
 
 def test_editing_with_bad_input_changes_nothing(client, login, people, session):
-    login(people["admin"])
+    login(people["admin"], sudo=True)
     target = people["target"]
     session.commit()
     response = client.post(
@@ -343,7 +344,7 @@ def test_editing_with_bad_input_changes_nothing(client, login, people, session):
 
 def test_an_admin_cannot_deactivate_themself_through_the_form(client, login, people, session):
     admin = people["admin"]
-    login(admin)
+    login(admin, sudo=True)
     session.commit()
     response = client.post(
         f"/admin/users/{admin.id}", data=user_data(name="Admin", email=admin.email, role="admin", active=None)

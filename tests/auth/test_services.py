@@ -1,4 +1,4 @@
-from ideaspace.auth import load_user, service
+from ideaspace.auth import load_user, service, sessions
 from ideaspace.models import Role, utcnow
 
 from ..factories import PASSWORD
@@ -42,11 +42,12 @@ def test_set_language_remembers_the_choice_on_the_user(make):
     service.set_language(None, "en")  # anonymous: nothing to store on a user, and no error
 
 
-def test_load_user_checks_the_session_nonce_and_activity(app, make):
+def test_load_user_needs_a_live_session_of_an_active_person(app, make):
     user = make.user()
-    assert load_user(user.get_id()) is user
-    assert load_user(f"{user.id}:wrong") is None
-    assert load_user("abc:def") is None
-    assert load_user(str(user.id)) is None  # an old-style id without nonce is not enough
+    token = sessions.start(user, "browser")
+    assert load_user(token) is user
+    assert load_user(token + "x") is None
+    assert load_user(f"{user.id}:0123456789abcdef") is None  # an old-style "id:nonce" opens nothing
+    assert load_user("") is None and load_user("x" * 500) is None
     user.is_active_account = False
-    assert load_user(user.get_id()) is None
+    assert load_user(token) is None

@@ -3,6 +3,7 @@ from flask import g
 from sqlalchemy import func, select
 
 from ideaspace import create_app
+from ideaspace.auth import load_user
 from ideaspace.extensions import db, limiter
 from ideaspace.invitations import tokens
 from ideaspace.models import MemberRole, Membership, Role, SigninToken
@@ -40,8 +41,12 @@ def as_user(login, user):
 
 
 def signed_in_id(client):
+    """The id of the person whose session the client's cookie opens ("" when none)."""
     with client.session_transaction() as sess:
-        return sess.get("_user_id", "").partition(":")[0]
+        token = sess.get("_user_id")
+    g.pop("_login_user", None)
+    user = load_user(token) if token else None
+    return str(user.id) if user is not None else ""
 
 
 def memberships(session, ws) -> int:

@@ -6,6 +6,7 @@ import json
 
 import sqlalchemy as sa
 
+from ideaspace.auth import load_user, sessions
 from ideaspace.extensions import db
 from ideaspace.models import (
     ActivityKind,
@@ -20,6 +21,7 @@ from ideaspace.models import (
     Role,
     SigninToken,
     User,
+    UserSession,
 )
 from ideaspace.people import service as people
 from ideaspace.polls import service as polls
@@ -156,7 +158,7 @@ def test_erase_removes_identity_and_keeps_contributions_and_counts(make, session
     w = _world(make, session)
     person, admin = w["person"], w["admin"]
     before, answers_before = _counts(w), _answer_rows()
-    nonce = person.session_nonce
+    token = sessions.start(person, "browser")
     service.erase(admin, person, "Pyyntö 1.2.2024")
     session.commit()
     session.expire_all()
@@ -165,7 +167,8 @@ def test_erase_removes_identity_and_keeps_contributions_and_counts(make, session
     assert person.email.startswith(f"erased-{person.id}-") and person.email.endswith("@invalid")
     assert "paula" not in person.email
     assert person.password_hash is None and person.locale is None
-    assert person.erased_at is not None and person.session_nonce != nonce
+    assert person.erased_at is not None and load_user(token) is None
+    assert db.session.scalar(sa.select(sa.func.count()).where(UserSession.user_id == person.id)) == 0
     assert not person.consents_to_named_quotes and not person.is_active
     assert person.unit_id == w["unit"].id  # kept for the statistics by unit
     assert _counts(w) == before

@@ -85,7 +85,7 @@ class Seed:
     poll_id: int
     option_ids: list[int]
     discussion_id: int
-    people: list[tuple[int, str]]  # (user id, session nonce)
+    people: list[tuple[int, str]]  # (user id, session token)
     extra_polls: list[int] = field(default_factory=list)
     options: dict[int, list[int]] = field(default_factory=dict)  # poll id → its option ids
 
@@ -95,6 +95,7 @@ def migrate_and_seed(database_url: str, people: int, extra_polls: int = 0) -> Se
     from flask_migrate import upgrade
 
     from ideaspace import create_app
+    from ideaspace.auth import sessions
     from ideaspace.extensions import db
     from ideaspace.models import ActivityKind, MemberRole, Membership, Role, User, utcnow
 
@@ -129,6 +130,7 @@ def migrate_and_seed(database_url: str, people: int, extra_polls: int = 0) -> Se
                 Membership(workspace_id=ws.id, user_id=u.id, role=MemberRole.PARTICIPANT, invited_at=utcnow())
                 for u in users
             )
+            tokens = [sessions.start(u, "reliability") for u in users]
             db.session.commit()
             seed = Seed(
                 slug=ws.slug,
@@ -136,7 +138,7 @@ def migrate_and_seed(database_url: str, people: int, extra_polls: int = 0) -> Se
                 poll_id=poll.id,
                 option_ids=[o.id for o in poll.options],
                 discussion_id=discussion.id,
-                people=[(u.id, u.session_nonce) for u in users],
+                people=[(u.id, token) for u, token in zip(users, tokens, strict=True)],
                 extra_polls=[a.id for a in more],
                 options={a.id: [o.id for o in a.options] for a in [poll, *more]},
             )
@@ -150,7 +152,7 @@ def migrate_and_seed(database_url: str, people: int, extra_polls: int = 0) -> Se
 # -- signed-in clients without the sign-in form (its rate limit is per address) ----------------------
 
 
-def session_cookie(user_id: int, nonce: str) -> tuple[str, str]:
+def session_cookie(user_id: int, token: str) -> tuple[str, str]:
     """The signed Flask session cookie of a signed-in person, and the CSRF token that matches it."""
     from flask import Flask
 
@@ -158,9 +160,9 @@ def session_cookie(user_id: int, nonce: str) -> tuple[str, str]:
     app = Flask("cookies")
     app.secret_key = SECRET
     serializer = app.session_interface.get_signing_serializer(app)
-    cookie = serializer.dumps({"_user_id": f"{user_id}:{nonce}", "_fresh": True, "csrf_token": raw})
-    token = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token").dumps(raw)
-    return cookie, token
+    cookie = serializer.dumps({"_user_id": token, "_fresh": True, "csrf_token": raw})
+    csrf = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token").dumps(raw)
+    return cookie, csrf
 
 
 @dataclass
