@@ -4,7 +4,8 @@ CSV is for other tools, not for Excel: comma-separated, decimal points, ISO date
 row (`section,id,name,group,measure,value`), so it can be read without knowing a layout. The
 download starts with a UTF-8 byte-order mark so that spreadsheet programs that do open it read
 ä and ö right; the CLI prints it without one. People who want a spreadsheet get the XLSX, with a
-sheet per table (Funnel, Themes, Activities, Units, Daily).
+sheet per table (Funnel, Themes, Activities, Units, Daily: names and headers in the reader's
+language), each with a filter.
 """
 
 from __future__ import annotations
@@ -205,6 +206,7 @@ def to_xlsx(stats: WorkspaceStatistics, language: str, primary: str = "fi") -> b
             for (cell,) in ws.iter_rows(min_row=2, min_col=column, max_col=column):
                 cell.number_format = percent
         ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions  # a filter on every table
         for index, width in enumerate(widths or [], start=1):
             ws.column_dimensions[ws.cell(row=1, column=index).column_letter].width = width
         return ws
@@ -212,7 +214,7 @@ def to_xlsx(stats: WorkspaceStatistics, language: str, primary: str = "fi") -> b
     book.remove(book.active)
     funnel = stats.funnel
     sheet(
-        "Funnel",
+        _("Funnel"),
         [_("Stage"), _("People"), _("Share of invited (%)")],
         [
             [_("Invited"), funnel.invited, 100.0 if funnel.invited else None],
@@ -226,7 +228,7 @@ def to_xlsx(stats: WorkspaceStatistics, language: str, primary: str = "fi") -> b
     )
     count_header = [_("Comments"), _("Answers"), _("Notes"), _("Ideas"), _("Supports")]
     sheet(
-        "Themes",
+        _("Themes"),
         [_("Theme"), *count_header, _("Total")],
         [
             [theme_title(t, language, primary), *(getattr(t, n) for n in COUNT_FIELDS), t.total]
@@ -235,7 +237,7 @@ def to_xlsx(stats: WorkspaceStatistics, language: str, primary: str = "fi") -> b
         widths=[48, 12, 12, 12, 12, 12, 12],
     )
     sheet(
-        "Activities",
+        _("Activities"),
         [_("Theme"), _("Activity"), _("Kind"), _("Anonymous"), _("Comments"), _("Answers"), _("Notes")],
         [
             [
@@ -253,7 +255,7 @@ def to_xlsx(stats: WorkspaceStatistics, language: str, primary: str = "fi") -> b
         widths=[40, 40, 22, 12, 12, 12, 12],
     )
     sheet(
-        "Units",
+        _("Units"),
         [_("Unit"), _("Invited"), _("Visited"), _("Visited (%)"), _("Contributed"), _("Contributed (%)")],
         [
             [
@@ -270,7 +272,7 @@ def to_xlsx(stats: WorkspaceStatistics, language: str, primary: str = "fi") -> b
         widths=[48, 10, 10, 12, 12, 16],
     )
     daily = sheet(
-        "Daily",
+        _("Daily"),
         [_("Date"), _("Visits"), _("New contributors"), *count_header, _("Contributions")],
         [[d.day, *(getattr(d, n) for n in DAILY_FIELDS)] for d in stats.daily],
         widths=[12, 10, 16, 12, 12, 12, 12, 12, 14],

@@ -92,6 +92,8 @@ def test_xlsx_of_an_empty_workspace_has_every_sheet(app, make):
     assert book.sheetnames == ["Funnel", "Themes", "Activities", "Units", "Daily"]
     assert list(book["Funnel"].iter_rows(min_row=2, max_row=2, values_only=True)) == [("Invited", 0, None)]
     assert book["Daily"].max_row == 1
+    for sheet in book.worksheets:  # every table has a filter over its header and rows
+        assert sheet.auto_filter.ref == sheet.dimensions, sheet.title
 
 
 def test_names_never_become_spreadsheet_formulas(app, make):
