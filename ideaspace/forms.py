@@ -1,4 +1,4 @@
-"""Form pieces shared by features: text in several languages."""
+"""Form pieces shared by features: text in several languages, single-line text."""
 
 from __future__ import annotations
 
@@ -11,6 +11,16 @@ from .models.base import LANGUAGES, LocalizedText
 from .sanitize import clean_html, clean_text
 
 
+def single_line(form, field) -> None:
+    """A validator: titles, names and labels are one line (they become mail subjects and table cells).
+
+    A text input never sends a line break; one that arrives was typed elsewhere or forged.
+    """
+    values = field.data.values() if isinstance(field.data, dict) else [field.data]
+    if any("\n" in clean_text(value) for value in values if isinstance(value, str)):
+        raise ValidationError(gettext("Write this on one line."))
+
+
 def localized_field(
     label: str,
     *,
@@ -20,6 +30,7 @@ def localized_field(
     primary: str = "fi",
 ) -> FormField:
     """A group of inputs, one per language; the primary language is required when `required`.
+    Without `textarea`, each is single-line text (a line break is an error).
 
     `form.<name>.data` is a dict {"fi": ..., "sv": ..., "en": ...}; use `localized_value()` to
     get it cleaned, without empty languages.
@@ -42,7 +53,7 @@ def localized_field(
             lang,
             field_class(
                 LANGUAGE_NAMES[lang],
-                validators=[first, Length(max=max_length)],
+                validators=[first, Length(max=max_length)] + ([] if textarea else [single_line]),
                 render_kw={"lang": lang},
             ),
         )

@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
+from .sanitize import clean_line
+
 log = logging.getLogger(__name__)
 
 
@@ -40,9 +42,11 @@ def build(
     """A message from the configured sender: plain text, with an HTML alternative when given."""
     message = EmailMessage()
     sender = current_app.config["MAIL_SENDER"]
-    message["Subject"] = subject
+    # A header with a line break raises (and would inject headers): titles typed before they had to be
+    # one line, or an imported name, are folded here, the one place mail headers are written.
+    message["Subject"] = clean_line(subject)
     message["From"] = sender
-    message["To"] = to
+    message["To"] = clean_line(to)
     message["Date"] = formatdate(localtime=False)
     domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(domain=domain)

@@ -13,7 +13,22 @@ ALLOWED_TAGS = frozenset({"p", "br", "strong", "em", "b", "i", "ul", "ol", "li",
 ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"]}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# What plain text never keeps: control characters but tab and newline (C0, DEL, C1), lone surrogates
+# (PostgreSQL cannot store them), and the invisible format characters (Unicode category Cf: bidi
+# controls and marks, BOM, word joiner, soft hyphen, invisible operators, tag characters ...).
+# Kept: the prepended concatenation marks of Arabic and Syriac (U+0600-0605, 06DD, 070F, 0890-0891,
+# 08E2, 110BD, 110CD), which are visible; ZWNJ and ZWJ inside words and emoji (_JOINER); tag
+# characters inside a subdivision flag (🏴 + tags + cancel tag). tests/test_sanitize_text.py checks
+# this list against unicodedata, so a new Unicode version cannot slip a format character past it.
+_CONTROL = re.compile(
+    "(\U0001F3F4[\U000E0030-\U000E0039\U000E0061-\U000E007A]{1,7}\U000E007F)"  # a subdivision flag
+    "|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\U00013430-\U0001343f"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+_LINE_BREAK = re.compile("\r\n?|[\x85\u2028\u2029]")
+_JOINER = re.compile("[\u200c\u200d]+")  # ZWNJ, ZWJ: kept (one) between two visible characters
+_LINES = re.compile(r"\s*\n\s*")
 
 
 def _link_rel(attrs: dict, new: bool = False) -> dict:
@@ -52,11 +67,27 @@ def _tools() -> _Tools:
 
 
 def clean_text(value: str | None) -> str:
-    """Normalise plain text: NFC, no control or direction-override characters, trimmed."""
+    """Normalise plain text: NFC, newlines as \\n, no control or invisible characters, trimmed."""
     if not value:
         return ""
-    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROL.sub("", value).strip()
+    value = _CONTROL.sub(_keep_flag, _LINE_BREAK.sub("\n", value))
+    value = _JOINER.sub(_inner_joiner, value)
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def clean_line(value: str | None) -> str:
+    """clean_text for single-line text (titles, names, labels, mail headers): line breaks become a space."""
+    return _LINES.sub(" ", clean_text(value))
+
+
+def _keep_flag(match: re.Match) -> str:
+    return match.group(1) or ""
+
+
+def _inner_joiner(match: re.Match) -> str:
+    text, start, end = match.string, match.start(), match.end()
+    inside = 0 < start and end < len(text) and not text[start - 1].isspace() and not text[end].isspace()
+    return match.group()[0] if inside else ""
 
 
 def clean_html(value: str | None) -> str:

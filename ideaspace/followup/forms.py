@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
+from ..forms import single_line
 from .service import FIRST_YEAR, LAST_YEAR
 
 MAX_VALUE = Decimal("1e12")
@@ -43,7 +44,7 @@ class ReadingForm(FlaskForm):
         validators=[Length(max=40)],
         description=_l("A number such as 15 or 84,5; leave empty if there is no figure for the year."),
     )
-    note = StringField(_l("Note (optional)"), validators=[Length(max=500)])
+    note = StringField(_l("Note (optional)"), validators=[Length(max=500), single_line])
     submit = SubmitField(_l("Save the reading"))
 
     def validate_value(self, field):

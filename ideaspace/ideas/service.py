@@ -30,7 +30,7 @@ from ..models import (
     utcnow,
 )
 from ..permissions import activity_is_open, membership_of
-from ..sanitize import clean_html, clean_text, html_to_text
+from ..sanitize import clean_html, clean_line, clean_text, html_to_text
 from ..workspaces.service import record_contribution
 
 TITLE_MIN, TITLE_MAX = 3, 200
@@ -165,7 +165,7 @@ def get_theme_or_none(workspace: Workspace, theme_id: int | None) -> Theme | Non
 
 def clean_title(title: str | None) -> str:
     """The title as plain text, or IdeaError when it is too short or too long."""
-    title = clean_text(title)
+    title = clean_line(title)
     if len(title) < TITLE_MIN:
         raise IdeaError(gettext("Write a title of at least %(n)d characters.", n=TITLE_MIN), "title")
     if len(title) > TITLE_MAX:

@@ -32,7 +32,7 @@ from ..models import (
     utcnow,
 )
 from ..permissions import can_moderate, can_post_in, can_view_hidden, viewer
-from ..sanitize import clean_text
+from ..sanitize import clean_line, clean_text
 from ..workspaces.service import record_contribution
 from . import wordcloud
 
@@ -124,7 +124,7 @@ def post_note(
 
 
 def create_group(actor: User, workspace: Workspace, activity: Activity, label: str | None) -> NoteGroup:
-    cleaned = clean_text(label)
+    cleaned = clean_line(label)
     if not cleaned:
         raise NoteError(_l("Give the group a name."))
     if len(cleaned) > GROUP_LABEL_MAX:
