@@ -66,10 +66,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
 
-    from . import auth  # noqa: F401  (registers the user loader)
+    from . import auth, inputs  # noqa: F401  (auth registers the user loader)
     from .web import init_web
 
     for name in BLUEPRINTS:
+    inputs.init_app(app)  # the id converter must be in place before the blueprints add their rules
+
         app.register_blueprint(import_module(f".{name}.views", __name__).bp)
     init_web(app)
 

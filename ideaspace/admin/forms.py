@@ -7,19 +7,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, Form, PasswordField, SearchField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
-from ..forms import localized_field
+from ..forms import localized_field, single_line
 from ..i18n import LANGUAGE_NAMES
+from ..inputs import optional_id
 from ..labels import choices
 from ..models import Role
 
 PASSWORD_MIN = 12
-
-
-def optional_int(value):
-    """Coerce a select's value to an int, the empty choice to None (anything else fails validation)."""
-    if value in (None, "", "None"):
-        return None
-    return int(value)
 
 
 def optional_role(value):
@@ -30,13 +24,15 @@ def optional_role(value):
 
 class UserForm(FlaskForm):
     name = StringField(
-        _l("Name"), validators=[DataRequired(), Length(max=200)], render_kw={"autocomplete": "off"}
+        _l("Name"),
+        validators=[DataRequired(), Length(max=200), single_line],
+        render_kw={"autocomplete": "off"},
     )
     email = EmailField(
         _l("Email"), validators=[DataRequired(), Email(), Length(max=254)], render_kw={"autocomplete": "off"}
     )
     role = SelectField(_l("Role"), coerce=Role, default=Role.PARTICIPANT.value, validators=[InputRequired()])
-    unit = SelectField(_l("Unit"), coerce=optional_int)
+    unit = SelectField(_l("Unit"), coerce=optional_id)
     locale = SelectField(_l("Language"), coerce=lambda v: v or None)
     active = BooleanField(_l("Active: may sign in"), default=True)
     password = PasswordField(
@@ -54,8 +50,8 @@ class UserForm(FlaskForm):
 
 class UnitForm(FlaskForm):
     name = localized_field(_l("Name"), max_length=200)
-    code = StringField(_l("Code"), validators=[Optional(), Length(max=64)])
-    parent = SelectField(_l("Parent unit"), coerce=optional_int)
+    code = StringField(_l("Code"), validators=[Optional(), Length(max=64), single_line])
+    parent = SelectField(_l("Parent unit"), coerce=optional_id)
 
     def __init__(self, *args, unit_choices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,7 +63,7 @@ class UserFilterForm(Form):
 
     q = SearchField(_l("Search by name or email"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), coerce=optional_role, validators=[Optional()])
-    unit = SelectField(_l("Unit"), coerce=optional_int, validators=[Optional()])
+    unit = SelectField(_l("Unit"), coerce=optional_id, validators=[Optional()])
 
     def __init__(self, *args, unit_choices, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from ..forms import localized_value
+from ..inputs import id_arg, page_number
 from ..permissions import can_manage_users, require
 from . import service
 from .forms import UnitForm, UserFilterForm, UserForm
@@ -29,7 +30,7 @@ def users():
         search=filters.q.data or "" if valid else "",
         role=filters.role.data if valid else None,
         unit_id=filters.unit.data if valid else None,
-        page=request.args.get("page", 1, type=int),
+        page=page_number(request.args.get("page")),
         units=units,
     )
     args = {key: value for key, value in request.args.items() if key != "page" and value}
@@ -119,8 +120,8 @@ def _unit_form(unit=None):
 def new_unit():
     require(can_manage_users(current_user))
     form = _unit_form()
-    if request.method == "GET" and request.args.get("parent", type=int):
-        form.parent.data = request.args.get("parent", type=int)
+    if request.method == "GET" and request.args.get("parent", type=id_arg):
+        form.parent.data = request.args.get("parent", type=id_arg)
     if form.validate_on_submit():
         try:
             service.create_unit(

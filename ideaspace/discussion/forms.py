@@ -7,21 +7,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, TextAreaField
 from wtforms.validators import ValidationError
 
+from ..inputs import IdField
 from . import service
-
-
-def _optional_int(value):
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class CommentForm(FlaskForm):
     body = TextAreaField(_l("Your comment"), render_kw={"maxlength": service.MAX_LENGTH, "rows": 4})
-    parent_id = HiddenField(filters=[_optional_int])
+    parent_id = IdField()
     on_behalf = BooleanField(_l("Post on behalf of my unit"))
     next = HiddenField()
 

@@ -43,6 +43,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..ballot import service as ballot
 from ..extensions import db
+from ..inputs import MAX_PAGE, parse_id
 from ..models import (
     Activity,
     ActivityKind,
@@ -363,10 +364,10 @@ def _count(entries) -> int:
 def requested_page(args) -> tuple[str, int, int] | None:
     """The thread page asked for in a query string (`?thread=theme-5&page=2`), else None."""
     kind, _sep, target_id = (args.get("thread") or "").partition("-")
-    page = args.get("page", "")
-    if kind not in KINDS or not target_id.isdigit() or not page.isdigit() or int(page) < 1:
+    target, page = parse_id(target_id), parse_id(args.get("page", ""))
+    if kind not in KINDS or target is None or page is None:
         return None
-    return kind, int(target_id), int(page)
+    return kind, target, min(page, MAX_PAGE)
 
 
 def page_for(page: tuple[str, int, int] | None, kind: str, target_id: int) -> int:

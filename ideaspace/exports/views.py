@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, request, stream_with_context
 from flask_login import current_user
 
 from .. import audit
+from ..inputs import parse_id
 from ..models import LANGUAGES
 from ..permissions import can_export, can_export_content, can_export_version, require
 from ..workspaces.service import get_workspace
@@ -30,9 +31,9 @@ def download(slug: str, fmt: str):
     if fmt not in FORMATS:
         abort(404)
     raw_version = request.args.get("version")
-    if raw_version is not None and (not raw_version.isdigit() or len(raw_version) > 9):
+    version = parse_id(raw_version) if raw_version is not None else None
+    if raw_version is not None and version is None:
         abort(400)
-    version = int(raw_version) if raw_version is not None else None
     if version is None or FORMATS[fmt].whole_workspace:
         require(can_export(current_user, workspace))
     else:

@@ -7,30 +7,24 @@ from flask_wtf import FlaskForm
 from wtforms import Form, HiddenField, IntegerField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
+from ..forms import single_line
+from ..inputs import MAX_ID, optional_id, page_number
 from ..labels import label
 from ..models import IdeaStatus
 from . import service
 
 
-def _optional_int(value):
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class IdeaForm(FlaskForm):
     title = StringField(
         _l("Title"),
+        validators=[single_line],
         render_kw={"maxlength": service.TITLE_MAX, "minlength": service.TITLE_MIN, "required": True},
     )
     body = TextAreaField(
         _l("Describe your idea"),
         render_kw={"maxlength": service.BODY_MAX, "rows": 6, "required": True},
     )
-    theme_id = SelectField(_l("Theme (optional)"), coerce=_optional_int, validate_choice=False)
+    theme_id = SelectField(_l("Theme (optional)"), coerce=optional_id, validate_choice=False)
     # Set by the idea form on a theme page, so an htmx request gets that page's fragment back.
     activity_id = HiddenField()
 
@@ -74,7 +68,7 @@ class BarrelFilterForm(Form):
 
     q = SearchField(_l("Search ideas"), validators=[Optional(), Length(max=200)])
     sort = SelectField(_l("Sort"), choices=SORT_CHOICES, default="newest", validate_choice=False)
-    theme = SelectField(_l("Theme"), coerce=_optional_int, validate_choice=False)
+    theme = SelectField(_l("Theme"), coerce=optional_id, validate_choice=False)
     status = SelectField(_l("Status"), validate_choice=False)
     page = IntegerField(validators=[Optional(), NumberRange(min=1)])
 
@@ -98,10 +92,7 @@ class BarrelFilterForm(Form):
 
     @property
     def page_value(self) -> int:
-        try:
-            return max(1, int(self.page.raw_data[0])) if self.page.raw_data else 1
-        except (TypeError, ValueError):
-            return 1
+        return page_number(self.page.raw_data[0] if self.page.raw_data else None)
 
 
 class StatusForm(FlaskForm):
@@ -113,7 +104,7 @@ class StatusForm(FlaskForm):
     )
     merged_into = IntegerField(
         _l("Number of the idea to merge into"),
-        validators=[Optional(), NumberRange(min=1)],
+        validators=[Optional(), NumberRange(min=1, max=MAX_ID)],
     )
 
     def __init__(self, *args, allowed=(), **kwargs):

@@ -13,6 +13,7 @@ from ..ballot import service as ballot
 from ..ballot.messages import ballot_message
 from ..discussion import service as discussion
 from ..extensions import db, htmx, limiter
+from ..inputs import id_arg, page_number
 from ..models import Idea, IdeaStatus
 from ..moderation import workflow as moderation_workflow
 from ..moderation.views import idea_panel
@@ -104,8 +105,8 @@ def index(slug: str):
             focus_list=True,
         )
     form = _idea_form(workspace, barrel) if can_submit_idea(current_user, workspace, barrel) else None
-    if form is not None and request.args.get("theme", "").isdigit():
-        form.theme_id.data = int(request.args["theme"])
+    if form is not None and request.args.get("theme", type=id_arg):
+        form.theme_id.data = request.args.get("theme", type=id_arg)
     return _barrel_page(workspace, barrel, form, filters)
 
 
@@ -202,13 +203,12 @@ def _theme_fragment(workspace, barrel, activity, form, status=200, new_idea_id=N
 def mine(slug: str):
     workspace = workspaces.get_workspace(slug)
     require(can_view_workspace(current_user, workspace))
-    page = request.args.get("page", "1")
     listing = service.list_ideas(
         current_user,
         workspace,
         author=current_user,
         include_hidden=True,
-        page=int(page) if page.isdigit() else 1,
+        page=page_number(request.args.get("page")),
     )
     return render_template(
         "ideas/mine.html", workspace=workspace, barrel=service.barrel(workspace), listing=listing

@@ -8,25 +8,17 @@ from functools import cache
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, Form, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms import Form, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from ..i18n import localize
+from ..inputs import DayField, optional_id
 from ..labels import label
 from ..models import IdeaStatus
 from ..workspaces.forms import measure_form
 from . import service
 from .auditlog import action_label
 from .workflow import PROMOTE_STATUSES
-
-
-def _optional_int(value):
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class _ReasonRequired:
@@ -98,7 +90,7 @@ class DecideForm(FlaskForm):
 
 class MergeForm(FlaskForm):
     merged_into = SelectField(
-        _l("Keep this idea"), coerce=_optional_int, validate_choice=False, id="merge-into"
+        _l("Keep this idea"), coerce=optional_id, validate_choice=False, id="merge-into"
     )
     reason = TextAreaField(
         _l("Public reason"), render_kw={"maxlength": 2000, "rows": 3, "required": True}, id="merge-reason"
@@ -134,7 +126,7 @@ def promote_form(primary: str):
 
     class PromoteForm(measure_form(primary)):
         theme_id = SelectField(
-            _l("Theme"), coerce=_optional_int, validators=[InputRequired()], validate_choice=False
+            _l("Theme"), coerce=optional_id, validators=[InputRequired()], validate_choice=False
         )
 
         def __init__(self, *args, themes=(), lang="fi", **kwargs):
@@ -157,11 +149,11 @@ def promote_form(primary: str):
 class AuditFilterForm(Form):
     """The audit log's filters, read from the query string (a GET form: no CSRF)."""
 
-    actor = SelectField(_l("Who"), coerce=_optional_int, validate_choice=False)
+    actor = SelectField(_l("Who"), coerce=optional_id, validate_choice=False)
     action = SelectField(_l("Action"), validate_choice=False)
-    workspace = SelectField(_l("Workspace"), coerce=_optional_int, validate_choice=False)
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("Until"), validators=[Optional()])
+    workspace = SelectField(_l("Workspace"), coerce=optional_id, validate_choice=False)
+    since = DayField(_l("From"), validators=[Optional()])
+    until = DayField(_l("Until"), validators=[Optional()])
 
     def __init__(self, formdata, *, actors=(), actions=(), workspaces=(), **kwargs):
         super().__init__(formdata, **kwargs)

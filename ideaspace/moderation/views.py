@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..extensions import db, limiter
 from ..ideas import service as ideas
+from ..inputs import page_number
 from ..models import IdeaStatus, Theme
 from ..permissions import (
     can_change_idea_status,
@@ -124,9 +125,8 @@ def _load(slug: str):
 @bp.get("/w/<slug>/moderation")
 def queue(slug: str):
     workspace = _load(slug)
-    page = request.args.get("page", "1")
     listing = service.queue(
-        workspace, show=request.args.get("show", "all"), page=int(page) if page.isdigit() else 1
+        workspace, show=request.args.get("show", "all"), page=page_number(request.args.get("page"))
     )
     clear_form = ClearForm(formdata=None, data=listing.latest)
     return render_template(
@@ -378,8 +378,7 @@ def audit_log():
         if valid
         else auditlog.AuditFilters()
     )
-    page = request.args.get("page", "1")
-    result = auditlog.entries(chosen, page=int(page) if page.isdigit() else 1)
+    result = auditlog.entries(chosen, page=page_number(request.args.get("page")))
     args = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(
         "moderation/audit.html",

@@ -8,16 +8,9 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
+from ..forms import single_line
+from ..inputs import IdField
 from . import service
-
-
-def _optional_int(value):
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 class NoteForm(FlaskForm):
@@ -32,7 +25,11 @@ class NoteForm(FlaskForm):
 
 
 class GroupForm(FlaskForm):
-    label = StringField(_l("Name of the new group"), render_kw={"maxlength": service.GROUP_LABEL_MAX})
+    label = StringField(
+        _l("Name of the new group"),
+        validators=[single_line],
+        render_kw={"maxlength": service.GROUP_LABEL_MAX},
+    )
 
     def validate_label(self, field):
         from ..sanitize import clean_text
@@ -48,4 +45,4 @@ class GroupForm(FlaskForm):
 
 class AssignForm(FlaskForm):
     # Empty: take the note out of its group.
-    group_id = HiddenField(filters=[_optional_int])
+    group_id = IdField()

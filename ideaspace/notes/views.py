@@ -10,6 +10,7 @@ from ..ballot import own
 from ..ballot import service as ballot
 from ..ballot.messages import ballot_message
 from ..extensions import htmx, limiter
+from ..inputs import page_number
 from ..permissions import (
     can_moderate,
     can_post_in,
@@ -43,7 +44,7 @@ def _wall_page(workspace, activity, *, status=200, note_form=None, group_form=No
         "workspace": workspace,
         "activity": activity,
         "theme": activity.theme,
-        "wall": service.wall(current_user, workspace, activity, page=request.args.get("page", 1, type=int)),
+        "wall": service.wall(current_user, workspace, activity, page=page_number(request.args.get("page"))),
         "note_form": note_form,
         "group_form": group_form or GroupForm(formdata=None),
         "focus": focus,

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..i18n import current_language, localize
+from ..inputs import parse_id
 from ..models import LANGUAGES
 from ..permissions import can_edit_programme, can_read_programme, require
 from ..workspaces.forms import MoveForm
@@ -195,7 +196,8 @@ def _edition(workspace, value: str | None, lang: str):
     """A version's frozen dict by its number, or the live draft for "draft"; 404 otherwise."""
     if value == "draft":
         return build_programme(workspace, lang), None
-    if not value or not value.isdigit():
+    number = parse_id(value)
+    if number is None:
         abort(404)
-    snapshot = versions.get_version(workspace, int(value))
+    snapshot = versions.get_version(workspace, number)
     return versions.in_language(snapshot, lang), snapshot

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..i18n import localize
+from ..inputs import parse_id
 from ..permissions import can_pick_quote, require
 from ..workspaces.forms import MoveForm
 from ..workspaces.manage import themes_of
@@ -39,10 +40,10 @@ def _refused(form, error: service.Refused) -> None:
 def pick(slug: str):
     workspace = load(slug)
     kind = request.values.get("source", "")
-    source_id = request.values.get("id", "")
-    if not source_id.isdigit():
+    source_id = parse_id(request.values.get("id", ""))
+    if source_id is None:
         abort(404)
-    source = service.get_source(workspace, kind, int(source_id))
+    source = service.get_source(workspace, kind, source_id)
     form = QuoteForm()
     form.theme_id.choices = [
         (t.id, localize(t.title, workspace.primary_language)) for t in themes_of(workspace)

@@ -11,6 +11,7 @@ from wtforms.validators import NumberRange, Optional
 
 from ..forms import localized_field, localized_value
 from ..i18n import LANGUAGE_NAMES
+from ..inputs import optional_id, parse_id
 from ..models import ActivityKind, ActivityStatus, ResultsVisibility
 from ..sanitize import clean_text
 from .forms import ManageForm, _enum_select
@@ -18,23 +19,16 @@ from .forms import ManageForm, _enum_select
 BLANK_OPTION_ROWS = 2
 
 
-def _optional_int(value):
-    if value in (None, "", "None"):
-        return None
-    return int(value)
-
-
 class OptionForm(Form):
     id = HiddenField()
     label = localized_field(_l("Label"), required=False, max_length=300)
-    measure_id = SelectField(_l("Measure it votes on"), coerce=_optional_int, validate_choice=False)
+    measure_id = SelectField(_l("Measure it votes on"), coerce=optional_id, validate_choice=False)
     remove = BooleanField(_l("Remove this option"))
 
     def option_id(self) -> int | None:
-        try:
-            return int(self.id.data) if self.id.data else None
-        except ValueError:
-            return -1  # a tampered id: matches no option, so the view answers 404
+        if not self.id.data:
+            return None
+        return parse_id(self.id.data) or -1  # a tampered id: matches no option, so the view answers 404
 
     def is_blank(self) -> bool:
         return self.option_id() is None and not self.measure_id.data and not localized_value(self.label.data)

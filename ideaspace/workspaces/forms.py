@@ -7,6 +7,7 @@ Forms whose texts are required in the workspace's primary language are built per
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
@@ -14,7 +15,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     DecimalField,
     FieldList,
     FormField,
@@ -27,6 +27,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from ..anonymity import k_floor
 from ..forms import localized_field, localized_value
 from ..i18n import LANGUAGE_NAMES
+from ..inputs import DayField
 from ..labels import choices
 from ..models import (
     LANGUAGES,
@@ -40,6 +41,8 @@ from . import manage
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RICH_MAX = 20000
+# A workspace opens and closes within this century (a year 1 or 9999 is a typo).
+PERIOD_FIRST, PERIOD_LAST = date(2000, 1, 1), date(2100, 12, 31)
 
 
 class ManageForm(FlaskForm):
@@ -137,8 +140,8 @@ def workspace_form(primary: str) -> type[ManageForm]:
         strategy = localized_field(_l("Strategy"), textarea=True, required=False, max_length=2000)
         status = _enum_select(_l("Status"), WorkspaceStatus, default=WorkspaceStatus.DRAFT.value)
         access = _enum_select(_l("Who may take part"), WorkspaceAccess, default=WorkspaceAccess.INVITED.value)
-        opens_on = DateField(_l("Opens on"), validators=[Optional()])
-        closes_on = DateField(_l("Closes on"), validators=[Optional()])
+        opens_on = DayField(_l("Opens on"), validators=[Optional()], first=PERIOD_FIRST, last=PERIOD_LAST)
+        closes_on = DayField(_l("Closes on"), validators=[Optional()], first=PERIOD_FIRST, last=PERIOD_LAST)
         min_group_size = IntegerField(
             _l("Minimum group size"),
             default=k_floor,
