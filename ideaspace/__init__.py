@@ -32,6 +32,7 @@ BLUEPRINTS = (
     "exports",
     "followup",
     "privacy",
+    "settings",
 )
 
 
@@ -69,9 +70,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import auth, inputs  # noqa: F401  (auth registers the user loader)
     from .web import init_web
 
-    for name in BLUEPRINTS:
     inputs.init_app(app)  # the id converter must be in place before the blueprints add their rules
 
+    for name in BLUEPRINTS:
         app.register_blueprint(import_module(f".{name}.views", __name__).bp)
     init_web(app)
 

@@ -2,11 +2,11 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from ..forms import localized_value
 from ..inputs import id_arg, page_number
-from ..permissions import can_manage_users, require
+from ..permissions import can_manage_users, require, require_sudo
 from . import service
 from .forms import UnitForm, UserFilterForm, UserForm
 
@@ -61,8 +61,11 @@ def new_user():
     require(can_manage_users(current_user))
     form = _user_form()
     if form.validate_on_submit():
+        values = _user_values(form)
+        if service.needs_sudo(None, **values):
+            require_sudo()
         try:
-            user = service.create_user(current_user, **_user_values(form))
+            user = service.create_user(current_user, **values)
         except service.AdminError as error:
             _attach(form, error)
         else:
@@ -81,13 +84,14 @@ def edit_user(user_id: int):
         form.unit.data = user.unit_id
         form.active.data = user.is_active_account
     if form.validate_on_submit():
+        values = _user_values(form)
+        if service.needs_sudo(user, **values):
+            require_sudo()
         try:
-            service.update_user(current_user, user, **_user_values(form))
+            service.update_user(current_user, user, **values)
         except service.AdminError as error:
             _attach(form, error)
         else:
-            if user.id == current_user.id and form.password.data:
-                login_user(user)  # the new password ended every session; keep this one
             flash(_("The changes to %(name)s were saved.", name=user.name), "success")
             return redirect(url_for("admin.users"))
     status = 422 if form.errors else 200

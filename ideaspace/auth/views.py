@@ -167,18 +167,19 @@ def sudo_required(_error):
 )
 def sudo():
     require(can_confirm_identity(current_user))
+    person = current_user._get_current_object()
     form = SudoForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        if current_user.check_password(form.password.data):
-            sessions.mark_reauthenticated(current_user.current_session)
-            audit.record(current_user, "sudo.confirm", current_user)
+        if person.check_password(form.password.data):
+            sessions.mark_reauthenticated(person.current_session)
+            audit.record(person, "sudo.confirm", person)
             target = safe_next(form.next.data, url_for("workspaces.index"))
             carried = _carried(form.carried.data)
             if carried and request.method == "POST":
                 # The action that asked for the password goes on with one more press of a button.
                 return render_template("auth/sudo_continue.html", target=target, carried=carried)
             return redirect(target)
-        audit.record(current_user, "sudo.failed", current_user)
+        audit.record(person, "sudo.failed", person)
         # A refused request rolls back (web.py); the failed attempt must stay in the audit log.
         db.session.commit()
         form.password.errors.append(_("The password is not correct."))

@@ -175,7 +175,11 @@ def overview() -> list[Entry]:
     """Every registered setting with its current value (two statements, whatever their number)."""
     rows = _cache()
     ids = {row.updated_by_id for row in rows.values() if row.updated_by_id}
-    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).tuples()) if ids else {}
+    names = {}
+    if ids:
+        names = {
+            row.id: row.name for row in db.session.execute(select(User.id, User.name).where(User.id.in_(ids)))
+        }
     return [
         Entry(setting, get(key), rows.get(key), names.get(rows[key].updated_by_id) if key in rows else None)
         for key, setting in SETTINGS.items()
