@@ -269,7 +269,9 @@ def test_the_sixth_failed_sign_in_to_one_account_is_refused(app, tmp_path):
             response = client.post("/login", data={"email": "nobody@example.fi", "password": "guess"})
             assert response.status_code == 422
         response = client.post(
-            "/login", data={"email": "nobody@example.fi", "password": "guess"}, headers={"Accept-Language": "en"}
+            "/login",
+            data={"email": "nobody@example.fi", "password": "guess"},
+            headers={"Accept-Language": "en"},
         )
         assert response.status_code == 429
         assert "Too many failed sign-in attempts" in response.text
