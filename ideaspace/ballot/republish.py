@@ -74,13 +74,16 @@ def republish(conn: sa.Connection, k: int, workspace_id: int | None = None) -> d
     parents = dict(conn.execute(sa.select(schema.table("unit").c.id, schema.table("unit").c.parent_id)).all())
     for activity_id, _kind, _ws, size in conn.execute(query).all():
         group = max(k, size or 0)
-        counts["answer"] += _republish_answers(schema, activity_id, parents, group)
+        counts["answer"] += _republish_answers(schema, activity_id, parents, group, _ws)
         note, comment = schema.table("note"), schema.table("comment")
         counts["note"] += _republish_rows(
-            schema, "note", sa.and_(note.c.activity_id == activity_id, note.c.author_id.is_(None))
+            schema, "note", sa.and_(note.c.activity_id == activity_id, note.c.author_id.is_(None)), _ws
         )
         counts["comment"] += _republish_rows(
-            schema, "comment", sa.and_(comment.c.activity_id == activity_id, comment.c.author_id.is_(None))
+            schema,
+            "comment",
+            sa.and_(comment.c.activity_id == activity_id, comment.c.author_id.is_(None)),
+            _ws,
         )
     idea = schema.table("idea")
     ideas_of = sa.select(idea.c.workspace_id).where(idea.c.author_id.is_(None)).distinct()
@@ -88,11 +91,11 @@ def republish(conn: sa.Connection, k: int, workspace_id: int | None = None) -> d
         ideas_of = ideas_of.where(idea.c.workspace_id == workspace_id)
     for (ws_id,) in conn.execute(ideas_of).all():
         condition = sa.and_(idea.c.workspace_id == ws_id, idea.c.author_id.is_(None))
-        counts["idea"] += _republish_rows(schema, "idea", condition, retire_in=ws_id)
+        counts["idea"] += _republish_rows(schema, "idea", condition, ws_id, retire=True)
     return dict(counts)
 
 
-def _republish_answers(schema: _Schema, activity_id: int, parents: dict, k: int) -> int:
+def _republish_answers(schema: _Schema, activity_id: int, parents: dict, k: int, ws_id: int) -> int:
     conn = schema.conn
     answer = schema.table("answer")
     rows = [
@@ -110,12 +113,12 @@ def _republish_answers(schema: _Schema, activity_id: int, parents: dict, k: int)
         conn.execute(
             sa.insert(answer).values({**row, "key": mapping[old], "answered_on": day, "unit_id": labels[old]})
         )
-    _follow(schema, "answer", mapping)
+    _follow(schema, "answer", mapping, ws_id)
     conn.execute(sa.delete(answer).where(answer.c.key.in_(list(mapping))))
     return len(rows)
 
 
-def _republish_rows(schema: _Schema, name: str, condition, retire_in: int | None = None) -> int:
+def _republish_rows(schema: _Schema, name: str, condition, ws_id: int, retire: bool = False) -> int:
     """New ids (in shuffled order), the scope's latest time and no unit for the matching rows."""
     conn = schema.conn
     table = schema.table(name)
@@ -131,15 +134,15 @@ def _republish_rows(schema: _Schema, name: str, condition, retire_in: int | None
         if "on_behalf_of_unit" in row:
             row["on_behalf_of_unit"] = False
         mapping[old] = conn.execute(sa.insert(table).values(row).returning(table.c.id)).scalar_one()
-    _follow(schema, name, mapping)
+    _follow(schema, name, mapping, ws_id)
     conn.execute(sa.delete(table).where(table.c.id.in_(list(mapping))))
-    if retire_in is not None and "retired_idea" in schema.names:
+    if retire and "retired_idea" in schema.names:
         retired = schema.table("retired_idea")
-        conn.execute(sa.insert(retired), [{"id": old, "workspace_id": retire_in} for old in mapping])
+        conn.execute(sa.insert(retired), [{"id": old, "workspace_id": ws_id} for old in mapping])
     return len(rows)
 
 
-def _follow(schema: _Schema, name: str, mapping: dict) -> None:
+def _follow(schema: _Schema, name: str, mapping: dict, ws_id: int) -> None:
     """Point every reference to the old identities at the new ones."""
     conn = schema.conn
     pairs = [{"old_": old, "new_": new} for old, new in mapping.items()]
@@ -161,13 +164,18 @@ def _follow(schema: _Schema, name: str, mapping: dict) -> None:
             .values(object_id=sa.bindparam("new_")),
             pairs,
         )
-        _rewrite_json(conn, audit, "details", _JSON_KEYS[name], mapping)
+        _rewrite_json(conn, audit, "details", _JSON_KEYS[name], mapping, ws_id)
     if "programme_snapshot" in schema.names:
-        _rewrite_json(conn, schema.table("programme_snapshot"), "content", _JSON_KEYS[name], mapping)
+        _rewrite_json(conn, schema.table("programme_snapshot"), "content", _JSON_KEYS[name], mapping, ws_id)
 
 
-def _rewrite_json(conn: sa.Connection, table: sa.Table, column: str, keys: set[str], mapping: dict) -> None:
+def _rewrite_json(
+    conn: sa.Connection, table: sa.Table, column: str, keys: set[str], mapping: dict, ws_id: int
+) -> None:
+    """Ids in the workspace's JSON documents (entries about other workspaces cannot name them)."""
     query = sa.select(table.c.id, table.c[column]).where(table.c[column].is_not(None))
+    if "workspace_id" in table.c:
+        query = query.where(table.c.workspace_id == ws_id)
     for row_id, document in conn.execute(query).all():
         changed, rewritten = _walk(document, keys, mapping)
         if changed:

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 from sqlalchemy import select
 
+from ..anonymity import group_size
+from ..ballot.republish import republish
 from ..extensions import db
 from ..models import User, Workspace
 from .exporter import Exporter
@@ -52,4 +54,12 @@ def import_workspace(data, actor: User | None = None, warnings: list[str] | None
         )
     units = ensure_units(doc)
     people = ensure_people(doc, units)
-    return Importer(units, people).build(spec, actor)
+    workspace = Importer(units, people).build(spec, actor)
+    # The document's anonymous content was written beside its respondents and memberships, in the
+    # document's order: it is published again as one batch per scope (new identities in shuffled
+    # order, one time, units only for groups of k), as the ballot box would have (issue 12).
+    db.session.flush()
+    republish(db.session.connection(), group_size(workspace), workspace_id=workspace.id)
+    workspace_id = workspace.id
+    db.session.expire_all()  # the rows published again have new identities
+    return db.session.get(Workspace, workspace_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -427,3 +428,25 @@ def test_an_old_anonymous_idea_address_leads_to_the_barrel(make, client, login, 
     session.commit()
     login(member)
     assert client.get(f"/w/{other.slug}/ideas/987654").status_code in (403, 404)
+
+
+def test_an_import_publishes_its_anonymous_content_again(make, session):
+    """The importer writes a document's anonymous rows beside its respondents: it publishes them
+    again as the ballot box would (new keys, one day, a unit only for k people)."""
+    from ideaspace.transfer import export_workspace, import_workspace
+
+    ws = make.workspace()
+    poll_ = make.activity(make.theme(ws), ActivityKind.SCALE, is_anonymous=True)
+    unit = make.unit()
+    for day in range(1, 7):
+        session.add(
+            Answer(activity_id=poll_.id, answered_on=date(2026, 1, day), scale_value=day, unit_id=unit.id)
+        )
+    session.flush()
+    document = export_workspace(ws)
+    document["workspace"]["slug"] = "tuotu"
+    imported = import_workspace(document)
+    copy = db.session.scalar(sa.select(Activity).join(Theme).where(Theme.workspace_id == imported.id))
+    rows = session.execute(sa.select(Answer).where(Answer.activity_id == copy.id)).scalars().all()
+    assert len(rows) == 6 and {a.answered_on for a in rows} == {date(2026, 1, 6)}
+    assert {a.unit_id for a in rows} == {unit.id}  # six of one unit: a group of k

@@ -141,6 +141,7 @@ def test_existing_anonymous_content_is_published_again_with_every_reference(fres
         r.add(
             "audit_log",
             action="idea.status",
+            workspace_id=ws,
             object_type="idea",
             object_id=target,
             details={"merged_into": target},
