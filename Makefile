@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := ideaspace
 
-.PHONY: run test install install-test translations messages browsers serve bench lint clean
+.PHONY: run test install install-test translations messages browsers pdf-libraries render-programme serve bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,13 +27,13 @@ messages: install-test
 	$(BIN)/pybabel update -i ideaspace/translations/messages.pot -d ideaspace/translations --no-fuzzy-matching
 
 ## run: install, migrate SQLite under instance/, load the demo once, serve on http://127.0.0.1:5000
-run: install
+run: install pdf-libraries
 	$(BIN)/ideaspace init-db
 	$(BIN)/ideaspace demo
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## test: install everything the suite needs (Chromium too, where possible) and run it
-test: install-test browsers
+test: install-test browsers pdf-libraries
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 ## browsers: Debian's Chromium for the browser tests (as root through apt; otherwise say what to install)
@@ -46,6 +46,32 @@ browsers:
 		echo "NOTE: Chromium is not installed, so the browser tests will be skipped."; \
 		echo "      Install it with: sudo apt-get install -y chromium"; \
 	fi
+
+## pdf-libraries: Debian's Pango and a font for the PDF export (WeasyPrint), as root through apt;
+## otherwise say what to install (without them the app runs, with no PDF in the Download menu)
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+pdf-libraries:
+	@if ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' && [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Pango for the PDF export (apt-get install $(PDF_PACKAGES))"; \
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null; \
+	else \
+		echo "NOTE: Pango is not installed, so there is no PDF export (the Download menu leaves it out)."; \
+		echo "      Install it with: sudo apt-get install -y $(PDF_PACKAGES)"; \
+	fi
+
+## render-programme: the demo programme's Word document (through LibreOffice) and PDF as PNG pages
+## in build/programme/<lang>/{docx,pdf}/, to look at (not part of make test)
+RENDER_PACKAGES := libreoffice-writer-nogui python3-uno poppler-utils fonts-crosextra-carlito fonts-crosextra-caladea
+render-programme: install pdf-libraries
+	@if command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && /usr/bin/python3 -c 'import uno' 2>/dev/null; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing LibreOffice and poppler (apt-get install $(RENDER_PACKAGES))"; \
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(RENDER_PACKAGES) >/dev/null; \
+	else \
+		echo "Rendering needs: sudo apt-get install -y $(RENDER_PACKAGES)"; exit 1; \
+	fi
+	$(BIN)/python bench/programme.py render --out build/programme
 
 ## serve: gunicorn with the production settings of gunicorn.conf.py (set SECRET_KEY and DATABASE_URL first)
 serve: install

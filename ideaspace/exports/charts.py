@@ -64,7 +64,7 @@ def wrap(text: str, fnt, width: int) -> list[str]:
 
 def bar_chart(bars: list[Bar], scale: float, *, width_cm: float = 16.0) -> bytes:
     """Horizontal bars, one per row: the label (wrapped) on the left, the bar, its numbers."""
-    label_font, number_font = font(8.5), font(8.5, bold=True)
+    label_font, number_font = font(7.5), font(7.5, bold=True)
     width = px(width_cm)
     pad = px(0.15)
     label_width = round(width * 0.38)
