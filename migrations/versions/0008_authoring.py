@@ -1,0 +1,22 @@
+"""Markdown sources, images, invitations at scale (issue 18)
+
+Placeholder in the chain; filled in by the change that needs it.
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-04 17:20:00
+
+"""
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
