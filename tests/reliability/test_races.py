@@ -21,6 +21,7 @@ checked the same way before and after the ballot box publishes them in batches.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import http.client
 import re
@@ -215,12 +216,16 @@ class Race:
 
 
 def fire(race: Race) -> list[Response]:
+    """Send the requests at once, each from a copy of its browser as it was before the race (tabs
+    opened beforehand): a cookie one response sets, such as a new session, reaches no other."""
     start = threading.Barrier(len(race.requests))
 
     def one(job):
         browser, method, path, form = job
+        tab = copy.copy(browser)
+        tab.cookies = dict(browser.cookies)
         start.wait(timeout=60)
-        return browser.request(method, path, form)
+        return tab.request(method, path, form)
 
     with ThreadPoolExecutor(max_workers=len(race.requests)) as pool:
         return list(pool.map(one, race.requests))
