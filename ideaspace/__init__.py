@@ -33,6 +33,7 @@ BLUEPRINTS = (
     "followup",
     "privacy",
     "settings",
+    "transfer",
 )
 
 

@@ -406,6 +406,12 @@ def can_edit_user(actor, target: User) -> bool:
     return is_admin(actor)
 
 
+def can_back_up_workspace(user) -> bool:
+    """Download a workspace's full backup (the pending pool, who answered when): admins only, as
+    safe as the database itself (each download in sudo mode too)."""
+    return is_admin(user)
+
+
 def can_change_settings(user) -> bool:
     """See and change the instance settings (each change in sudo mode too)."""
     return is_admin(user)

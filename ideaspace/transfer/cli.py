@@ -50,9 +50,15 @@ def _read_json(file):
     default="-",
     help="Write to this file instead of standard output.",
 )
+@click.option(
+    "--backup",
+    is_flag=True,
+    help="The admin's backup: everything the database holds, the pending pool included "
+    "(as safe as the database itself; without it, the moderator's export).",
+)
 @with_appcontext
-def export_workspace_command(slug: str, output) -> None:
-    """Print a workspace as workspace JSON (structure, content, anonymous answer aggregates)."""
+def export_workspace_command(slug: str, output, backup: bool) -> None:
+    """Print a workspace as workspace JSON: the moderator's export, or with --backup the admin's backup."""
     from ..extensions import db
     from ..models import Workspace
     from . import stream_workspace
@@ -60,7 +66,7 @@ def export_workspace_command(slug: str, output) -> None:
     workspace = db.session.scalar(select(Workspace).where(Workspace.slug == slug))
     if workspace is None:
         raise click.ClickException(f"No workspace with the address {slug!r}.")
-    for chunk in stream_workspace(workspace):  # never the whole document in memory
+    for chunk in stream_workspace(workspace, backup=backup):  # never the whole document in memory
         output.write(chunk)
     if output.name != "<stdout>":
         click.echo(f"Wrote {slug!r} to {output.name}.", err=True)

@@ -38,6 +38,7 @@ from ..models import (
     Visit,
     Workspace,
 )
+from ..models.ballot import Ballot
 from .schema import FORMAT, UNIT_SEPARATOR, VERSION
 
 
@@ -142,8 +143,11 @@ class Exporter:
     never holds the whole document or its text.
     """
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, *, backup: bool = False) -> None:
         self.ws = workspace
+        # The admin's backup carries everything the database holds of the workspace (the pending
+        # pool, who answered when, visit days); the moderator's export only what the k rules allow.
+        self.backup = backup
         self.user_ids: set[int] = set()
         self.unit_ids: set[int] = set()
         self.emails: dict[int, str] = {}
@@ -304,12 +308,15 @@ class Exporter:
                     answer[1].append(self.option_keys[option_id])
         respondents = defaultdict(list)
         if activity_ids:
-            for activity_id, user_id in session.execute(
-                select(Respondent.activity_id, Respondent.user_id).where(
+            for activity_id, user_id, on in session.execute(
+                select(Respondent.activity_id, Respondent.user_id, Respondent.answered_on).where(
                     Respondent.activity_id.in_(activity_ids)
                 )
             ):
-                respondents[activity_id].append(self.person(user_id))
+                respondents[activity_id].append((self.person(user_id), on))
+        anonymous = {a.id for t in themes for a in t.activities if a.is_anonymous}
+        self.strip_people = not self.backup and bool(anonymous)
+        pending = self.pending_rows(ws_id) if self.backup else []
         groups = defaultdict(list)
         group_keys = {}
         if activity_ids:
@@ -449,6 +456,19 @@ class Exporter:
         def memberships_out():
             by_email = sorted(memberships, key=lambda m: self.emails.get(m.user_id) or "")
             for m in by_email:
+                days = visits.pop(m.id, [])
+                if self.strip_people:
+                    # When and on which days a person was here, next to anonymous content dated
+                    # by day, narrows who wrote it: the moderator's export leaves them out.
+                    yield {
+                        "person": self.email(m.user_id),
+                        "role": m.role.value,
+                        "invited_at": _moment(m.invited_at),
+                        "invited_by": self.email(m.invited_by_id),
+                        "visit_count": m.visit_count,
+                        "last_reminded_at": _moment(m.last_reminded_at),
+                    }
+                    continue
                 yield {
                     "person": self.email(m.user_id),
                     "role": m.role.value,
@@ -459,7 +479,7 @@ class Exporter:
                     "visit_count": m.visit_count,
                     "first_contribution_at": _moment(m.first_contribution_at),
                     "last_reminded_at": _moment(m.last_reminded_at),
-                    "visits": visits.pop(m.id, []),
+                    "visits": days,
                 }
 
         def programme_versions_out():
@@ -485,9 +505,21 @@ class Exporter:
             "ideas": Lazy(lambda: (self.idea(i, supports, history, comment_tree) for i in ideas)),
             "programme_versions": Lazy(programme_versions_out),
         }
+        if self.backup:
+            body["pending"] = sorted(
+                (self.ballot(b) for b in pending),
+                key=lambda b: (
+                    b["scope"] or "",
+                    b["kind"],
+                    b["contributor"],
+                    json.dumps(b["payload"], sort_keys=True),
+                ),
+            )
+        head = {"format": FORMAT, "version": VERSION}
+        if self.backup:
+            head["backup"] = True
         return {
-            "format": FORMAT,
-            "version": VERSION,
+            **head,
             "units": units,
             "people": Lazy(lambda: iter(people)),
             "workspace": body,
@@ -615,7 +647,7 @@ class Exporter:
         return {
             **head,
             "answers": answers_out,
-            "respondents": self.emails_of(respondents.pop(activity_id, ())),
+            "respondents": self.respondents(head, respondents.pop(activity_id, ())),
             "note_groups": groups.pop(activity_id, []),
             "notes": [
                 {
@@ -630,6 +662,57 @@ class Exporter:
                 for n in notes.pop(activity_id, [])
             ],
             "comments": self.comments_on(comment_tree, ("activity", activity_id)),
+        }
+
+    def respondents(self, head: dict, rows) -> list:
+        """Who answered: in the backup with the day of each; in the moderator's export only for
+        activities that are not anonymous (the list of who answered an anonymous poll, beside
+        its answers, narrows them down)."""
+        if self.backup:
+            return sorted(
+                ({"person": self.email(user_id), "on": _day(on)} for user_id, on in rows),
+                key=lambda r: (r["person"] or "", r["on"] or ""),
+            )
+        if head["is_anonymous"]:
+            return []
+        return self.emails_of(user_id for user_id, _ in rows)
+
+    def pending_rows(self, ws_id: int) -> list:
+        """The workspace's pending pool (the backup only), with the ids its payloads refer to."""
+        rows = db.session.execute(
+            select(Ballot.activity_id, Ballot.kind, Ballot.contributor, Ballot.payload).where(
+                Ballot.workspace_id == ws_id
+            )
+        ).all()
+        for row in rows:
+            self.unit(row.payload.get("unit"))
+        return rows
+
+    def ballot(self, row) -> dict:
+        """A pending contribution with its ids as the document's keys (its own id is not kept:
+        it is random, and a restored instance hands out new ones)."""
+        payload = dict(row.payload)
+        if "options" in payload:
+            payload["options"] = sorted(self.option_keys.get(o, "") for o in payload["options"] or ())
+        if "unit" in payload:
+            payload["unit"] = self.path(payload["unit"])
+        if "theme" in payload:
+            payload["theme"] = self.theme_keys.get(payload["theme"])
+        if "parent" in payload:
+            payload["parent"] = self.comment_keys.get(payload["parent"])
+        if "target_id" in payload:
+            keys = {
+                "theme": self.theme_keys,
+                "measure": self.measure_keys,
+                "activity": self.activity_keys,
+                "idea": self.idea_keys,
+            }.get(payload.get("target", "activity"), {})
+            payload["target_id"] = keys.get(payload["target_id"])
+        return {
+            "scope": self.activity_keys.get(row.activity_id),
+            "kind": row.kind.value,
+            "contributor": row.contributor,
+            "payload": payload,
         }
 
     def idea(self, i, supports, history, comment_tree) -> dict:

@@ -34,6 +34,7 @@ from ..models import (
     Visit,
     Workspace,
 )
+from ..models.ballot import Ballot, BallotKind
 from .exporter import unit_paths
 from .schema import TransferError
 
@@ -200,6 +201,7 @@ class Importer:
         self.build_ideas(spec["ideas"])
         self.build_content(spec)
         self.build_memberships(spec["memberships"])
+        self.build_pending(spec.get("pending", []))
         for v in spec["programme_versions"]:
             snapshot = ProgrammeSnapshot(
                 workspace_id=ws.id,
@@ -354,10 +356,41 @@ class Importer:
             )
             answer.choices = [AnswerChoice(option_id=self.options[(spec["key"], k)].id) for k in a["options"]]
             db.session.add(answer)
-        # The document keeps no date per respondent (a date could be lined up with an answer's).
-        for email in spec["respondents"]:
+        # The moderator's export keeps no day per respondent (a day could be lined up with an
+        # answer's); the admin's backup does.
+        for email, on in spec["respondents"]:
             db.session.add(
-                Respondent(activity_id=activity.id, user_id=self.uid(email), answered_on=date.today())
+                Respondent(activity_id=activity.id, user_id=self.uid(email), answered_on=on or date.today())
+            )
+
+    def build_pending(self, pending: list[dict]) -> None:
+        """The pending pool of an admin's backup, its keys made ids again (new random ballot ids)."""
+        for b in pending:
+            payload = dict(b["payload"])
+            if "unit" in payload:
+                payload["unit"] = self.unit_id(payload["unit"])
+            if b["kind"] is BallotKind.ANSWER and "options" in payload:
+                payload["options"] = [self.options[(b["scope"], k)].id for k in payload["options"]]
+            if payload.get("theme"):
+                payload["theme"] = self.themes[payload["theme"]].id
+            if payload.get("parent"):
+                payload["parent"] = self.comments[payload["parent"]].id
+            if payload.get("target_id"):
+                targets = {
+                    "theme": self.themes,
+                    "measure": self.measures,
+                    "activity": self.activities,
+                    "idea": self.ideas,
+                }[payload["target"]]
+                payload["target_id"] = targets[payload["target_id"]].id
+            db.session.add(
+                Ballot(
+                    workspace_id=self.ws.id,
+                    activity_id=self.activities[b["scope"]].id if b["scope"] else None,
+                    kind=b["kind"],
+                    contributor=b["contributor"],
+                    payload=payload,
+                )
             )
 
     def build_memberships(self, memberships: list[dict]) -> None:

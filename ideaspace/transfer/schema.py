@@ -26,6 +26,7 @@ from ..models import (
     WorkspaceAccess,
     WorkspaceStatus,
 )
+from ..models.ballot import BallotKind
 from ..sanitize import clean_html
 from .reader import Reader, TransferError
 
@@ -37,7 +38,7 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # --- the document ---------------------------------------------------------------------------
 
-TOP = ("format", "version", "units", "people", "workspace")
+TOP = ("format", "version", "backup", "units", "people", "workspace")
 UNIT = ("name", "code", "units")
 PERSON = ("email", "name", "role", "unit", "locale", "password", "consents_to_named_quotes")
 WORKSPACE = (
@@ -56,6 +57,7 @@ WORKSPACE = (
     "themes",
     "ideas",
     "programme_versions",
+    "pending",
 )
 MEMBERSHIP = (
     "person",
@@ -113,6 +115,15 @@ ACTIVITY = (
     "comments",
 )
 OPTION = ("key", "label", "measure")
+RESPONDENT = ("person", "on")
+BALLOT = ("scope", "kind", "contributor", "payload")
+# What a pending contribution's payload may hold, per kind (ideaspace.ballot.service.seal).
+PAYLOAD = {
+    "answer": ("options", "scale", "unit"),
+    "note": ("text", "unit"),
+    "comment": ("body", "parent", "target", "target_id", "on_behalf", "unit"),
+    "idea": ("title", "body", "theme", "unit"),
+}
 ANSWER = ("on", "options", "value", "unit")
 NOTE = ("key", "text", "author", "unit", "group", "created_at", "hidden")
 COMMENT = (
@@ -176,6 +187,9 @@ def parse_document(data) -> dict:
     units = parser.units(doc)
     people = parser.people(doc)
     workspace = parser.workspace(doc.get("workspace"))
+    backup = r.boolean(doc, "backup", "$", False)
+    if workspace is not None:
+        workspace["pending"] = parser.pending(doc.get("workspace") or {}, "workspace")
     parser.check_references(units, people)
     if r.errors:
         raise TransferError(r.errors)
@@ -185,7 +199,9 @@ def parse_document(data) -> dict:
         "workspace": workspace,
         "refs": parser.refs,
         "warnings": r.warnings,
+        "backup": backup,
     }
+
 
 
 class _Parser:
@@ -221,6 +237,74 @@ class _Parser:
                 self.refs.append(("person", email, p))
                 emails.add(email)
         return sorted(emails)
+
+    def respondents(self, data: dict, path: str) -> list[tuple[str, object]]:
+        """Who answered: email addresses (the moderator's export), or {"person", "on"} with the
+        day (the admin's backup); as (email, day or None), sorted, one per person."""
+        found: dict[str, object] = {}
+        for value, p in self.r.items(data, "respondents", path):
+            if isinstance(value, dict):
+                item = self.r.obj(value, p, RESPONDENT, ("person",))
+                email, on = self.r.email(item, "person", p), self.r.day(item, "on", p)
+            else:
+                email, on = self.r.email({"email": value}, "email", p), None
+            if email:
+                self.refs.append(("person", email, p))
+                found[email] = on
+        return sorted(found.items())
+
+    def pending(self, w: dict, path: str) -> list[dict]:
+        """The pending pool of an admin's backup: sealed contributions not published yet."""
+        out = []
+        for item, p in self.r.items(w, "pending", path):
+            b = self.r.obj(item, p, BALLOT, ("kind", "contributor", "payload"))
+            kind = self.r.choice(b, "kind", p, BallotKind)
+            contributor = self.r.text(b, "contributor", p, required=True, max_len=64)
+            scope = self.r.text(b, "scope", p, max_len=100)
+            if scope:
+                self.refs.append(("activity", scope, f"{p}.scope"))
+            elif kind is not None and kind is not BallotKind.IDEA:
+                self.r.fail(f"{p}.scope", f"a pending {kind.value} needs the key of its activity")
+            payload = b.get("payload")
+            if not isinstance(payload, dict) or kind is None:
+                if not isinstance(payload, dict):
+                    self.r.fail(f"{p}.payload", "must be an object")
+                continue
+            q = f"{p}.payload"
+            self.r.obj(payload, q, PAYLOAD[kind.value])
+            clean = {"unit": self.unit_ref(payload, "unit", q)}
+            if kind is BallotKind.ANSWER:
+                options = payload.get("options") or []
+                if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+                    self.r.fail(f"{q}.options", "must be a list of option keys")
+                    options = []
+                clean["options"] = options
+                clean["scale"] = self.r.integer(payload, "scale", q, minimum=0, maximum=10)
+            elif kind is BallotKind.NOTE:
+                clean["text"] = self.r.text(payload, "text", q, required=True, max_len=280)
+            elif kind is BallotKind.COMMENT:
+                clean["body"] = self.r.text(payload, "body", q, required=True, rich=True, max_len=20000)
+                clean["parent"] = self.r.text(payload, "parent", q, max_len=100)
+                if clean["parent"]:
+                    self.refs.append(("comment", clean["parent"], f"{q}.parent"))
+                target = self.r.text(payload, "target", q, max_len=20) or "activity"
+                if target not in ("theme", "measure", "activity", "idea"):
+                    self.r.fail(f"{q}.target", "must be theme, measure, activity or idea")
+                clean["target"] = target
+                clean["target_id"] = self.r.text(payload, "target_id", q, max_len=100)
+                if clean["target_id"]:
+                    self.refs.append((target, clean["target_id"], f"{q}.target_id"))
+                clean["on_behalf"] = self.r.boolean(payload, "on_behalf", q, False)
+            else:
+                clean["title"] = self.r.text(payload, "title", q, required=True, max_len=200)
+                clean["body"] = self.r.text(payload, "body", q, required=True, rich=True, max_len=20000)
+                clean["theme"] = self.r.text(payload, "theme", q, max_len=100)
+                if clean["theme"]:
+                    self.refs.append(("theme", clean["theme"], f"{q}.theme"))
+            # Only the fields the document gives: a restored payload is the payload that was kept.
+            clean = {k: v for k, v in clean.items() if k in payload}
+            out.append({"scope": scope, "kind": kind, "contributor": contributor, "payload": clean})
+        return out
 
     def unit_ref(self, data: dict, key: str, path: str):
         value = self.r.text(data, key, path, max_len=1000)
@@ -453,7 +537,7 @@ class _Parser:
         }
         for item, p in self.r.items(a, "answers", path):
             out["answers"].append(self.answer(item, p, kind, option_keys, max_sel))
-        out["respondents"] = self.person_list(a, "respondents", path)
+        out["respondents"] = self.respondents(a, path)
         if (out["answers"] or out["respondents"]) and kind is not None and not kind.is_answered:
             self.r.fail(f"{path}.answers", f"a {kind.value} activity takes no answers")
         groups: set[str] = set()

@@ -20,16 +20,20 @@ from .importer import Importer, ensure_people, ensure_units
 from .schema import TransferError, parse_document
 
 
-def export_workspace(workspace: Workspace) -> dict:
-    """The workspace as a version-1 document: structure, content, aggregated answers, people."""
-    return Exporter(workspace).run()
+def export_workspace(workspace: Workspace, *, backup: bool = False) -> dict:
+    """The workspace as a version-1 document: structure, content, aggregated answers, people.
+
+    The moderator's export by default (k rules: nothing that narrows anonymous content down to
+    people); `backup=True` is the admin's backup, everything the database holds (docs/workspace-json.md).
+    """
+    return Exporter(workspace, backup=backup).run()
 
 
-def stream_workspace(workspace: Workspace) -> Iterator[str]:
+def stream_workspace(workspace: Workspace, *, backup: bool = False) -> Iterator[str]:
     """The same document as JSON text (`json.dumps(..., ensure_ascii=False, indent=2)` and a newline),
     in chunks of about 64 KB: the rows are read when this is called, the text is written as the
     chunks are taken, so neither the whole document nor its text is ever held."""
-    exporter = Exporter(workspace)
+    exporter = Exporter(workspace, backup=backup)
     document = exporter.document()
     return exporter.encode(document)
 
@@ -55,6 +59,10 @@ def import_workspace(data, actor: User | None = None, warnings: list[str] | None
     units = ensure_units(doc)
     people = ensure_people(doc, units)
     workspace = Importer(units, people).build(spec, actor)
+    if doc["backup"]:
+        # An admin's backup holds the rows as the database held them (published already, with
+        # their pending pool): restored as they were, so that a backup of the copy is the same.
+        return workspace
     # The document's anonymous content was written beside its respondents and memberships, in the
     # document's order: it is published again as one batch per scope (new identities in shuffled
     # order, one time, units only for groups of k), as the ballot box would have (issue 12).

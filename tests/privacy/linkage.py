@@ -102,11 +102,13 @@ def _sort_key(moment: Moment) -> tuple:
 def time_channel(item: Observation, scope_items: list[Observation], k: Knowledge) -> set[str] | None:
     """A day or time shown: the author took part at or before it, and after the scope's previous
     distinct time (rows are written when given, or at publication with the whole pool)."""
-    if item.when is None or not k.moments:
+    if item.when is None or not any(k.moments.values()):
         return None
     earlier = [o.when for o in scope_items if o.when is not None and _before(o.when, item.when)]
     start = max(earlier, key=_sort_key) if earlier else None
-    return {p for p, seen in k.moments.items() if any(_within(m, start, item.when) for m in seen)}
+    # Someone never seen cannot be ruled out.
+    unseen = {p for p in k.people() if not k.moments.get(p)}
+    return unseen | {p for p, seen in k.moments.items() if any(_within(m, start, item.when) for m in seen)}
 
 
 def order_channel(item: Observation, scope_items: list[Observation], k: Knowledge) -> set[str] | None:
