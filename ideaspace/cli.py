@@ -67,3 +67,21 @@ def register_commands(app: Flask) -> None:
     ):
         app.cli.add_command(command)
     app.cli.add_command(import_workspace_command, "import")  # `ideaspace import FILE.json`
+    for command in (app.cli, *app.cli.commands.values()):
+        _refuse_nul(command)
+
+
+def _refuse_nul(command: click.Command) -> None:
+    """A NUL in an argument is a usage error (exit 2), before click opens a file with it (ValueError:
+    embedded null byte) or a query sends it to PostgreSQL, which refuses NUL in text."""
+    if getattr(command, "_refuses_nul", False):
+        return
+    parse_args = command.parse_args
+
+    def checked(ctx: click.Context, args: list[str]) -> list[str]:
+        if any("\x00" in arg for arg in args):
+            raise click.UsageError("An argument contains a NUL character.", ctx)
+        return parse_args(ctx, args)
+
+    command.parse_args = checked
+    command._refuses_nul = True

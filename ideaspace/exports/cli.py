@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ..inputs import MAX_ID
 from ..models import LANGUAGES
 from . import FORMATS
 
@@ -29,7 +30,7 @@ from . import FORMATS
 @click.option(
     "--version",
     "version",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_ID),
     default=None,
     help="A published version (default: the live draft).",
 )

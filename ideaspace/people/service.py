@@ -28,7 +28,7 @@ from sqlalchemy import insert, select
 from .. import audit
 from ..extensions import db
 from ..models import Role, Unit, User
-from ..sanitize import clean_text
+from ..sanitize import clean_line
 
 MAX_ROWS = 50_000
 UNIT_SEPARATOR = "/"
@@ -86,8 +86,11 @@ LANGUAGE_WORDS = {
     "engelska": "en",
 }
 
-# Deliberately simple: one @, no spaces, a dot in the domain. Mail servers judge the rest.
-EMAIL_RE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,}$")
+# Deliberately simple: one @, no spaces or control characters (a NUL passed here and failed only when
+# PostgreSQL stored it), a dot in the domain. Mail servers judge the rest.
+EMAIL_RE = re.compile(
+    r"^[^@\s<>,;\"\x00-\x1f\x7f]+@[^@\s<>,;\"\x00-\x1f\x7f]+\.[^@\s<>,;\".\x00-\x1f\x7f]{2,}$"
+)
 
 
 class PlanHasErrors(Exception):
@@ -253,7 +256,7 @@ def _cell(cells: list[str], header: dict[str, int], key: str) -> str:
 
 def _read_row(number: int, cells: list[str], header: dict[str, int]) -> tuple[Row | None, list[RowError]]:
     errors: list[RowError] = []
-    name = clean_text(_cell(cells, header, "name"))
+    name = clean_line(_cell(cells, header, "name"))
     if not name:
         errors.append(RowError(number, str(_l("The name is missing."))))
     elif len(name) > 200:
@@ -299,7 +302,7 @@ def _read_row(number: int, cells: list[str], header: dict[str, int]) -> tuple[Ro
     unit_path = None
     raw_unit = _cell(cells, header, "unit")
     if raw_unit:
-        unit_path = tuple(clean_text(part) for part in raw_unit.split(UNIT_SEPARATOR) if clean_text(part))
+        unit_path = tuple(clean_line(part) for part in raw_unit.split(UNIT_SEPARATOR) if clean_line(part))
         if any(len(part) > 200 for part in unit_path):
             errors.append(RowError(number, str(_l("A unit name is longer than 200 characters."))))
         unit_path = unit_path or None

@@ -39,6 +39,10 @@ def _read_json(file):
         raise click.ClickException(
             f"{file.name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}"
         ) from None
+    except RecursionError:  # the parser recurses once per level: 200,000 "[" exhaust it
+        raise click.ClickException(
+            f"{file.name} nests too deeply to be read; a workspace document nests about 11 levels"
+        ) from None
 
 
 @click.command("export-workspace")

@@ -6,8 +6,9 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
+from ..inputs import FIRST_DAY, LAST_DAY
 from ..models import LANGUAGES
-from ..sanitize import clean_html, clean_text
+from ..sanitize import clean_html, clean_line, clean_text
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MISSING = object()
@@ -57,7 +58,8 @@ class Reader:
             return []
         return [(item, f"{_join(path, key)}[{i}]") for i, item in enumerate(value)]
 
-    def text(self, data: dict, key: str, path: str, *, required=False, max_len=None, rich=False):
+    def text(self, data: dict, key: str, path: str, *, required=False, max_len=None, rich=False, line=False):
+        """A string, cleaned; `line`: single-line text (a title, name or label), line breaks folded."""
         value = data.get(key)
         if value is None or value == "":
             if required:
@@ -66,14 +68,16 @@ class Reader:
         if not isinstance(value, str):
             self.fail(f"{path}.{key}", f"must be a string (got {type(value).__name__})")
             return None
-        cleaned = clean_rich(value) if rich else clean_text(value)
+        cleaned = clean_rich(value) if rich else clean_line(value) if line else clean_text(value)
         if required and not cleaned:
             self.fail(f"{path}.{key}", "is required")
         if max_len and len(cleaned) > max_len:
             self.fail(f"{path}.{key}", f"is too long ({len(cleaned)} characters, at most {max_len})")
         return cleaned or None
 
-    def localized(self, data: dict, key: str, path: str, *, required=False, rich=False, max_len=None):
+    def localized(
+        self, data: dict, key: str, path: str, *, required=False, rich=False, max_len=None, line=False
+    ):
         value = data.get(key)
         if value is None:
             if required:
@@ -87,7 +91,7 @@ class Reader:
             if lang not in LANGUAGES:
                 self.fail(f"{path}.{key}.{lang}", f"unknown language (use {', '.join(LANGUAGES)})")
                 continue
-            cleaned = self.text(value, lang, f"{path}.{key}", rich=rich, max_len=max_len)
+            cleaned = self.text(value, lang, f"{path}.{key}", rich=rich, max_len=max_len, line=line)
             if cleaned:
                 out[lang] = cleaned
         if required and not out:
@@ -154,10 +158,14 @@ class Reader:
 
     def day_value(self, value, path: str):
         try:
-            return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else _bad()
+            day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else _bad()
         except ValueError:
             self.fail(path, f"must be a date like 2022-09-01 (got {value!r})")
             return None
+        if not FIRST_DAY <= day <= LAST_DAY:
+            self.fail(path, f"must be between {FIRST_DAY} and {LAST_DAY} (got {value!r})")
+            return None
+        return day
 
     def moment(self, data: dict, key: str, path: str, *, required=False):
         value = data.get(key)
@@ -174,6 +182,9 @@ class Reader:
             return None
         if parsed.tzinfo is None:
             self.fail(f"{path}.{key}", "needs a time zone, e.g. +00:00")
+            return None
+        if not FIRST_DAY <= parsed.date() <= LAST_DAY:  # and year 1 or 9999 overflow in UTC
+            self.fail(f"{path}.{key}", f"must be between {FIRST_DAY} and {LAST_DAY} (got {value!r})")
             return None
         return parsed.astimezone(UTC)
 

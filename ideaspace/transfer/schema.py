@@ -170,8 +170,29 @@ QUOTE = (
 )
 
 
+# A workspace document nests about 11 levels (workspace > themes > activities > options ...). Deeper
+# is not a workspace document, and reading or printing it would recurse until Python gives up.
+MAX_DEPTH = 64
+
+
+def nesting_depth(value, limit: int = MAX_DEPTH) -> int:
+    """How deep lists and objects nest in a parsed JSON value, counted without recursion (stops
+    counting past `limit`)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return depth
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def parse_document(data) -> dict:
     """Validate a workspace document; return its clean values or raise TransferError."""
+    if nesting_depth(data) > MAX_DEPTH:
+        raise TransferError([f"$: nests deeper than {MAX_DEPTH} levels; this is not a workspace document"])
     r = Reader()
     doc = r.obj(data, "$", TOP, ("format", "version", "workspace"))
     if not doc:
@@ -201,7 +222,6 @@ def parse_document(data) -> dict:
         "warnings": r.warnings,
         "backup": backup,
     }
-
 
 
 class _Parser:
@@ -324,13 +344,13 @@ class _Parser:
                 u = self.r.obj(item, path, UNIT, ("name",))
                 if not u:
                     continue
-                name = self.r.localized(u, "name", path, required=True, max_len=200)
+                name = self.r.localized(u, "name", path, required=True, max_len=200, line=True)
                 fi = name.get("fi") or next(iter(name.values()), None)
                 if fi and "/" in fi:
                     self.r.fail(
                         f"{path}.name", "must not contain '/' (it separates the levels of a unit path)"
                     )
-                code = self.r.text(u, "code", path, max_len=64)
+                code = self.r.text(u, "code", path, max_len=64, line=True)
                 if code and code in codes:
                     self.r.fail(f"{path}.code", f"{code!r} is used twice")
                 codes.add(code)
@@ -359,7 +379,7 @@ class _Parser:
             out.append(
                 {
                     "email": email,
-                    "name": self.r.text(p, "name", path, required=True, max_len=200),
+                    "name": self.r.text(p, "name", path, required=True, max_len=200, line=True),
                     "role": self.r.choice(p, "role", path, Role, Role.PARTICIPANT),
                     "unit": self.unit_ref(p, "unit", path),
                     "locale": locale,
@@ -390,7 +410,7 @@ class _Parser:
         }
         out = {
             "slug": slug,
-            "title": self.r.localized(w, "title", path, required=True, max_len=200),
+            "title": self.r.localized(w, "title", path, required=True, max_len=200, line=True),
             "introduction": self.r.localized(w, "introduction", path, rich=True),
             "strategy": self.r.localized(w, "strategy", path, max_len=500),
             "status": self.r.choice(w, "status", path, WorkspaceStatus, WorkspaceStatus.DRAFT),
@@ -432,7 +452,7 @@ class _Parser:
         t = self.r.obj(data, path, THEME, ("key", "title"))
         return {
             "key": self.r.key(t, path, self.keys["theme"]),
-            "title": self.r.localized(t, "title", path, required=True, max_len=300),
+            "title": self.r.localized(t, "title", path, required=True, max_len=300, line=True),
             "introduction": self.r.localized(t, "introduction", path, rich=True),
             "measures": [self.measure(m, p) for m, p in self.r.items(t, "measures", path)],
             "activities": [self.activity(a, p) for a, p in self.r.items(t, "activities", path)],
@@ -449,8 +469,8 @@ class _Parser:
             "key": self.r.key(m, path, self.keys["measure"]),
             "goal": self.r.localized(m, "goal", path, max_len=1000),
             "text": self.r.localized(m, "text", path, required=True, max_len=2000),
-            "schedule": self.r.localized(m, "schedule", path, max_len=200),
-            "responsible": self.r.localized(m, "responsible", path, max_len=500),
+            "schedule": self.r.localized(m, "schedule", path, max_len=200, line=True),
+            "responsible": self.r.localized(m, "responsible", path, max_len=500, line=True),
             "status": self.r.choice(m, "status", path, MeasureStatus, MeasureStatus.IN_PROGRAMME),
             "origin_idea": origin,
             "indicators": [self.indicator(i, p) for i, p in self.r.items(m, "indicators", path)],
@@ -470,18 +490,18 @@ class _Parser:
                 {
                     "year": year,
                     "value": self.r.number(rd, "value", p),
-                    "note": self.r.localized(rd, "note", p, max_len=1000),
+                    "note": self.r.localized(rd, "note", p, max_len=1000, line=True),
                 }
             )
         out = {
-            "description": self.r.localized(i, "description", path, required=True, max_len=1000),
-            "unit_of_measure": self.r.localized(i, "unit_of_measure", path, max_len=100),
+            "description": self.r.localized(i, "description", path, required=True, max_len=1000, line=True),
+            "unit_of_measure": self.r.localized(i, "unit_of_measure", path, max_len=100, line=True),
             "baseline_year": self.r.integer(i, "baseline_year", path, minimum=1900, maximum=2200),
             "baseline_value": self.r.number(i, "baseline_value", path),
-            "baseline_source": self.r.localized(i, "baseline_source", path, max_len=300),
+            "baseline_source": self.r.localized(i, "baseline_source", path, max_len=300, line=True),
             "comparator": self.r.choice(i, "comparator", path, Comparator, Comparator.QUALITATIVE),
             "target_value": self.r.number(i, "target_value", path),
-            "target_text": self.r.localized(i, "target_text", path, max_len=500),
+            "target_text": self.r.localized(i, "target_text", path, max_len=500, line=True),
             "readings": sorted(readings, key=lambda x: x["year"] or 0),
         }
         if out["comparator"] not in (None, Comparator.QUALITATIVE) and out["target_value"] is None:
@@ -503,7 +523,7 @@ class _Parser:
             options.append(
                 {
                     "key": self.r.key(o, p, option_keys),
-                    "label": self.r.localized(o, "label", p, required=True, max_len=500),
+                    "label": self.r.localized(o, "label", p, required=True, max_len=500, line=True),
                     "measure": measure,
                 }
             )
@@ -515,7 +535,7 @@ class _Parser:
         out = {
             "key": self.r.key(a, path, self.keys["activity"]),
             "kind": kind,
-            "title": self.r.localized(a, "title", path, required=True, max_len=300),
+            "title": self.r.localized(a, "title", path, required=True, max_len=300, line=True),
             "prompt": self.r.localized(a, "prompt", path, rich=True),
             "status": self.r.choice(a, "status", path, ActivityStatus, ActivityStatus.OPEN),
             "is_anonymous": self.r.boolean(a, "is_anonymous", path, False),
@@ -546,7 +566,7 @@ class _Parser:
             out["note_groups"].append(
                 {
                     "key": self.r.key(g, p, groups),
-                    "label": self.r.text(g, "label", p, required=True, max_len=120),
+                    "label": self.r.text(g, "label", p, required=True, max_len=120, line=True),
                 }
             )
         for item, p in self.r.items(a, "notes", path):
@@ -664,7 +684,7 @@ class _Parser:
             self.r.fail(f"{path}.supporters", f"{dup} supports the idea twice")
         return {
             "key": self.r.key(i, path, self.keys["idea"]),
-            "title": self.r.text(i, "title", path, required=True, max_len=200),
+            "title": self.r.text(i, "title", path, required=True, max_len=200, line=True),
             "body": self.r.text(i, "body", path, required=True, rich=True, max_len=20000),
             "theme": theme,
             "author": self.person_ref(i, "author", path),
@@ -702,8 +722,8 @@ class _Parser:
             "excerpt": self.r.text(q, "excerpt", path, required=True, max_len=5000),
             "language": language,
             "attribution": self.r.choice(q, "attribution", path, Attribution, Attribution.ROLE),
-            "attributed_unit": self.r.text(q, "attributed_unit", path, max_len=200),
-            "attributed_name": self.r.text(q, "attributed_name", path, max_len=200),
+            "attributed_unit": self.r.text(q, "attributed_unit", path, max_len=200, line=True),
+            "attributed_name": self.r.text(q, "attributed_name", path, max_len=200, line=True),
             "source": source,
             "created_at": self.r.moment(q, "created_at", path),
         }
