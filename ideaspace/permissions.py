@@ -146,6 +146,12 @@ def _moderates(user, workspace: Workspace) -> bool:
 
 
 def can_view_workspace(user, workspace: Workspace) -> bool:
+    """Its moderators and admins always; once it is no longer a draft, observers (the management
+    group reads every process), and whoever it lets in: everyone signed in, or those invited.
+
+    A platform moderator is no exception: in a workspace they do not moderate they are invited or
+    kept out like anyone else (README, "Roles": HR staff see the processes they run, not every
+    invite-only consultation of the city)."""
     if not _signed_in(user):
         return False
     return _memo(_views, user, workspace)
@@ -156,7 +162,7 @@ def _views(user, workspace: Workspace) -> bool:
         return True
     if workspace.status is WorkspaceStatus.DRAFT:
         return False
-    if user.role in (Role.OBSERVER, Role.MODERATOR):
+    if user.role is Role.OBSERVER:
         return True
     return workspace.access is WorkspaceAccess.ALL_USERS or membership_of(user, workspace) is not None
 

@@ -7,7 +7,8 @@ computed by re-implementing the rules. Roles (in this order in the activity tabl
 - participant: a participant who was not invited to the workspace
 - member: a participant who was invited (a membership)
 - observer: an observer, not invited
-- moderator: a moderator whom the workspace does not name as its moderator
+- moderator: a moderator whom the workspace does not name as its moderator (and did not invite:
+  an invite-only workspace is closed to them, README "Workspace access")
 - ws_moderator: a moderator named as the workspace's moderator (membership role moderator)
 - admin: an administrator, not invited
 """
@@ -66,11 +67,11 @@ WORKSPACE = {
     ("observer", "archived", "all_users"): (Y, N, N, Y),
     ("moderator", "draft", "invited"): (N, N, N, N),
     ("moderator", "draft", "all_users"): (N, N, N, N),
-    ("moderator", "open", "invited"): (Y, N, N, N),
+    ("moderator", "open", "invited"): (N, N, N, N),
     ("moderator", "open", "all_users"): (Y, Y, N, N),
-    ("moderator", "closed", "invited"): (Y, N, N, N),
+    ("moderator", "closed", "invited"): (N, N, N, N),
     ("moderator", "closed", "all_users"): (Y, N, N, N),
-    ("moderator", "archived", "invited"): (Y, N, N, N),
+    ("moderator", "archived", "invited"): (N, N, N, N),
     ("moderator", "archived", "all_users"): (Y, N, N, N),
     ("ws_moderator", "draft", "invited"): (Y, N, Y, Y),
     ("ws_moderator", "draft", "all_users"): (Y, N, Y, Y),
@@ -122,40 +123,40 @@ RESULTS = {
     # (rule, workspace status, activity status, has answered): who sees results, in ROLES order
     ("always", "open", "draft", False): "-----YY",
     ("always", "open", "draft", True): "-----YY",
-    ("always", "open", "open", False): "--YYYYY",
-    ("always", "open", "open", True): "--YYYYY",
-    ("always", "open", "closed", False): "--YYYYY",
-    ("always", "open", "closed", True): "--YYYYY",
+    ("always", "open", "open", False): "--YY-YY",
+    ("always", "open", "open", True): "--YY-YY",
+    ("always", "open", "closed", False): "--YY-YY",
+    ("always", "open", "closed", True): "--YY-YY",
     ("always", "closed", "draft", False): "-----YY",
     ("always", "closed", "draft", True): "-----YY",
-    ("always", "closed", "open", False): "--YYYYY",
-    ("always", "closed", "open", True): "--YYYYY",
-    ("always", "closed", "closed", False): "--YYYYY",
-    ("always", "closed", "closed", True): "--YYYYY",
+    ("always", "closed", "open", False): "--YY-YY",
+    ("always", "closed", "open", True): "--YY-YY",
+    ("always", "closed", "closed", False): "--YY-YY",
+    ("always", "closed", "closed", True): "--YY-YY",
     ("after_answering", "open", "draft", False): "-----YY",
     ("after_answering", "open", "draft", True): "-----YY",
     ("after_answering", "open", "open", False): "-----YY",
-    ("after_answering", "open", "open", True): "--YYYYY",
-    ("after_answering", "open", "closed", False): "--YYYYY",
-    ("after_answering", "open", "closed", True): "--YYYYY",
+    ("after_answering", "open", "open", True): "--YY-YY",
+    ("after_answering", "open", "closed", False): "--YY-YY",
+    ("after_answering", "open", "closed", True): "--YY-YY",
     ("after_answering", "closed", "draft", False): "-----YY",
     ("after_answering", "closed", "draft", True): "-----YY",
-    ("after_answering", "closed", "open", False): "--YYYYY",
-    ("after_answering", "closed", "open", True): "--YYYYY",
-    ("after_answering", "closed", "closed", False): "--YYYYY",
-    ("after_answering", "closed", "closed", True): "--YYYYY",
+    ("after_answering", "closed", "open", False): "--YY-YY",
+    ("after_answering", "closed", "open", True): "--YY-YY",
+    ("after_answering", "closed", "closed", False): "--YY-YY",
+    ("after_answering", "closed", "closed", True): "--YY-YY",
     ("after_closing", "open", "draft", False): "-----YY",
     ("after_closing", "open", "draft", True): "-----YY",
     ("after_closing", "open", "open", False): "-----YY",
     ("after_closing", "open", "open", True): "-----YY",
-    ("after_closing", "open", "closed", False): "--YYYYY",
-    ("after_closing", "open", "closed", True): "--YYYYY",
+    ("after_closing", "open", "closed", False): "--YY-YY",
+    ("after_closing", "open", "closed", True): "--YY-YY",
     ("after_closing", "closed", "draft", False): "-----YY",
     ("after_closing", "closed", "draft", True): "-----YY",
-    ("after_closing", "closed", "open", False): "--YYYYY",
-    ("after_closing", "closed", "open", True): "--YYYYY",
-    ("after_closing", "closed", "closed", False): "--YYYYY",
-    ("after_closing", "closed", "closed", True): "--YYYYY",
+    ("after_closing", "closed", "open", False): "--YY-YY",
+    ("after_closing", "closed", "open", True): "--YY-YY",
+    ("after_closing", "closed", "closed", False): "--YY-YY",
+    ("after_closing", "closed", "closed", True): "--YY-YY",
     ("moderators", "open", "draft", False): "-----YY",
     ("moderators", "open", "draft", True): "-----YY",
     ("moderators", "open", "open", False): "-----YY",
@@ -382,3 +383,26 @@ def test_nothing_is_remembered_from_one_request_to_the_next(make, client, login,
     membership.role = MemberRole.MODERATOR
     session.commit()
     assert "Manage this theme" in client.get(page).text
+
+
+def test_a_platform_moderator_acts_only_where_named_and_reads_only_where_invited(make):
+    """Issue #11: a moderator read every non-draft invite-only workspace. Now they are a participant
+    outside the workspaces they moderate: invited, they read and take part; not invited, nothing."""
+    from ideaspace.workspaces.service import visible_workspaces
+
+    moderator = make.user(Role.MODERATOR)
+    theirs = make.workspace(WorkspaceStatus.OPEN)
+    make.member(theirs, moderator, MemberRole.MODERATOR)
+    invited = make.workspace(WorkspaceStatus.OPEN)
+    make.member(invited, moderator)
+    closed_to_them = make.workspace(WorkspaceStatus.OPEN)
+    open_to_all = make.workspace(WorkspaceStatus.CLOSED, access=WorkspaceAccess.ALL_USERS)
+    assert p.can_moderate(moderator, theirs) and p.can_view_statistics(moderator, theirs)
+    assert p.can_view_workspace(moderator, invited) and p.can_participate(moderator, invited)
+    assert not p.can_moderate(moderator, invited) and not p.can_view_statistics(moderator, invited)
+    assert not p.can_view_workspace(moderator, closed_to_them)
+    assert not p.can_report(moderator, closed_to_them)
+    assert p.can_view_workspace(moderator, open_to_all) and not p.can_participate(moderator, open_to_all)
+    assert p.can_create_workspace(moderator)
+    listed = {w.id for w in visible_workspaces(moderator)}
+    assert {theirs.id, invited.id, open_to_all.id} <= listed and closed_to_them.id not in listed

@@ -37,7 +37,7 @@ def visible_workspaces(user: User) -> list[Workspace]:
         member = select(Membership.workspace_id).where(Membership.user_id == user.id)
         moderated = member.where(Membership.role == MemberRole.MODERATOR)
         not_draft = Workspace.status != WorkspaceStatus.DRAFT
-        if user.role in (Role.OBSERVER, Role.MODERATOR):
+        if user.role is Role.OBSERVER:
             readable = not_draft
         else:
             readable = not_draft & or_(

@@ -32,7 +32,8 @@ from .world import ROLES
 # roles:        anonymous nonmember member observer other_moderator moderator admin
 EVERYONE = "ok ok ok ok ok ok ok"
 SIGNED_IN = "login ok ok ok ok ok ok"
-READ = "login 403 ok ok ok ok ok"  # whoever may read workspace A
+# Whoever may read workspace A (invite-only): a platform moderator who does not moderate it may not.
+READ = "login 403 ok ok 403 ok ok"
 MODERATE = "login 403 403 403 403 ok ok"  # moderators of A and admins
 MODERATE_POST = "login 403 403 403 403 bad bad"
 MODERATE_DONE = "login 403 403 403 403 redirect redirect"  # a POST that needs no data
@@ -93,8 +94,9 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "ideas.submit": {"POST": PARTICIPATE_POST},
     "ideas.support": {"POST": "login 403 redirect 403 403 redirect redirect"},  # a toggle
     "ideas.change_status": {"POST": MODERATE_POST},
-    # moderation (the reported comment is the member's own, which they cannot report)
-    "moderation.report": {"GET": "login 403 404 403 ok 403 403", "POST": "login 403 404 403 bad 403 403"},
+    # moderation (the reported comment is the member's own, which they cannot report; the other
+    # workspace's moderator may not read A)
+    "moderation.report": {"GET": "login 403 404 403 403 403 403", "POST": "login 403 404 403 403 403 403"},
     "moderation.queue": {"GET": MODERATE},
     "moderation.clear": {"POST": MODERATE_DONE},
     "moderation.hide": {"GET": MODERATE, "POST": MODERATE_POST},
