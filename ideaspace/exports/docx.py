@@ -64,7 +64,7 @@ def render(
     template: bytes | None = None,
     *,
     organisation: str | None = None,
-    printed_on: date | None = None,
+    today: date | None = None,
 ) -> bytes:
     """The programme as DOCX bytes, on the organisation's template (a .docx) or the default."""
     lang = programme["language"]
@@ -85,7 +85,7 @@ def render(
 
     wordml.page_setup(doc.sections[0])
     running_header_and_footer(doc, ws["title"], keep_template=bool(template))
-    cover(writer, programme, organisation, printed_on or date.today())
+    cover(writer, programme, organisation, today or date.today())
     contents(writer)
     if ws.get("introduction_html"):
         writer.heading(t["introduction"], 1)

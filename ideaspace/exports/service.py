@@ -12,7 +12,7 @@ from sqlalchemy import select
 from .. import audit
 from ..extensions import db
 from ..models import LANGUAGES, ProgrammeSnapshot, Workspace
-from . import FORMATS, pdf
+from . import FORMATS, frame, pdf
 
 
 class ExportError(LookupError):
@@ -55,12 +55,6 @@ def filename(workspace: Workspace, fmt: str, language: str, version: int | None)
     return f"{slug}-{edition}-{language}.{extension}"
 
 
-def document_frame(fmt: str) -> dict:
-    """What a document format takes from the instance settings: the organisation's name for the
-    cover and, for Word, the organisation's template (None: the default)."""
-    return {}
-
-
 def export(actor, workspace: Workspace, fmt: str, language: str, version: int | None = None) -> Export:
     """Render the workspace's programme (or, for JSON, the whole workspace) in a format."""
     if fmt not in FORMATS:
@@ -73,7 +67,7 @@ def export(actor, workspace: Workspace, fmt: str, language: str, version: int | 
             raise ExportError("the JSON export is the whole workspace, not a version")
         data = spec.function(workspace)
     elif spec.document:
-        data = spec.function(programme_for(workspace, language, version), **document_frame(fmt))
+        data = spec.function(programme_for(workspace, language, version), **frame.document_frame(fmt))
     else:
         data = spec.function(programme_for(workspace, language, version))
     audit.record(

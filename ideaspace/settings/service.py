@@ -47,6 +47,9 @@ class Setting:
     # For files: the content types accepted, and the largest file.
     content_types: frozenset[str] = field(default_factory=frozenset)
     max_bytes: int = 5 * 1024 * 1024
+    # For files: checks an upload (its bytes and file name) and gives what is stored and its
+    # content type, or raises SettingError (the Word template refuses macros, rewrites a .dotx).
+    prepare: Callable[[bytes, str], tuple[bytes, str]] | None = None
 
 
 SETTINGS: dict[str, Setting] = {}
@@ -205,12 +208,15 @@ def put(
     if setting.kind == FILE:
         if not blob:
             raise SettingError(_l("Choose a file."))
-        if content_type not in setting.content_types:
-            raise SettingError(_l("This type of file is not accepted here."))
         if len(blob) > setting.max_bytes:
             raise SettingError(
                 _l("The file is too large (at most %(mb)d MB).", mb=setting.max_bytes // (1024 * 1024))
             )
+        if setting.prepare is not None:
+            filename = value.get("filename") if isinstance(value, dict) else None
+            blob, content_type = setting.prepare(blob, filename or "")
+        if content_type not in setting.content_types:
+            raise SettingError(_l("This type of file is not accepted here."))
         value = setting.validate(value) if value is not None else None
     else:
         value = setting.validate(value)

@@ -27,7 +27,7 @@ TODAY = date(2026, 12, 4)
 
 
 def render(programme: dict, **kw) -> docx.document.Document:
-    return docx.Document(io.BytesIO(docx_export.render(programme, printed_on=TODAY, **kw)))
+    return docx.Document(io.BytesIO(docx_export.render(programme, today=TODAY, **kw)))
 
 
 def body_items(document):

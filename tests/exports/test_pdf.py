@@ -155,3 +155,17 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, ws):
 def test_bad_parameters(client, login, ws, url, status):
     login(ws.moderator)
     assert client.get(url).status_code == status
+
+
+# --- the admin settings page says whether there is a PDF export -------------------------------------
+
+
+def test_the_settings_page_says_what_to_install(client, make, session, monkeypatch):
+    from ..conftest import sign_in
+
+    sign_in(client, make.user(role=Role.ADMIN), sudo=True)
+    page = client.get("/admin/settings").text
+    assert 'id="pdf-export"' in page and "apt-get install" not in page
+    monkeypatch.setattr(pdf, "problem", lambda: "cannot load library 'libpango-1.0-0'")
+    page = client.get("/admin/settings").text
+    assert f"<code>apt-get install {pdf.SYSTEM_PACKAGES}</code>" in page
