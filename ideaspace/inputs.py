@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Flask, abort, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter
 from wtforms import DateField, HiddenField
@@ -100,7 +101,7 @@ class DayField(DateField):
         super().pre_validate(form)
         if self.data is not None and not self.first <= self.data <= self.last:
             raise ValidationError(
-                _l(
+                gettext(
                     "Give a day between %(first)s and %(last)s.",
                     first=self.first.isoformat(),
                     last=self.last.isoformat(),

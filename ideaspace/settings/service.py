@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import g, has_app_context
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -210,7 +211,7 @@ def put(
             raise SettingError(_l("Choose a file."))
         if len(blob) > setting.max_bytes:
             raise SettingError(
-                _l("The file is too large (at most %(mb)d MB).", mb=setting.max_bytes // (1024 * 1024))
+                gettext("The file is too large (at most %(mb)d MB).", mb=setting.max_bytes // (1024 * 1024))
             )
         if setting.prepare is not None:
             filename = value.get("filename") if isinstance(value, dict) else None
