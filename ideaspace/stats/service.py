@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import aliased
 
+from ..anonymity import group_size
 from ..extensions import db
 from ..models import (
     Activity,
@@ -204,13 +205,14 @@ class WorkspaceStatistics:
 def workspace_statistics(workspace: Workspace, today: date | None = None) -> WorkspaceStatistics:
     """Every figure of the statistics page, the CLI and the downloads, for one workspace."""
     funnel, unit_counts = _funnel_and_units(workspace)
+    k = group_size(workspace)  # never below the floor, whatever an old row says
     return WorkspaceStatistics(
         workspace_id=workspace.id,
         slug=workspace.slug,
-        min_group_size=workspace.min_group_size,
+        min_group_size=k,
         funnel=funnel,
         themes=_themes(workspace),
-        units=_unit_rows(unit_counts, workspace.min_group_size),
+        units=_unit_rows(unit_counts, k),
         daily=_daily(workspace, today or date.today()),
     )
 

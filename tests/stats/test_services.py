@@ -103,15 +103,28 @@ def test_a_merged_row_below_the_minimum_takes_in_the_next_smallest_unit(make, ro
 
 
 def test_minimum_group_size_comes_from_the_workspace(make, rows):
-    ws = make.workspace(min_group_size=2)
-    unit = make.unit("Pieni")
-    rows.members(ws, 2, unit=unit, visited=1)
-    rows.members(ws, 3, unit=make.unit("Toinen"))
+    ws = make.workspace(min_group_size=6)
+    rows.members(ws, 6, unit=make.unit("Kuusi"), visited=1)
+    rows.members(ws, 5, unit=make.unit("Viisi"))
+    rows.members(ws, 2, unit=make.unit("Kaksi"))
 
     stats = workspace_statistics(ws)
 
-    assert sorted(r.invited for r in stats.units) == [2, 3]
-    assert not any(r.is_other for r in stats.units)
+    assert stats.min_group_size == 6
+    assert [(r.invited, r.is_other) for r in stats.units] == [(6, False), (7, True)]
+
+
+def test_a_minimum_group_size_stored_below_the_floor_counts_as_the_floor(make, rows):
+    """An old row (before the floor) says 2: the breakdown still hides groups below 5."""
+    ws = make.workspace(min_group_size=2)
+    rows.members(ws, 2, unit=make.unit("Pieni"), visited=1)
+    rows.members(ws, 3, unit=make.unit("Toinen"))
+    rows.members(ws, 5, unit=make.unit("Iso"))
+
+    stats = workspace_statistics(ws)
+
+    assert stats.min_group_size == 5
+    assert [(r.invited, r.is_other) for r in stats.units] == [(5, False), (5, True)]
 
 
 def test_no_unit_is_shown_when_everyone_is_in_small_units(make, rows):
