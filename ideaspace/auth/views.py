@@ -16,12 +16,13 @@ from flask_babel import gettext as _
 from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
+from flask_wtf.csrf import CSRFError
 
 from .. import audit
 from ..extensions import db, limiter
 from ..permissions import SudoRequired, can_confirm_identity, require
 from ..web import safe_next
-from . import service, sessions, sign_in
+from . import expired, service, sessions, sign_in
 from .forms import LanguageForm, LoginForm, SudoForm
 
 bp = Blueprint("auth", __name__)
@@ -62,6 +63,10 @@ def rate_limited(error):
     if error.response is not None:
         return error.response
     return render_template("errors/error.html", code=429, error=error), 429
+
+
+# A stale or refused CSRF token, on any route: the typed text comes back in a fresh form.
+bp.app_errorhandler(CSRFError)(expired.form_expired)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -19,6 +19,18 @@
     if (summary) summary.focus();
   });
 
+  // A form sent by htmx with an expired CSRF token: the refusal brings a new token (HX-Trigger),
+  // and every form of the page and htmx's header take it, so sending again works. What was typed
+  // is still in the form: the refusal's notice goes to the live region instead.
+  document.addEventListener("ideaspace:csrf-token", function (event) {
+    var token = event.detail && event.detail.value;
+    if (typeof token !== "string" || !token) return;
+    document.body.setAttribute("hx-headers", JSON.stringify({ "X-CSRFToken": token }));
+    document.querySelectorAll('input[name="csrf_token"]').forEach(function (input) {
+      input.value = token;
+    });
+  });
+
   // Confirm destructive buttons marked with data-confirm (no inline handlers: the CSP forbids them).
   document.addEventListener("submit", function (event) {
     var button = event.submitter;
