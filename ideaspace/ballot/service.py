@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Integer, bindparam, delete, func, insert, select, text
 
 from ..anonymity import group_size
 from ..extensions import db
@@ -59,8 +59,10 @@ from .cells import cell_labels
 
 log = logging.getLogger(__name__)
 
-# session.info key: the scopes this transaction put a ballot into, to look at after it commits.
+# session.info keys: the scopes this transaction filled to k people, to publish after it commits;
+# the pools it counted while sealing (so the page it renders need not count them again).
 _TOUCHED = "ideaspace.ballot_scopes"
+_COUNTED = "ideaspace.ballot_pools"
 # A random shuffle that no seed of the process can replay.
 _shuffle = random.SystemRandom().shuffle
 
@@ -90,12 +92,18 @@ class Pending:
 def seal(
     user: User, workspace: Workspace, activity_id: int | None, kind: BallotKind, payload: dict
 ) -> Pending:
-    """Put a sealed contribution into its scope's pool.
+    """Put a sealed contribution into its scope's pool, and count the pool.
 
     The author's unit goes into the payload for the publication's unit labels, never onto a row.
+    Sealers of one scope take turns (PostgreSQL: a transaction-scoped advisory lock; SQLite's
+    BEGIN IMMEDIATE already lets one writer in), so the count each makes includes every ballot
+    committed before it: the one whose ballot makes k people is sure to see k, and marks the
+    scope for publication after its commit (`publish_after_commit`).
     """
     scope = (workspace.id, activity_id)
     ballot_id = new_ballot_id()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(_LOCK_SCOPE, {"key": _lock_key(scope)})
     db.session.execute(
         insert(Ballot.__table__),
         {
@@ -107,16 +115,38 @@ def seal(
             "payload": {**payload, "unit": user.unit_id},
         },
     )
-    db.session.info.setdefault(_TOUCHED, set()).add(scope)
-    return Pending(ballot_id, kind, group_size(workspace))
+    entries, people = db.session.execute(
+        _COUNT_POOL, {"workspace_id": workspace.id, "activity_id": activity_id}
+    ).one()
+    db.session.info.setdefault(_COUNTED, {})[scope] = Pool(entries, people)
+    k = group_size(workspace)
+    if people >= k:
+        db.session.info.setdefault(_TOUCHED, set()).add(scope)
+    return Pending(ballot_id, kind, k)
+
+
+_LOCK_SCOPE = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _lock_key(scope: Scope) -> int:
+    """A 63-bit advisory lock key of a scope ("ballot" + workspace + activity, 0 for the barrel)."""
+    return (0xBA110 << 40) | (scope[0] << 20 & 0xFFFFF00000) | ((scope[1] or 0) & 0xFFFFF)
 
 
 def touched_scopes() -> set[Scope]:
-    """The scopes the current transaction sealed into (and forgets them)."""
+    """The scopes the current transaction filled to k people (and forgets them, and its counts)."""
+    db.session.info.pop(_COUNTED, None)
     return db.session.info.pop(_TOUCHED, None) or set()
 
 
 # --- what is waiting ----------------------------------------------------------------------------
+
+
+_COUNT_POOL = select(func.count(), func.count(Ballot.contributor.distinct())).where(
+    Ballot.workspace_id == bindparam("workspace_id", type_=Integer),
+    # IS NOT DISTINCT FROM: the barrel's pool is the one whose activity is NULL.
+    Ballot.activity_id.is_not_distinct_from(bindparam("activity_id", type_=Integer)),
+)
 
 
 @dataclass(frozen=True)
@@ -130,6 +160,9 @@ class Pool:
 def pools(workspace: Workspace, activity_ids: Iterable[int | None]) -> dict[int | None, Pool]:
     """The pending pools of these scopes of the workspace, in one query (missing: empty)."""
     ids = list(activity_ids)
+    counted = db.session.info.get(_COUNTED, {})
+    if ids and all((workspace.id, i) in counted for i in ids):  # just counted while sealing
+        return {i: counted[(workspace.id, i)] for i in ids}
     if not ids:
         return {}
     real = [i for i in ids if i is not None]
@@ -319,13 +352,21 @@ def _write_ideas(workspace, activity_id, items, now) -> None:
 
 
 def _insert_in_order(model, rows: list[dict]) -> None:
-    """Insert one row at a time, so the ids are handed out in the (shuffled) order of `rows`.
+    """Insert the rows in one statement, their ids handed out in the (shuffled) order of `rows`.
 
-    (A multi-row INSERT on PostgreSQL does not promise which row gets which sequence value.)
+    PostgreSQL: the batch's ids are drawn from the table's sequence first and given in that order
+    (a multi-row INSERT does not promise which row gets which sequence value); SQLite numbers the
+    rows of an executemany in order.
     """
-    statement = insert(model.__table__)
-    for row in rows:
-        db.session.execute(statement, row)
+    table = model.__table__
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = db.session.scalars(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": len(rows)},
+        ).all()
+        for row, new_id in zip(rows, sorted(ids), strict=True):
+            row["id"] = new_id
+    db.session.execute(insert(table), rows)
 
 
 _WRITERS = {
