@@ -56,8 +56,8 @@ EXCLUDED = {
     "audit_log.object_type": "a table name",
     "signin_token.token_hash": "a hash",
     "user.password_hash": "a hash",
-    "user.session_nonce": "a random nonce the app rotates",
     "ballot.contributor": "a keyed hash (HMAC) the app computes",
+    "instance_setting.content_type": "a file's type, checked against the setting's allow-list",
     "user.locale": "chosen from fi/sv/en (forms and importer validate it)",
     "quote.language": "chosen from fi/sv/en",
     "workspace.primary_language": "chosen from fi/sv/en",
@@ -77,6 +77,15 @@ SPECIAL_JSON = {
     "audit_log.details": lambda old, m: {**{k: m for k in old or {}}, "label": m, "title": m, "name": m},
     # A sealed anonymous contribution (the ballot box): its texts, the rest of the payload kept.
     "ballot.payload": lambda old, m: {**old, **{k: m for k in ("title", "text", "body") if k in old}},
+    # A setting's value: the texts (the organisation's name, a file's name); colours and switches
+    # are validated to their shape, and stay.
+    "instance_setting.value": lambda old, m: (
+        m
+        if isinstance(old, str) and not old.startswith("#")
+        else {**old, "filename": m}
+        if isinstance(old, dict) and "filename" in old
+        else old
+    ),
     # A published version: re-published below from the marked draft (every field of the document).
     "programme_snapshot.content": None,
 }
@@ -163,6 +172,11 @@ def _extras(make, session, world) -> None:
         activity.in_programme = True
     author.consents_to_named_quotes = True
     record(a.moderator, "theme.update", a.theme, workspace_id=a.ws.id, reason="x", label="x")
+    from ideaspace.exports.frame import ORGANISATION  # registers the programme's settings
+    from ideaspace.settings import service as settings
+
+    settings.put(world.user("admin"), ORGANISATION, "x")
+    settings.put(world.user("admin"), "brand_colour", "#1a5e9c")
     session.commit()
     assert {Comment, Note, Idea}  # the hidden kinds above
 

@@ -92,6 +92,8 @@ class Sweep:
         self.requests = 0
         self.results: dict[str, tuple[list[str], list[str]]] = {}
         self.timings: dict[str, tuple[int, float]] = {}
+        self.slowest: dict[str, float] = defaultdict(float)  # endpoint → seconds, all roles
+        self.documents: set[str] = set()
 
 
 @pytest.fixture(scope="module")
@@ -227,18 +229,22 @@ def _sweep_role(state: Sweep, role: str) -> tuple[list[str], list[str], int]:
         for values in path_sets:
             for query in _query_variants(rule.endpoint, world):
                 url = build_url(app, rule.endpoint, {**values, **query})
+                if url in state.documents:
+                    continue  # a Word, Excel or PDF file, the same for everyone who may download it
                 rendered = False
                 for htmx in (False, True):
                     if htmx and not rendered:
                         break  # a redirect, a refusal or a download: the same for htmx
                     headers = {"HX-Request": "true"} if htmx else {}
                     where = f"{'htmx ' if htmx else ''}GET {url} as {role}"
+                    started = time.perf_counter()
                     try:
                         response = client.get(url, headers=headers)
                     except Exception as error:  # noqa: BLE001 - the testing app re-raises a 500
                         failures.append(f"{where}: {type(error).__name__}: {error}"[:300])
                         continue
                     count += 1
+                    state.slowest[rule.endpoint] += time.perf_counter() - started
                     if response.status_code >= 500:
                         failures.append(f"{where}: {response.status_code}")
                     data = response.get_data()
@@ -252,6 +258,8 @@ def _sweep_role(state: Sweep, role: str) -> tuple[list[str], list[str], int]:
                         if response.status_code == 200:
                             unguarded += [f"{rule.endpoint}{' (htmx)' if htmx else ''}: {u}" for u in loose]
                     elif data:
+                        if data[:2] == b"PK" or data[:5] == b"%PDF-":
+                            state.documents.add(url)  # built and checked once: the heaviest responses
                         _where_shown(state, data.decode("utf-8", "replace"), rule.endpoint)
                         failures += [f"{where}: {p}" for p in _check_download(content_type, data)]
     return failures, unguarded, count
@@ -333,6 +341,10 @@ def test_the_markers_reach_the_pages(sweep):
         + ", ".join(f"{role} {count} in {seconds:.1f} s" for role, (count, seconds) in sweep.timings.items())
     )
     print("never rendered:", sorted(set(numbers) - seen))
+    print(
+        "slowest:",
+        ", ".join(f"{e} {t:.1f} s" for e, t in sorted(sweep.slowest.items(), key=lambda i: -i[1])[:8]),
+    )
     # the merge list, the idea page and the admin lists at least
     for name in ("idea.title", "user.name", "workspace.title", "comment.body", "note.text"):
         assert name in seen, f"{name}'s marker was rendered nowhere: the sweep would prove nothing"
