@@ -133,6 +133,13 @@ def invite(
     actor: User | None, workspace: Workspace, users: list[User], now: datetime | None = None
 ) -> Outcome:
     """Make each person a member, invited now, and send them a personal sign-in link by email."""
+    # The same people invited twice at once (a double click, two moderators) must not both find
+    # them uninvited, nor both insert their membership (a 500): the workspace's row is locked
+    # first (FOR NO KEY UPDATE on PostgreSQL, which leaves rows that only reference it alone;
+    # SQLite lets one writer in at a time), so the second reads what the first committed.
+    db.session.execute(
+        select(Workspace.id).where(Workspace.id == workspace.id).with_for_update(key_share=True)
+    )
     now = now or utcnow()
     outcome = Outcome()
     existing = {

@@ -140,10 +140,11 @@ def report(user: User, workspace: Workspace, item, reason: str | None) -> Report
         raise ModerationError(_l("You cannot report content in this workspace."))
     reason = clean_reason(reason)
     # Two reports from one person at once (a double click) must not both find none: the item's
-    # row is locked first (FOR UPDATE on PostgreSQL; on SQLite BEGIN IMMEDIATE already lets one
-    # writer in at a time), so the second looks only after the first has committed.
+    # row is locked first (FOR NO KEY UPDATE on PostgreSQL, which leaves likes and replies that
+    # only reference it alone; on SQLite BEGIN IMMEDIATE already lets one writer in at a time),
+    # so the second looks only after the first has committed.
     model = type(item)
-    db.session.execute(select(model.id).where(model.id == item.id).with_for_update())
+    db.session.execute(select(model.id).where(model.id == item.id).with_for_update(key_share=True))
     if open_report_of(user, item) is not None:
         raise ModerationError(
             _l("You have already reported this. The moderators will look at it; thank you."), "duplicate"

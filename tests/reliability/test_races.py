@@ -35,6 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.cookies import SimpleCookie
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -44,6 +45,7 @@ from sqlalchemy.orm import Session
 from ideaspace.discussion.formatting import render as render_comment
 from ideaspace.models import (
     ActivityKind,
+    MemberRole,
     Membership,
     Role,
     SigninToken,
@@ -138,11 +140,17 @@ class World:
             session.commit()
         return raw
 
-    def person(self, make: Factories, *workspaces, role: Role = Role.PARTICIPANT) -> tuple[User, Browser]:
+    def person(
+        self,
+        make: Factories,
+        *workspaces,
+        role: Role = Role.PARTICIPANT,
+        as_: MemberRole = MemberRole.PARTICIPANT,
+    ) -> tuple[User, Browser]:
         """A new person (English pages), member of `workspaces`, signed in in a browser."""
         user = make.user(role=role, locale="en")
         for workspace in workspaces:
-            make.member(workspace, user)
+            make.member(workspace, user, as_)
         browser = Browser(self.server.port)
         browser.sign_in(self.token(user))
         return user, browser
@@ -578,6 +586,31 @@ def redeem_link(world: World) -> Race:
     return Race([(browser, "POST", f"/signin/{raw}", {})] * PARALLEL, check, {302, 410})
 
 
+def invite(world: World) -> Race:
+    """A moderator's invitation of one person sent twelve times at once (a double click): one
+    membership, one sign-in link, one mail; the others say the person was invited already."""
+    with world.build() as make:
+        ws = make.workspace()
+        invitee = make.user(locale="en")
+        _, browser = world.person(make, ws, role=Role.MODERATOR, as_=MemberRole.MODERATOR)
+
+    def check(responses):
+        assert statuses(responses) == {302: PARALLEL}
+        rows = world.rows(
+            "SELECT invited_at FROM membership WHERE workspace_id = :w AND user_id = :u",
+            w=ws.id,
+            u=invitee.id,
+        )
+        assert len(rows) == 1 and rows[0][0] is not None
+        assert world.scalar("SELECT count(*) FROM signin_token WHERE user_id = :u", u=invitee.id) == 1
+        mails = [
+            m for m in Path(world.server.env["MAIL_OUTBOX"]).glob("*.eml") if invitee.email in m.read_text()
+        ]
+        assert len(mails) == 1, len(mails)
+
+    return Race([(browser, "POST", f"/w/{ws.slug}/invitations", {"emails": invitee.email})] * PARALLEL, check)
+
+
 CASES: list[tuple[str, Callable[[World], Race]]] = [
     ("answer", answer),
     ("answer-anonymous", lambda w: answer(w, anonymous=True)),
@@ -608,6 +641,7 @@ CASES: list[tuple[str, Callable[[World], Race]]] = [
     ("idea-anonymous", lambda w: idea(w, anonymous=True)),
     ("report", report),
     ("sign-in-link", redeem_link),
+    ("invite", invite),
 ]
 
 
