@@ -14,6 +14,8 @@ and engine, and each (route, role) is requested once (plus its variants below).
 from __future__ import annotations
 
 import io
+import json
+import re
 import time
 import zipfile
 from collections import defaultdict
@@ -312,6 +314,64 @@ def test_the_checks_see_what_they_look_for():
     assert _check_download("text/markdown", f"a {m}".encode()) and not _check_download(
         "text/markdown", b"a \\<i data-m=7"
     )
+
+
+RICH_KEYS = ("introduction", "prompt", "body")
+
+
+def _raw_rich(node, payload: str) -> int:
+    """Put the payload, unsanitized, into every rich text of a document (the importer must clean it)."""
+    count = 0
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in RICH_KEYS and isinstance(value, str):
+                node[key] = payload
+                count += 1
+            elif key in RICH_KEYS and isinstance(value, dict) and value:
+                node[key] = {lang: payload for lang in value}
+                count += 1
+            else:
+                count += _raw_rich(value, payload)
+    elif isinstance(node, list):
+        count = sum(_raw_rich(item, payload) for item in node)
+    return count
+
+
+def test_what_the_importer_writes_renders_as_text(sweep):
+    """The marked workspace through the JSON importer (its backup, every field, and raw markup in
+    every rich text), then its pages as an admin: nothing from the document becomes markup."""
+    from ideaspace.transfer.service import export_workspace, import_workspace
+
+    client, world = sweep.client, sweep.world
+    doc = export_workspace(world.a.ws, backup=True)
+    doc["workspace"]["slug"] = "imported-markers"
+    # What the importer refuses, rightly: an email that is no address, a "/" in a unit's name.
+    text = json.dumps(doc).replace("hx-get=/x", "hx-get=x")
+    text = re.sub(r'[^"]*(?:data-m=\d+)[^"]*?(\d+)@example\.fi', r"imported\1@example.fi", text)
+    doc = json.loads(text)
+    assert _raw_rich(doc, markers.marker(0) + "<script>alert(0)</script>") >= 5
+    workspace = import_workspace(doc, world.user("admin"))
+    db.session.commit()
+    slug = workspace.slug
+    urls = [f"/w/{slug}/", f"/w/{slug}/ideas", f"/w/{slug}/moderation", f"/w/{slug}/programme/preview"]
+    urls += [f"/w/{slug}/programme", f"/w/{slug}/export.html", f"/w/{slug}/statistics", f"/w/{slug}/manage/"]
+    urls += [f"/w/{slug}/themes/{theme.id}" for theme in workspace.themes]
+    urls += [f"/w/{slug}/programme/versions/{n}" for n in (1, 2)]
+    ideas = db.session.execute(db.text("SELECT id FROM idea WHERE workspace_id = :w"), {"w": workspace.id})
+    urls += [f"/w/{slug}/ideas/{idea_id}" for (idea_id,) in ideas]
+    as_role(client, world, "admin")
+    failures, shown = [], set()
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.get_data(as_text=True)
+        shown |= {m.group(1) or m.group(2) for m in markers.SHOWN.finditer(html)}
+        problems, _loose = _check_html(html)
+        failures += [f"{url}: {p}" for p in problems]
+        if "<script>alert(0)" in html:
+            failures.append(f"{url}: a rich text of the document kept its <script>")
+    assert not failures, "\n".join(failures[:40])
+    assert len(shown) >= 20, f"only {len(shown)} marked columns came through the import: {sorted(shown)}"
 
 
 def test_every_user_writable_column_is_marked(sweep):
