@@ -143,7 +143,6 @@ def generate(scale: Scale, seed: int) -> dict[str, int]:
                 "password_hash": PASSWORD_HASH,
                 "role": Role.ADMIN if i == 0 else (Role.MODERATOR if i < 20 else Role.PARTICIPANT),
                 "unit_id": rng.choice(unit_ids),
-                "session_nonce": secrets.token_hex(8),
                 "created_at": now,
                 "is_active_account": True,
                 "consents_to_named_quotes": False,

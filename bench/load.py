@@ -63,6 +63,9 @@ SLUG = "bench-1"
 
 
 def plan(database_url: str, burst: int) -> dict:
+    sys.path.insert(0, str(ROOT))  # run as a script: bench/ is not a package on the path
+    from bench.sessions import sessions_for
+
     engine = sa.create_engine(database_url)
     with engine.connect() as conn:
         ws_id = conn.execute(sa.text("SELECT id FROM workspace WHERE slug = :s"), {"s": SLUG}).scalar_one()
@@ -101,8 +104,6 @@ def plan(database_url: str, burst: int) -> dict:
         ]
         answered = set(conn.execute(sa.text("SELECT activity_id, user_id FROM respondent")).all())
         emails = dict(conn.execute(sa.text('SELECT id, email FROM "user"')).all())
-        # What a signed-in session carries (Flask-Login's user id: "id:nonce", see ideaspace/auth).
-        session_ids = dict(conn.execute(sa.text("SELECT id, id || ':' || session_nonce FROM \"user\"")).all())
     engine.dispose()
     polls = [(a, t) for a, k, t in activities if k == "single_choice"]
     discussions = {t: a for a, k, t in reversed(activities) if k == "discussion"}
@@ -112,10 +113,13 @@ def plan(database_url: str, burst: int) -> dict:
     # Answer throughput: every (participant, poll) pair nobody has used yet, grouped by participant
     # (by their session's user id); the burst's people are kept for the burst.
     burst_people = set(fresh[:burst])
+    answering = [m for m in members if m not in burst_people]
+    # What a signed-in cookie carries (Flask-Login's user id): the token of a real session row,
+    # made through ideaspace.auth.sessions as signing in makes it (bench/sessions.py).
+    tokens = sessions_for(database_url, answering)
     answer_pairs = {
-        session_ids[m]: [(a, random.Random(a).choice(options[a])) for a, _ in polls if (a, m) not in answered]
-        for m in members
-        if m not in burst_people
+        tokens[m]: [(a, random.Random(a).choice(options[a])) for a, _ in polls if (a, m) not in answered]
+        for m in answering
     }
     return {
         "moderator": moderator,
@@ -191,7 +195,7 @@ class Person(FastHttpUser):
         self.csrf = found.group(1)
 
 
-def signed_session(session_id: str) -> tuple[str, str]:
+def signed_session(token: str) -> tuple[str, str]:
     """The session cookie and CSRF token of a person signed in (as /login would leave them), signed
     with the server's SECRET_KEY, so that the answer run measures answering and not signing in
     (scrypt, ~50 ms CPU; the burst measures that). Not fresh: nothing in it changes per request."""
@@ -204,7 +208,7 @@ def signed_session(session_id: str) -> tuple[str, str]:
     app = Flask("bench")
     app.secret_key = SECRET_KEY
     raw_token = hashlib.sha1(os.urandom(64)).hexdigest()
-    session = {"_user_id": session_id, "_fresh": False, "csrf_token": raw_token}
+    session = {"_user_id": token, "_fresh": False, "csrf_token": raw_token}
     cookie = SecureCookieSessionInterface().get_signing_serializer(app).dumps(session)
     return f"session={cookie}", URLSafeTimedSerializer(SECRET_KEY, salt="wtf-csrf-token").dumps(raw_token)
 
@@ -254,9 +258,9 @@ def endpoint_user(name: str, plan_: dict):
                 while not self.pairs:  # the next participant, with a signed session of their own
                     if not plan_["answer_pairs"]:
                         raise StopUser()
-                    session_id, self.pairs = plan_["answer_pairs"].popitem()
+                    token, self.pairs = plan_["answer_pairs"].popitem()
                     self.new_address()
-                    self.cookie, self.csrf = signed_session(session_id)
+                    self.cookie, self.csrf = signed_session(token)
                 activity, option = self.pairs.pop()
                 self.client.cookiejar.clear()
                 with self.client.post(

@@ -28,12 +28,14 @@ SLUG = "bench-1"
 
 
 def bench_workspace(session) -> tuple[int, str, list[int], list[int]]:
-    """bench-1's id, its moderator's session id (as Flask-Login stores it), its theme ids in order
-    and its single-choice poll ids (bench/memory.py uses the same)."""
-    ws_id, moderator_session_id = session.execute(
+    """bench-1's id, a new session token of its moderator (a real session row, committed: the
+    cookie's Flask-Login user id), its theme ids in order and its single-choice poll ids
+    (bench/memory.py uses the same). Call inside an app context."""
+    from bench.sessions import start_sessions
+
+    ws_id, moderator_id = session.execute(
         sa.text(
-            "SELECT w.id, m.user_id || ':' || u.session_nonce FROM workspace w "
-            'JOIN membership m ON m.workspace_id = w.id JOIN "user" u ON u.id = m.user_id '
+            "SELECT w.id, m.user_id FROM workspace w JOIN membership m ON m.workspace_id = w.id "
             "WHERE w.slug = :s AND m.role = 'moderator' ORDER BY m.user_id LIMIT 1"
         ),
         {"s": SLUG},
@@ -48,7 +50,7 @@ def bench_workspace(session) -> tuple[int, str, list[int], list[int]]:
         ),
         {"w": ws_id},
     ).all()
-    return ws_id, moderator_session_id, themes, polls
+    return ws_id, start_sessions([moderator_id])[moderator_id], themes, polls
 
 
 def main(argv=None):
@@ -63,6 +65,7 @@ def main(argv=None):
 
     os.environ.update(DATABASE_URL=args.database_url, SECRET_KEY="bench-secret-key")
     from bench.ceiling import create_app
+    from bench.sessions import start_sessions
     from ideaspace.extensions import db
 
     app = create_app({"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
@@ -71,13 +74,13 @@ def main(argv=None):
         # Participant and open poll pairs not answered yet, for "answer a poll" (one per request).
         unanswered = db.session.execute(
             sa.text(
-                "SELECT m.user_id || ':' || u.session_nonce, a.id, MIN(o.id) FROM membership m "
-                'JOIN "user" u ON u.id = m.user_id JOIN theme t ON t.workspace_id = m.workspace_id '
+                "SELECT m.user_id, a.id, MIN(o.id) FROM membership m "
+                "JOIN theme t ON t.workspace_id = m.workspace_id "
                 'JOIN activity a ON a.theme_id = t.id JOIN "option" o ON o.activity_id = a.id '
                 "WHERE m.workspace_id = :w AND m.role = 'participant' AND a.kind = 'single_choice' "
                 "AND a.status = 'open' AND NOT EXISTS (SELECT 1 FROM respondent r "
                 "WHERE r.activity_id = a.id AND r.user_id = m.user_id) "
-                "GROUP BY m.user_id, u.session_nonce, a.id ORDER BY m.user_id DESC, a.id"
+                "GROUP BY m.user_id, a.id ORDER BY m.user_id DESC, a.id"
             ),
             {"w": ws_id},
         ).all()
@@ -87,8 +90,17 @@ def main(argv=None):
     answers = iter(random.Random(2).sample(unanswered, len(unanswered)))
 
     def answer_a_poll():
-        session_id, activity_id, option_id = next(answers)
-        return f"/w/{SLUG}/activities/{activity_id}/answer", {"option": str(option_id)}, session_id
+        pair = next(answers, None)
+        if pair is None:  # a small --scale: every member already answered every poll
+            sys.exit(
+                f"answer a poll: only {len(unanswered)} unanswered (participant, poll) pairs; "
+                "use a larger --scale (0.3 has hundreds) or a smaller --repeat"
+            )
+        user_id, activity_id, option_id = pair
+        with app.app_context():  # the participant signs in: a session row of their own (not timed)
+            token = start_sessions([user_id])[user_id]
+            db.session.remove()
+        return f"/w/{SLUG}/activities/{activity_id}/answer", {"option": str(option_id)}, token
 
     pages = {
         "ceiling: text": lambda: "/_ceiling/text",
