@@ -168,6 +168,8 @@ def params_for(endpoint: str, arguments, world: World, ids_from: str = "a") -> d
         "token": world.token,
         "user_id": side.moderator.id,
         "unit_id": world.unit.id,
+        "key": "brand_colour",  # an instance setting
+        "session_id": "x" * 43,  # no session of the reader's: refused, but a well-formed id
     }
     chosen = {name: values[name] for name in arguments}
     chosen.update(QUERY_FOR.get(endpoint, lambda _side: {})(side))

@@ -1,0 +1,200 @@
+"""Issue #11, finding 4 (bad input gave a 500) and finding 5's platform moderators: one test per
+finding, each failing on the code before the fix (ae0f750) and passing now. The classes are swept
+by test_fuzz.py (routes) and test_cli_fuzz.py (commands); these pin the reported cases."""
+
+from __future__ import annotations
+
+import io
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from ideaspace.models import ActivityKind, Comment, MemberRole, Role, User, WorkspaceAccess
+
+HUGE = "99999999999999999999"  # beyond 64 bits
+
+
+@pytest.fixture
+def world(make, session):
+    moderator = make.user(Role.MODERATOR)
+    member = make.user(Role.PARTICIPANT)
+    ws = make.workspace()
+    make.member(ws, moderator, MemberRole.MODERATOR)
+    make.member(ws, member)
+    theme = make.theme(ws)
+    ideas = make.activity(theme, kind=ActivityKind.IDEAS)
+    idea = make.idea(ws, make.user(), theme=theme)
+    comment = make.comment(theme, make.user())
+    session.commit()
+    return {
+        "ws": ws,
+        "moderator": moderator,
+        "member": member,
+        "theme": theme,
+        "idea": idea,
+        "comment": comment,
+        "ideas": ideas,
+        "admin": make.user(Role.ADMIN),
+    }
+
+
+# --- 1. ids beyond 64 bits (both engines) ------------------------------------------------------
+
+
+def test_huge_ids_in_routes_are_not_found(client, login, world):
+    login(world["moderator"])
+    slug = world["ws"].slug
+    for path in (
+        f"/w/{slug}/themes/{HUGE}",
+        f"/w/{slug}/ideas/{HUGE}",
+        f"/w/{slug}/themes/{2**31}",
+        f"/w/{slug}/comments/theme/{HUGE}",
+        f"/w/{slug}/manage/themes/{HUGE}/edit",
+    ):
+        assert client.get(path).status_code == 404, path
+    assert client.post(f"/w/{slug}/ideas/{HUGE}/support").status_code == 404
+    assert client.post(f"/w/{slug}/comments/{HUGE}/like", data={"liked": "1"}).status_code == 404
+
+
+def test_huge_ids_in_forms_are_a_clear_422(client, login, session, world):
+    login(world["member"])
+    slug, theme = world["ws"].slug, world["theme"]
+    before = session.scalar(select(func.count()).select_from(Comment))
+    response = client.post(
+        f"/w/{slug}/comments/theme/{theme.id}", data={"body": "Vastaus", "parent_id": HUGE}
+    )
+    assert response.status_code == 422
+    assert session.scalar(select(func.count()).select_from(Comment)) == before
+    login(world["admin"])
+    assert client.get(f"/admin/users?unit={HUGE}").status_code == 422
+    assert client.get(f"/w/{slug}/ideas?theme={HUGE}&page={HUGE}").status_code in (200, 422)
+    assert client.get(f"/w/{slug}/ideas/mine?page={HUGE}").status_code == 200
+    assert client.get("/admin/audit?page=%C2%B2").status_code == 200  # '²'.isdigit(), int('²') raised
+
+
+# --- 2. NUL in a path, a query, a form (PostgreSQL refuses it in text) ---------------------------
+
+
+def test_nul_in_a_path_or_query_is_a_400(client, login, world):
+    assert client.get("/w/a%00b/").status_code == 400  # signed out
+    login(world["admin"])
+    assert client.get("/admin/users?q=a%00").status_code == 400
+    assert client.post(f"/w/{world['ws'].slug}/ideas", data={"title": "a\x00b"}).status_code == 400
+
+
+def test_nul_in_an_imported_email_is_refused_in_the_preview_and_nothing_is_saved(
+    client, login, session, world
+):
+    login(world["admin"], sudo=True) if _takes_sudo(login) else login(world["admin"])
+    before = session.scalar(select(func.count()).select_from(User))
+    data = "name;email\nMaija\x00 Meikäläinen;maija\x00@example.fi\n".encode()
+    response = client.post(
+        "/admin/people/import",
+        data={"file": (io.BytesIO(data), "people.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422 and "is not a valid email address" in response.text
+    assert 'name="payload"' not in response.text  # no preview to confirm
+    assert session.scalar(select(func.count()).select_from(User)) == before
+
+
+def _takes_sudo(login) -> bool:
+    import inspect
+
+    return "sudo" in inspect.signature(login).parameters
+
+
+# --- 3. dates out of range ----------------------------------------------------------------------
+
+
+def test_out_of_range_dates_are_a_clear_422(client, login, world):
+    login(world["admin"])
+    response = client.get("/admin/audit?since=0001-01-01&until=9999-12-31")
+    assert response.status_code == 422 and "Give a day between" in response.text
+    login(world["moderator"])
+    response = client.post(
+        f"/w/{world['ws'].slug}/manage/edit",
+        data={
+            "title-fi": "Otsikko",
+            "slug": world["ws"].slug,
+            "opens_on": "0001-01-01",
+            "closes_on": "9999-12-31",
+            "status": "open",
+            "access": "invited",
+            "min_group_size": "5",
+            "primary_language": "fi",
+        },
+    )
+    assert response.status_code == 422 and "Give a day between" in response.text
+
+
+# --- 4. deep JSON: see test_cli_fuzz.test_deep_json_is_refused_with_a_clear_message ------------------
+
+
+# --- 5. a newline in a title ----------------------------------------------------------------------
+
+
+def test_a_title_with_a_newline_no_longer_breaks_invitations(app, client, login, session, world):
+    """An existing row (typed before titles had to be one line) is folded where the mail is built."""
+    ws = world["ws"]
+    ws.title = {"fi": "Henkilöstö\nohjelma", "sv": "Personal\r\nprogram"}
+    invitee = User(email="uusi@example.fi", name="Uusi\nIhminen", role=Role.PARTICIPANT)
+    session.add(invitee)
+    session.commit()
+    outbox = Path(app.config["MAIL_OUTBOX"])
+    before = set(outbox.glob("*.eml"))
+    login(world["moderator"])
+    response = client.post(f"/w/{ws.slug}/invitations", data={"emails": invitee.email})
+    assert response.status_code == 302
+    sent = [
+        message_from_bytes(path.read_bytes(), policy=default) for path in set(outbox.glob("*.eml")) - before
+    ]
+    assert [str(m["Subject"]) for m in sent] == ["Invitation: Henkilöstö ohjelma"]
+
+
+def test_single_line_fields_refuse_a_line_break(client, login, session, world):
+    login(world["moderator"])
+    slug, theme = world["ws"].slug, world["theme"]
+    response = client.post(f"/w/{slug}/manage/themes/{theme.id}/edit", data={"title-fi": "Teema\nSubject: x"})
+    assert response.status_code == 422 and "Write this on one line." in response.text
+    session.refresh(theme)
+    assert "\n" not in theme.title["fi"]
+
+
+# --- 7. platform moderators -----------------------------------------------------------------------
+
+
+def test_a_platform_moderator_does_not_read_an_invite_only_workspace_they_do_not_moderate(
+    client, login, make, world
+):
+    outsider = make.user(Role.MODERATOR)
+    login(outsider)
+    assert client.get(f"/w/{world['ws'].slug}/").status_code == 403
+    assert world["ws"].slug not in client.get("/").text
+    open_ws = make.workspace(access=WorkspaceAccess.ALL_USERS)
+    assert client.get(f"/w/{open_ws.slug}/").status_code == 200
+
+
+def test_the_workspace_importer_folds_line_breaks_and_refuses_days_out_of_range(app, session):
+    from ideaspace.transfer import TransferError, import_workspace
+
+    from ..transfer.conftest import minimal_document
+
+    doc = minimal_document(slug="rivit", title={"fi": "Henkilöstö\nohjelma", "sv": "Personal\u2028program"})
+    doc["workspace"]["themes"][0]["title"] = {"fi": "Teema\r\nyksi"}
+    doc["workspace"]["themes"][0]["activities"][0]["options"][1]["label"] = {"fi": "Ei\nkiitos"}
+    workspace = import_workspace(doc)
+    assert workspace.title == {"fi": "Henkilöstö ohjelma", "sv": "Personal program"}
+    assert workspace.themes[0].title == {"fi": "Teema yksi"}
+    assert workspace.themes[0].activities[0].options[1].label == {"fi": "Ei kiitos"}
+    session.rollback()
+    for field, value in (
+        ("opens_on", "0001-01-01"),
+        ("closes_on", "9999-12-31"),
+        ("created_at", "0001-01-01T00:00:00+01:00"),
+    ):
+        with pytest.raises(TransferError, match="must be between"):
+            import_workspace(minimal_document(slug="paivat", **{field: value}))
