@@ -36,6 +36,8 @@ class Knowledge:
     order: dict[str, list[str]] = field(default_factory=dict)
     # person → transaction ids of the rows written about them (PostgreSQL xmin)
     txids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # person → the languages they are known to write (empty: unknown)
+    languages: dict[str, set[str]] = field(default_factory=dict)
 
     def people(self) -> set[str]:
         return set(self.units)
@@ -56,6 +58,7 @@ class Observation:
     position: tuple | None = None  # its place in the stored order (rowid, ctid, id), if any
     batch: object = None  # what the rows written together share (xmin, time), if known
     txid: str | None = None  # its transaction id, if known
+    language: str | None = None  # the language it is shown as written in, if any
     truth: frozenset[str] = frozenset()  # (the test's own) the people it may truly be from
 
 
@@ -133,8 +136,16 @@ def txid_channel(item: Observation, scope_items: list[Observation], k: Knowledge
     return sharing or None
 
 
+def language_channel(item: Observation, scope_items: list[Observation], k: Knowledge) -> set[str] | None:
+    """A language shown for the item: its author writes that language (or is not known not to)."""
+    if not item.language or not k.languages:
+        return None
+    return {p for p in k.people() if not k.languages.get(p) or item.language in k.languages[p]}
+
+
 CHANNELS: dict[str, Channel] = {
     "unit": unit_channel,
+    "language": language_channel,
     "day/time": time_channel,
     "order": order_channel,
     "transaction id": txid_channel,

@@ -98,7 +98,12 @@ def build(app, engine: str) -> SimpleNamespace:
     people, units_of = [], {}
     for name, size in UNIT_SIZES.items():
         for i in range(size):
-            person = make.user(Role.PARTICIPANT, unit=units[name], email=f"{name.lower()}-{i}@example.fi")
+            person = make.user(
+                Role.PARTICIPANT,
+                unit=units[name],
+                email=f"{name.lower()}-{i}@example.fi",
+                locale="sv" if i % 3 == 1 else "fi",  # a Swedish-speaking minority in each unit
+            )
             make.member(ws, person)
             units_of[person.email] = f"Osasto / {name}"
             if i < TAKING_PART[name]:
@@ -128,6 +133,7 @@ def build(app, engine: str) -> SimpleNamespace:
         day = DAYS[i % 4]
         Clock.now = REAL_DATETIME.combine(day, datetime.min.time(), UTC) + timedelta(hours=9, minutes=i)
         take_part(w, person, i)
+    pick_quotes(w)
     w.before = outputs(w)
     # One more answer, the next day, and everything again.
     Clock.now = REAL_DATETIME.combine(DAYS[4], datetime.min.time(), UTC) + timedelta(hours=10)
@@ -135,6 +141,35 @@ def build(app, engine: str) -> SimpleNamespace:
     answer(w, spare, "scale", value=3)
     w.after = outputs(w)
     return w
+
+
+def pick_quotes(w) -> None:
+    """The moderator quotes two published anonymous notes in the programme (unit and language shown)."""
+    from ideaspace.models import Note, Theme, Workspace
+    from ideaspace.quotes import service as quotes
+
+    workspace = db.session.get(Workspace, w.ws.id)
+    theme = db.session.scalar(sa.select(Theme).where(Theme.workspace_id == w.ws.id))
+    notes = db.session.scalars(
+        sa.select(Note).where(Note.activity_id == w.acts["notes"]).order_by(Note.id).limit(2)
+    ).all()
+    for note in notes:
+        # The notes are written in Finnish ("lappu ..."), so their quotes are marked Finnish. (A
+        # note written in Swedish tells that its author writes Swedish, whatever any output shows:
+        # a limit of what people write, in docs/anonymity.md.)
+        language = "fi"
+        source = quotes.get_source(workspace, "note", note.id)
+        attribution = "role_and_unit" if note.unit_id else "role"
+        quotes.pick(
+            db.session.get(User, w.moderator.id),
+            workspace,
+            source,
+            theme_id=theme.id,
+            excerpt=None,
+            attribution=attribution,
+            language=language,
+        )
+    db.session.commit()
 
 
 def act_as(w, person) -> None:
@@ -246,7 +281,10 @@ def _ctid(value: str) -> tuple[int, int]:
 
 def from_export(w, doc: dict) -> tuple[list[Observation], Knowledge]:
     """The workspace JSON a moderator downloads: people, units, visits, respondents, content."""
-    knowledge = Knowledge(units={p["email"]: p.get("unit") for p in doc.get("people", [])})
+    knowledge = Knowledge(
+        units={p["email"]: p.get("unit") for p in doc.get("people", [])},
+        languages={p["email"]: _writes(p.get("locale"), doc["workspace"]) for p in doc.get("people", [])},
+    )
     for email in w.units_of:
         knowledge.units.setdefault(email, None)  # invited people are known from the invitations
     for m in doc["workspace"].get("memberships", []):
@@ -286,7 +324,21 @@ def from_export(w, doc: dict) -> tuple[list[Observation], Knowledge]:
     for idea in doc["workspace"].get("ideas", []):
         if idea.get("author") is None:
             items.append(_text_item(w, "export", "idea:barrel", idea["key"], idea, idea["title"]))
+    # A quote shows its language and perhaps a unit: both are evidence on the item it quotes.
+    by_key = {item.ref: item for item in items}
+    for theme in doc["workspace"]["themes"]:
+        for q in theme.get("quotes", []):
+            for key in (q.get("source") or {}).values():
+                if key in by_key:
+                    by_key[key].language = q.get("language")
+                    by_key[key].unit = by_key[key].unit or q.get("attributed_unit")
     return items, knowledge
+
+
+def _writes(locale: str | None, workspace: dict) -> set[str]:
+    """The languages someone is known to write: the workspace's primary language (a bilingual
+    city's staff all write Finnish here) and the language they use the service in."""
+    return {workspace.get("primary_language") or "fi"} | ({locale} if locale else set())
 
 
 def _flatten(comments):
@@ -347,7 +399,11 @@ def from_database(w, tables: dict[str, list[dict]]) -> tuple[list[Observation], 
     users = {u["id"]: u for u in tables["user"]}
     email = {uid: u["email"] for uid, u in users.items()}
     paths = _unit_paths(tables["unit"])
-    knowledge = Knowledge(units={u["email"]: paths.get(u["unit_id"]) for u in users.values()})
+    workspace = next(row for row in tables["workspace"] if row["id"] == w.ws.id)
+    knowledge = Knowledge(
+        units={u["email"]: paths.get(u["unit_id"]) for u in users.values()},
+        languages={u["email"]: _writes(u["locale"], workspace) for u in users.values()},
+    )
     memberships = {m["id"]: m for m in tables["membership"] if m["workspace_id"] == w.ws.id}
 
     def position(row):
@@ -438,6 +494,13 @@ def from_database(w, tables: dict[str, list[dict]]) -> tuple[list[Observation], 
                     truth=frozenset(w.truth[("text", _token(row[text]))]),
                 )
             )
+    languages = {}
+    for q in tables.get("quote", []):
+        for table in ("note", "comment", "idea"):
+            if q.get(f"{table}_id") is not None:
+                languages[f"{table} {q[f'{table}_id']}"] = q["language"]
+    for item in items:
+        item.language = languages.get(item.ref)
     return items, knowledge
 
 
