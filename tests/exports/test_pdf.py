@@ -169,3 +169,13 @@ def test_the_settings_page_says_what_to_install(client, make, session, monkeypat
     monkeypatch.setattr(pdf, "problem", lambda: "cannot load library 'libpango-1.0-0'")
     page = client.get("/admin/settings").text
     assert f"<code>apt-get install {pdf.SYSTEM_PACKAGES}</code>" in page
+
+
+def test_a_missing_library_is_found_without_importing_weasyprint(monkeypatch):
+    pdf.problem.cache_clear()
+    monkeypatch.setattr(pdf, "LIBRARIES", (*pdf.LIBRARIES, "libpango-does-not-exist.so.0"))
+    try:
+        assert pdf.problem() == "cannot load the library libpango-does-not-exist.so.0"
+        assert not pdf.available()
+    finally:
+        pdf.problem.cache_clear()
