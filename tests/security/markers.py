@@ -172,13 +172,18 @@ def _extras(make, session, world) -> None:
         activity.in_programme = True
     author.consents_to_named_quotes = True
     record(a.moderator, "theme.update", a.theme, workspace_id=a.ws.id, reason="x", label="x")
+    _settings(world.user("admin"))
+    session.commit()
+    assert {Comment, Note, Idea}  # the hidden kinds above
+
+
+def _settings(admin) -> None:
+    """The instance settings an admin writes: the organisation's name, the brand colour."""
     from ideaspace.exports.frame import ORGANISATION  # registers the programme's settings
     from ideaspace.settings import service as settings
 
-    settings.put(world.user("admin"), ORGANISATION, "x")
-    settings.put(world.user("admin"), "brand_colour", "#1a5e9c")
-    session.commit()
-    assert {Comment, Note, Idea}  # the hidden kinds above
+    settings.put(admin, ORGANISATION, "x")
+    settings.put(admin, "brand_colour", "#1a5e9c")
 
 
 def mark(session, world) -> dict[str, int]:
