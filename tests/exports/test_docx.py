@@ -281,3 +281,23 @@ def test_the_default_template_is_a4_and_stays_small(app):
     section = document.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     assert len(list(document.styles)) < 40
+
+
+def test_every_percentage_is_the_poll_results_of_the_demo(demo, language):
+    """The demo workspace's Word document against polls.results itself, not the programme dict."""
+    from ideaspace.exports.service import export
+    from ideaspace.models import ActivityKind
+    from ideaspace.polls.results import results_for
+    from ideaspace.programme.service import chosen_activities
+
+    polls = [a for a in chosen_activities(demo) if a.kind is not ActivityKind.SCALE]
+    results = results_for(polls)
+    polls = [a for a in polls if a.id in results]
+    document = docx.Document(io.BytesIO(export(None, demo, "docx", language).data))
+    tables = [t for t in document.tables if header_row(t)[0] == common.labels(language)["option"]]
+    assert len(tables) == len(polls) >= 2
+    for table, poll in zip(tables, polls, strict=True):
+        cells = [[c.text for c in row.cells] for row in table.rows[1:]]
+        rows = results[poll.id].rows
+        assert [c[1] for c in cells] == [str(row.count) for row in rows]
+        assert [c[2] for c in cells] == [percent(row.percent, language) for row in rows]
