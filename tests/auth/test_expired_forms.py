@@ -13,7 +13,7 @@ from ideaspace.extensions import db
 from ideaspace.models import Comment
 
 from ..discussion.world import READ, WRITE, build
-from ..test_translations import compiled  # noqa: F401  (the real catalogues, as a fixture)
+from ..test_translations import compiled  # noqa: F401  (a fixture: the real catalogues)
 
 ROLES = list(READ)
 PAYLOAD = '<script>alert("x")</script></textarea><i hx-get="/admin" hx-trigger="load">'
@@ -185,9 +185,9 @@ def test_htmx_gets_a_notice_for_the_live_region_and_a_new_token(world, client, l
     ("language", "title"),
     [("fi", "Lomake oli vanhentunut"), ("sv", "Formuläret hade gått ut"), ("en", "The form had expired")],
 )
-@pytest.mark.usefixtures("compiled")
-def test_the_page_is_translated(world, client, login, language, title):
+def test_the_page_is_translated(request, world, client, login, language, title):
     login(world.member)
+    request.getfixturevalue("compiled")  # the real catalogues, inside the test's app context
     response = post_stale(
         client, comment_url(world), {"body": "Teksti"}, headers={"Accept-Language": language}
     )
