@@ -25,6 +25,7 @@ import pytest
 from flask_sqlalchemy.session import Session as FlaskSession
 
 from ideaspace.exports import FORMATS
+from ideaspace.exports.content import FORMATS as CONTENT_FORMATS
 from ideaspace.extensions import db
 
 from .. import factories
@@ -72,7 +73,8 @@ def _path_variants(rule, world) -> list[dict]:
             ids = {name: obj_id for name in ("item_id", "target_id") if name in rule.arguments}
             sets.append({**values, "kind": kind, **ids})
     if "fmt" in rule.arguments:
-        sets = [{**s, "fmt": fmt} for s in sets for fmt in sorted(FORMATS)]
+        formats = CONTENT_FORMATS if rule.endpoint == "exports.content" else FORMATS
+        sets = [{**s, "fmt": fmt} for s in sets for fmt in sorted(formats)]
     return sets
 
 

@@ -152,6 +152,7 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "quotes.move": {"POST": MODERATE_POST},
     "quotes.remove": {"POST": MODERATE_DONE},
     "exports.download": {"GET": MODERATE},  # the live draft (versions: observers too)
+    "exports.content": {"GET": MODERATE},  # every comment, note and idea: not observers
     "followup.index": {"GET": PROGRAMME_READ},
     "followup.record": {"POST": MODERATE_POST},
     "followup.delete": {"POST": MODERATE_DONE},

@@ -163,7 +163,7 @@ def params_for(endpoint: str, arguments, world: World, ids_from: str = "a") -> d
         "kind": kind,
         "target_id": {"theme": side.theme.id, "comment": side.comment.id}[kind],
         "item_id": side.comment.id,
-        "fmt": "html",
+        "fmt": FMT_FOR.get(endpoint, "html"),
         "audience": "not_visited",
         "token": world.token,
         "user_id": side.moderator.id,
@@ -175,6 +175,9 @@ def params_for(endpoint: str, arguments, world: World, ids_from: str = "a") -> d
     chosen.update(QUERY_FOR.get(endpoint, lambda _side: {})(side))
     return chosen
 
+
+# The format a download route is asked for, when it is not a programme format.
+FMT_FOR = {"exports.content": "csv"}
 
 # Ids some routes take in the query string rather than the path.
 QUERY_FOR = {
