@@ -189,3 +189,13 @@ def test_the_backup_route_is_for_admins_in_sudo_mode(client, login, make, pooled
 def test_the_backup_route_of_an_unknown_workspace_is_404(client, login, make):
     login(make.user(Role.ADMIN), sudo=True)
     assert client.get("/admin/workspaces/ei-ole/backup.json").status_code == 404
+
+
+@pytest.mark.parametrize("role,shown", [("moderator", False), ("admin", True)])
+def test_the_programme_page_offers_the_backup_to_admins_only(client, login, make, pooled, role, shown):
+    person = pooled.moderator if role == "moderator" else make.user(Role.ADMIN)
+    login(person)
+    page = client.get(f"/w/{pooled.workspace.slug}/programme")
+    assert page.status_code == 200
+    assert "The whole workspace as JSON" in page.text
+    assert (f"/admin/workspaces/{pooled.workspace.slug}/backup.json" in page.text) is shown
