@@ -37,7 +37,7 @@ from flask import abort
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -259,13 +259,14 @@ def withdraw_comment(user: User, comment: Comment, now: datetime | None = None) 
 
 def set_like(user: User, comment: Comment, liked: bool) -> bool:
     """Like or unlike once; a second like (also two at the same moment) counts once. Returns liked."""
-    existing = db.session.get(CommentLike, (comment.id, user.id))
     if not liked:
-        if existing is not None:
-            db.session.delete(existing)
-            db.session.flush()
+        # One DELETE: of two unlikes at once the second deletes nothing, where deleting the
+        # loaded row warned that it was gone.
+        db.session.execute(
+            delete(CommentLike).where(CommentLike.comment_id == comment.id, CommentLike.user_id == user.id)
+        )
         return False
-    if existing is None:
+    if db.session.get(CommentLike, (comment.id, user.id)) is None:
         try:
             with db.session.begin_nested():
                 db.session.add(CommentLike(comment_id=comment.id, user_id=user.id))
