@@ -95,7 +95,7 @@ class Sweep:
         self.shown: dict[int, set[str]] = defaultdict(set)  # marker n → where it was seen escaped
         self.requests = 0
         self.results: dict[str, tuple[list[str], list[str]]] = {}
-        self.timings: dict[str, tuple[int, float]] = {}
+        self.timings: dict[str, tuple[int, float, float]] = {}  # role → responses, wall s, CPU s
         self.slowest: dict[str, float] = defaultdict(float)  # endpoint → seconds, all roles
         self.documents: set[str] = set()
 
@@ -272,10 +272,10 @@ def _sweep_role(state: Sweep, role: str) -> tuple[list[str], list[str], int]:
 def _swept(sweep: Sweep, role: str) -> tuple[list[str], list[str]]:
     """The role's findings, swept once (both tests of a role read them)."""
     if role not in sweep.results:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         failures, unguarded, count = _sweep_role(sweep, role)
         sweep.requests += count
-        sweep.timings[role] = (count, time.perf_counter() - started)
+        sweep.timings[role] = (count, time.perf_counter() - started, time.process_time() - cpu)
         sweep.results[role] = (failures, unguarded)
     return sweep.results[role]
 
@@ -400,7 +400,9 @@ def test_the_markers_reach_the_pages(sweep):
         f"\nrendering sweep ({db.engine.dialect.name}): {sweep.requests} responses, "
         f"{len(numbers)} marked columns, {len(seen)} seen rendered; world built in "
         f"{sweep.build_seconds:.1f} s; per role: "
-        + ", ".join(f"{role} {count} in {seconds:.1f} s" for role, (count, seconds) in sweep.timings.items())
+        + ", ".join(f"{role} {n} in {wall:.1f} s" for role, (n, wall, _cpu) in sweep.timings.items())
+        + f"; {sum(t[1] for t in sweep.timings.values()):.1f} s in all, "
+        f"{sum(t[2] for t in sweep.timings.values()):.1f} s of it on this process's CPU"
     )
     print("never rendered:", sorted(set(numbers) - seen))
     print(
