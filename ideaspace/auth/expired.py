@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlsplit
 
 from flask import current_app, make_response, render_template, request
 from flask_wtf.csrf import generate_csrf
@@ -44,7 +45,8 @@ def _same_origin() -> bool:
     if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
         return False
     origin = request.headers.get("Origin")
-    return origin is None or origin == request.host_url.rstrip("/")
+    # The host only: behind a TLS proxy without PROXY_FIX the scheme seen here is http.
+    return origin is None or urlsplit(origin).netloc == request.host
 
 
 def _without_secrets(name: str, value: str) -> str | None:

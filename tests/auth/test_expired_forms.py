@@ -157,10 +157,25 @@ def test_a_token_of_another_browser_session_brings_the_text_back(world, client, 
 
 def test_a_post_from_another_site_is_refused_without_echo(world, client, login):
     login(world.member)
-    for headers in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+    for headers in (
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+    ):
         response = post_stale(client, comment_url(world), {"body": "Väärennetty"}, headers=headers)
         assert response.status_code == 400 and "Väärennetty" not in response.text
         assert "The form had expired" not in response.text
+
+
+def test_a_post_from_our_own_page_says_so_and_is_answered(world, client, login):
+    login(world.member)
+    for headers in (
+        {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"},
+        {"Origin": "https://localhost"},
+    ):
+        response = post_stale(client, comment_url(world), {"body": "Omalta sivulta"}, headers=headers)
+        assert response.status_code == 400 and "Omalta sivulta" in response.text
 
 
 def test_htmx_gets_a_notice_for_the_live_region_and_a_new_token(world, client, login):
