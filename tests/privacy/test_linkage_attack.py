@@ -237,11 +237,12 @@ def outputs(w) -> SimpleNamespace:
     content = content.get_data(as_text=True) if content.status_code == 200 else None
     statistics = w.client.get(f"/w/{w.slug}/statistics.csv?lang=fi")
     assert statistics.status_code == 200
-    statistics.get_data()
+    statistics = statistics.get_data(as_text=True)
     db.session.commit()
     return SimpleNamespace(
         export=export,
         content=content,
+        statistics=statistics,
         database=dump(w),
     )
 
@@ -582,3 +583,15 @@ def test_two_database_dumps_before_and_after_one_more_answer_link_nobody(world):
     results = difference(before, after, _signature, knowledge_before, knowledge_after)
     assert check_sound(results) == []
     assert linked(results, K) == []
+
+
+def test_the_statistics_show_no_group_of_people_below_k(world):
+    """The funnel by unit is about people, not content; still every row, and what the total
+    leaves without it, is a group of at least k invited people (units of 1, 2 and 4 merge)."""
+    for take in (world.before, world.after):
+        rows = list(csv.reader(io.StringIO(take.statistics.lstrip("\ufeff"))))
+        invited = {r[1]: int(r[5]) for r in rows if r and r[0] == "unit" and r[4] == "invited"}
+        total = sum(invited.values())
+        assert total == sum(UNIT_SIZES.values())
+        assert all(n >= K and (total - n == 0 or total - n >= K) for n in invited.values()), invited
+        assert "other" in invited  # the small units, merged
