@@ -19,7 +19,7 @@ from ..inputs import parse_id
 from ..models import LANGUAGES
 from ..permissions import can_export, can_export_content, can_export_version, require
 from ..workspaces.service import get_workspace
-from . import FORMATS
+from . import FORMATS, pdf
 from .service import ExportError, export
 
 bp = Blueprint("exports", __name__)
@@ -89,4 +89,4 @@ def content(slug: str, fmt: str):
 @bp.app_template_global()
 def pdf_available() -> bool:
     """Whether this server can make the PDF (its libraries are installed): the menu hides it otherwise."""
-    return "pdf" in FORMATS
+    return pdf.available()

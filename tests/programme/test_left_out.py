@@ -148,6 +148,10 @@ def _text_of(fmt: str, data) -> str:
         document = docx.Document(io.BytesIO(data))
         cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
         return "\n".join([p.text for p in document.paragraphs] + cells)
+    if fmt == "pdf":
+        from pypdf import PdfReader
+
+        return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     if fmt == "xlsx":
         book = openpyxl.load_workbook(io.BytesIO(data))
         return "\n".join(str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row)
