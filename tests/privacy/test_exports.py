@@ -131,6 +131,20 @@ def test_a_backup_restores_exactly(pooled, session):
     assert sum(p.entries for p in pools.values()) == 4
 
 
+def test_a_backup_restores_exactly_where_none_of_its_people_and_units_exist(pooled, session):
+    """As into an empty instance: every person and unit is created from the backup itself."""
+    first = export_workspace(pooled.workspace, backup=True)
+    renamed = json.loads(
+        json.dumps(first)
+        .replace("@example.fi", "@elsewhere.fi")
+        .replace("Sivistyspalvelut", "Bildning")
+        .replace("Varhaiskasvatus", "Småbarnspedagogik")
+    )
+    renamed["workspace"]["slug"] = "tyhja"
+    restored = import_workspace(copy.deepcopy(renamed))
+    assert _without_slug(export_workspace(restored, backup=True)) == _without_slug(renamed)
+
+
 def test_a_bad_pending_entry_is_refused_with_its_path(pooled, session):
     from ideaspace.transfer import TransferError
 
