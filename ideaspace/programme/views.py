@@ -124,8 +124,14 @@ def preview(slug: str):
     workspace = load(slug, can_read_programme)
     lang = language()
     programme = build_programme(workspace, lang)
+    # Moderators learn here too that something they chose is left out (the list is on /programme).
+    left = len(left_out(workspace)) if can_edit_programme(current_user, workspace) else 0
     return render_template(
-        "programme/preview.html", workspace=workspace, lang=lang, document=render_document(programme)
+        "programme/preview.html",
+        workspace=workspace,
+        lang=lang,
+        left_out_count=left,
+        document=render_document(programme),
     )
 
 

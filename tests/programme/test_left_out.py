@@ -265,3 +265,19 @@ def test_the_warning_is_for_moderators_only(client, login, make, programme, sour
     session.commit()
     login(other)
     assert client.get(f"/w/{programme.workspace.slug}/programme").status_code == 403
+
+
+def test_the_preview_tells_moderators_how_many_items_are_left_out(
+    client, login, make, programme, sources, session
+):
+    p = programme
+    hide(sources["objects"]["comment"])
+    observer = make.user(role=Role.OBSERVER)
+    session.commit()
+    login(p.moderator)
+    html = client.get(f"/w/{p.workspace.slug}/programme/preview?lang=fi").get_data(as_text=True)
+    assert "1 item is left out of the programme" in html
+    assert f'href="/w/{p.workspace.slug}/programme#left-out"' in html
+    login(observer)
+    html = client.get(f"/w/{p.workspace.slug}/programme/preview?lang=fi").get_data(as_text=True)
+    assert "left out of the programme" not in html  # observers read the document, not the curation
