@@ -12,7 +12,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from ideaspace.models import ActivityKind, Comment, MemberRole, Role, User, WorkspaceAccess
+from ideaspace.models import (
+    ActivityKind,
+    Comment,
+    Idea,
+    MemberRole,
+    NoteGroup,
+    Role,
+    Unit,
+    User,
+    WorkspaceAccess,
+)
 
 HUGE = "99999999999999999999"  # beyond 64 bits
 
@@ -198,3 +208,85 @@ def test_the_workspace_importer_folds_line_breaks_and_refuses_days_out_of_range(
     ):
         with pytest.raises(TransferError, match="must be between"):
             import_workspace(minimal_document(slug="paivat", **{field: value}))
+
+
+# --- form-field fuzzing: the id and single-line fields of the forms changed for finding 4 -----------
+
+BAD_IDS = (HUGE, str(2**31), "-1", "abc", "²", "1.5", "1e3")
+BAD_LINES = ("Otsikko\nSubject: x", "Otsikko\r\nx", "Otsikko\u2028x", "Otsikko\x85x")
+
+
+def _form_cases(world):
+    slug, theme = world["ws"].slug, world["theme"]
+    notes = world["notes"]
+    return [
+        # (who, url, steady data, field, hostile values, model counted)
+        (
+            "member",
+            f"/w/{slug}/comments/theme/{theme.id}",
+            {"body": "Hyvä ajatus"},
+            "parent_id",
+            BAD_IDS,
+            Comment,
+        ),
+        (
+            "member",
+            f"/w/{slug}/ideas",
+            {"title": "Idean otsikko", "body": "Kuvaus"},
+            "theme_id",
+            BAD_IDS,
+            Idea,
+        ),
+        ("member", f"/w/{slug}/ideas", {"body": "Kuvaus"}, "title", BAD_LINES, Idea),
+        ("moderator", f"/w/{slug}/activities/{notes.id}/notes/groups", {}, "label", BAD_LINES, NoteGroup),
+        ("moderator", f"/w/{slug}/manage/themes/{theme.id}/edit", {}, "title-fi", BAD_LINES, None),
+        ("admin", "/admin/units/new", {"name-fi": "Yksikkö"}, "parent", BAD_IDS, Unit),
+        ("admin", "/admin/units/new", {}, "name-fi", BAD_LINES, Unit),
+        ("admin", "/admin/units/new", {"name-fi": "Yksikkö"}, "code", BAD_LINES, Unit),
+        (
+            "admin",
+            "/admin/users/new",
+            {"name": "Uusi", "email": "uusi@example.fi", "role": "participant"},
+            "unit",
+            BAD_IDS,
+            User,
+        ),
+        (
+            "admin",
+            "/admin/users/new",
+            {"email": "toinen@example.fi", "role": "participant"},
+            "name",
+            BAD_LINES,
+            User,
+        ),
+    ]
+
+
+@pytest.fixture
+def form_world(world, make, session):
+    world["notes"] = make.activity(world["theme"], kind=ActivityKind.NOTES)
+    session.commit()
+    return world
+
+
+def test_hostile_ids_and_line_breaks_in_forms_are_a_clear_422_and_save_nothing(
+    client, login, session, form_world
+):
+    failures = []
+    for who, url, steady, field, values, model in _form_cases(form_world):
+        login(form_world[who])
+        valid = "" if values is BAD_IDS else "Otsikko"
+        control = client.post(url, data={**steady, field: valid})
+        if control.status_code >= 400:  # else the hostile values would be refused for another reason
+            failures.append(f"{url} {field}={valid!r} as {who}: the valid form gave {control.status_code}")
+        for value in values:
+            before = session.scalar(select(func.count()).select_from(model)) if model else None
+            response = client.post(url, data={**steady, field: value})
+            after = session.scalar(select(func.count()).select_from(model)) if model else None
+            if response.status_code not in (400, 404, 422) or before != after:
+                failures.append(
+                    f"{url} {field}={value!r} as {who}: {response.status_code}, {before} -> {after}"
+                )
+    session.refresh(form_world["theme"])
+    assert all("\n" not in title and "\u2028" not in title for title in form_world["theme"].title.values())
+    assert not failures, "\n".join(failures)
