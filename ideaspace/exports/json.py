@@ -1,8 +1,10 @@
 """The whole workspace as JSON: the workspace document of ideaspace/transfer (docs/workspace-json.md).
 
 Not the programme dict: structure, content, answers as anonymous aggregates, ideas, comments,
-quotes and the published programme versions, so that `ideaspace import` restores it into an empty
-instance. The same document as `ideaspace export-workspace`.
+quotes and the published programme versions. This is the moderator's export, which follows the k
+rules (docs/anonymity.md); the admin's backup, which restores an instance exactly, is
+`ideaspace export-workspace --backup` or /admin/workspaces/<slug>/backup.json. The same document as
+`ideaspace export-workspace`.
 """
 
 from __future__ import annotations
