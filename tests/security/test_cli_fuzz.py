@@ -172,3 +172,13 @@ def test_deep_json_is_refused_with_a_clear_message(app, session, tmp_path):
     result = app.test_cli_runner().invoke(args=["import-workspace", str(path)])
     assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
     assert "nests too deeply" in result.output and "Traceback" not in result.output
+
+
+def test_invite_with_a_newline_in_the_workspace_title(app, make, session):
+    """Finding: a title with a line break made `ideaspace invite` raise ValueError in the mail header."""
+    workspace = make.workspace(title={"fi": "Henkilöstö\nohjelma"})
+    person = make.user(Role.PARTICIPANT, name="Uusi\r\nIhminen")
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["invite", workspace.slug, "--email", person.email])
+    assert result.exit_code == 0, result.output
+    assert "Invited 1; already invited 0; failed 0." in result.output
