@@ -21,6 +21,7 @@ from ..transfer import import_workspace
 
 DEMO_DIR = Path(__file__).resolve().parent
 FILES = ("kokkola.json", "ideatynnyri.json")
+DEMO_ORGANISATION = "Kokkolan kaupunki – Karleby stad"
 PASSWORD = "demo-password-2023"
 
 # Shown after loading; the same list is in the README.
@@ -125,4 +126,15 @@ def load_demo() -> DemoResult:
             continue
         import_workspace(document)
         result.created.append(slug)
+    if result.created:
+        _organisation_name()
     return result
+
+
+def _organisation_name() -> None:
+    """The demo organisation's name on the programme's covers, unless an admin has set one."""
+    from ..exports import frame
+    from ..settings import service as settings
+
+    if settings.stored(frame.ORGANISATION) is None:
+        settings.put(None, frame.ORGANISATION, DEMO_ORGANISATION)

@@ -301,3 +301,11 @@ def test_every_percentage_is_the_poll_results_of_the_demo(demo, language):
         rows = results[poll.id].rows
         assert [c[1] for c in cells] == [str(row.count) for row in rows]
         assert [c[2] for c in cells] == [percent(row.percent, language) for row in rows]
+
+
+def test_the_demo_names_its_organisation_on_the_cover(demo):
+    from ideaspace.demo.loader import DEMO_ORGANISATION
+    from ideaspace.exports.service import export
+
+    document = docx.Document(io.BytesIO(export(None, demo, "docx", "sv").data))
+    assert [p.text for p in document.paragraphs if p.style.name == "Subtitle"] == [DEMO_ORGANISATION]
