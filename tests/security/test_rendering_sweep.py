@@ -376,6 +376,33 @@ def test_what_the_importer_writes_renders_as_text(sweep):
     assert len(shown) >= 20, f"only {len(shown)} marked columns came through the import: {sorted(shown)}"
 
 
+def test_the_mails_hold_no_markup_from_user_data(sweep, app):
+    """The invitation, the reminder and the idea's decision, as HTML mail, for the marked world."""
+    from ideaspace.invitations import messages
+    from ideaspace.models import IdeaStatus
+    from ideaspace.moderation.workflow import decision_message
+
+    world = sweep.world
+    member, idea = world.user("member"), world.a.idea
+    bodies = {}
+    with app.test_request_context():
+        for kind in (messages.INVITATION, messages.NOT_VISITED):
+            _subject, _text, bodies[kind] = messages.render(
+                kind, name=member.name, workspace=world.a.ws, link="https://x.example/l", language="en"
+            )
+        status = idea.status
+        idea.status = IdeaStatus.NOT_TAKEN  # a decision with its public reason
+        message = decision_message(idea, world.a.ws)
+        idea.status = status
+        assert message is not None, "the idea's author is not emailed: the test would prove nothing"
+        bodies["decision"] = message.get_body(("html",)).get_content()
+    failures = []
+    for kind, html in bodies.items():
+        assert markers.SHOWN.search(html), f"{kind}: no user data in the mail, the test proves nothing"
+        failures += [f"{kind} mail: {p}" for p in _check_html(html)[0]]
+    assert not failures, "\n".join(failures)
+
+
 def test_every_user_writable_column_is_marked(sweep):
     """A new String/Text/JSON column joins the sweep by itself (its rows get the payload); it fails
     here when the world has no row of its table, or when it is neither marked nor excluded."""
