@@ -47,6 +47,8 @@ def parse_id(value) -> int | None:
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        if len(value.strip()) > len(str(MAX_ID)):  # and int() refuses more than 4,300 digits
+            return None
         number = int(value.strip())
     else:
         return None

@@ -43,7 +43,13 @@ ROLES = ("anonymous", "member", "observer", "other_moderator", "moderator", "adm
 NUL = "\x00"
 OVERLONG = "x" * 10_000
 INT_VALUES = (
-    ("0", str(2**31), str(2**64), "\u0663"),  # 2**31: the first beyond an INTEGER id; U+0663: Arabic 3
+    (
+        "0",
+        str(2**31),
+        str(2**64),
+        "\u0663",
+        "9" * 5000,
+    ),  # 2**31: the first beyond an INTEGER id; U+0663: Arabic 3
     ("-1", str(2**31 - 1), str(2**63), str(10**20), "1\x00"),
 )
 TEXT_VALUES = (
@@ -51,7 +57,15 @@ TEXT_VALUES = (
     ("a\x00b", "\u200b\ufeff\u2060\u061c", "ä€𝄞👩\u200d⚕️", "line\nbreak\r\nSubject: x", "<script>\"'"),
 )
 QUERY_VALUES = (
-    (NUL, str(2**64), "²", OVERLONG, "0001-01-01", "line\nbreak\r\nSubject: x"),  # ²: isdigit(), not int()
+    (
+        NUL,
+        str(2**64),
+        "9" * 5000,
+        "²",
+        OVERLONG,
+        "0001-01-01",
+        "line\nbreak\r\nSubject: x",
+    ),  # ²: isdigit(), not int()
     (str(2**31), str(10**20), "-1", "0", "9999-12-31", "2024-02-30", "\u202eevil\u202c\u2066", "%00", "../x"),
 )
 # Common query parameters: with the ones the source and the pages name, the union is fuzzed.
