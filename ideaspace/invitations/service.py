@@ -21,6 +21,7 @@ from sqlalchemy.orm import contains_eager
 from .. import audit, mail
 from ..extensions import db
 from ..models import MemberRole, Membership, Unit, User, Workspace, utcnow
+from ..workspaces.service import insert_if_new
 from . import messages
 from .messages import INVITATION, NOT_CONTRIBUTED, NOT_VISITED
 from .tokens import issue_token
@@ -146,27 +147,32 @@ def invite(
         m.user_id: m
         for m in db.session.scalars(select(Membership).where(Membership.workspace_id == workspace.id))
     }
+    new = {u.id for u in users if u.is_active and u.id not in existing}
+    created = _add_members(actor, workspace, new, now)
+    if new:  # what this call added, and any a racing first visit of an open workspace added
+        existing.update(
+            (m.user_id, m)
+            for m in db.session.scalars(
+                select(Membership).where(Membership.workspace_id == workspace.id, Membership.user_id.in_(new))
+            )
+        )
     pending = []  # (user, membership, created, previous invitation fields, token, message)
     seen: set[int] = set()
     for user in users:
         if user.id in seen or not user.is_active:
             continue
         seen.add(user.id)
-        membership = existing.get(user.id)
-        if membership is not None and membership.invited_at is not None:
+        membership = existing[user.id]
+        if membership.invited_at is not None and user.id not in created:
             outcome.already.append(user)
             continue
-        created = membership is None
-        if created:
-            membership = Membership(workspace_id=workspace.id, user_id=user.id, role=MemberRole.PARTICIPANT)
-            db.session.add(membership)
-        previous = (membership.invited_at, membership.invited_by_id)
+        previous = (None, None) if user.id in created else (membership.invited_at, membership.invited_by_id)
         membership.invited_at = now
         membership.invited_by_id = actor.id if actor is not None else None
         raw, token = issue_token(user, workspace, now)
         link = mail.public_url("invitations.signin", token=raw)
         message = messages.compose(INVITATION, user, workspace, link, actor.name if actor else None)
-        pending.append((user, membership, created, previous, token, message))
+        pending.append((user, membership, user.id in created, previous, token, message))
     db.session.flush()
 
     result = mail.send([entry[-1] for entry in pending])
@@ -192,6 +198,24 @@ def invite(
         failed=len(outcome.failed),
     )
     return outcome
+
+
+def _add_members(actor: User | None, workspace: Workspace, user_ids: set[int], now: datetime) -> set[int]:
+    """Make these people members, invited now; returns those this call added.
+
+    INSERT ... ON CONFLICT DO NOTHING: a first visit of an open workspace may have made one of them
+    a member a moment ago (workspaces.service.record_visit); they are then invited as members."""
+    if not user_ids:
+        return set()
+    statement = insert_if_new(Membership.__table__).on_conflict_do_nothing().returning(Membership.user_id)
+    row = {
+        "workspace_id": workspace.id,
+        "role": MemberRole.PARTICIPANT,
+        "visit_count": 0,
+        "invited_at": now,
+        "invited_by_id": actor.id if actor is not None else None,
+    }
+    return set(db.session.scalars(statement, [{**row, "user_id": user_id} for user_id in sorted(user_ids)]))
 
 
 # --- reminding ------------------------------------------------------------------------------

@@ -161,7 +161,7 @@ def record_visit(user: User, workspace: Workspace, membership: Membership | None
     for name, value in (("first_visit_at", counted[0]), ("last_visit_at", now), ("visit_count", counted[1])):
         set_committed_value(membership, name, value)
     if last is None or last < midnight:
-        visit = _INSERT_IF_NEW[db.session.get_bind().dialect.name](Visit.__table__)
+        visit = insert_if_new(Visit.__table__)
         db.session.execute(visit.values(membership_id=membership.id, day=now.date()).on_conflict_do_nothing())
     return membership
 
@@ -169,9 +169,14 @@ def record_visit(user: User, workspace: Workspace, membership: Membership | None
 _INSERT_IF_NEW = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}
 
 
+def insert_if_new(table):
+    """An INSERT of this session's dialect, ready for `.on_conflict_do_nothing()`."""
+    return _INSERT_IF_NEW[db.session.get_bind().dialect.name](table)
+
+
 def _join(user: User, workspace: Workspace) -> Membership:
     """The person's membership of an open workspace, created unless a racing request did."""
-    join = _INSERT_IF_NEW[db.session.get_bind().dialect.name](Membership.__table__)
+    join = insert_if_new(Membership.__table__)
     db.session.execute(
         join.values(
             workspace_id=workspace.id, user_id=user.id, role=MemberRole.PARTICIPANT, visit_count=0
