@@ -86,6 +86,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     for error in DATABASE_DOWN:
         app.register_error_handler(error, database_unavailable)
 
+    if app.config.get("OUTBOX_WORKER") == "inline":
+        from .outbox.worker import start_inline
+
+        start_inline(app)  # `make run`: the outbox is sent by this process, no second command
+
     @app.get("/healthz")
     def healthz():
         db.session.execute(db.text("SELECT 1"))

@@ -49,6 +49,7 @@ def register_commands(app: Flask) -> None:
     from .demo.cli import demo_command
     from .exports.cli import export_command
     from .invitations.cli import invite_command
+    from .outbox.cli import worker_command
     from .people.cli import import_users_command
     from .stats.cli import stats_command
     from .transfer.cli import export_workspace_command, import_workspace_command
@@ -64,6 +65,7 @@ def register_commands(app: Flask) -> None:
         invite_command,
         stats_command,
         publish_command,
+        worker_command,
     ):
         app.cli.add_command(command)
     app.cli.add_command(import_workspace_command, "import")  # `ideaspace import FILE.json`

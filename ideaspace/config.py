@@ -38,7 +38,7 @@ class Settings:
     mail_password: str
     mail_use_tls: bool
     mail_sender: str
-    mail_outbox: str
+    mail_file_dir: str
     public_url: str
     min_group_size: int
     comment_edit_minutes: int
@@ -49,6 +49,12 @@ class Settings:
     session_idle_minutes: int = 120
     session_max_hours: int = 12
     sudo_minutes: int = 10
+    mail_timeout: int = 30
+    outbox_worker: str = ""
+    outbox_batch: int = 50
+    outbox_lease_seconds: int = 300
+    outbox_retry_seconds: int = 60
+    outbox_max_attempts: int = 8
 
     @classmethod
     def from_environ(cls, instance_path: str) -> Settings:
@@ -73,7 +79,10 @@ class Settings:
             mail_password=env_str("MAIL_PASSWORD"),
             mail_use_tls=env_bool("MAIL_USE_TLS"),
             mail_sender=env_str("MAIL_SENDER", "IdeaSpace <no-reply@localhost>"),
-            mail_outbox=env_str("MAIL_OUTBOX") or str(Path(instance_path) / "outbox"),
+            # Development mail as .eml files; MAIL_OUTBOX is its former name ("outbox" is the table now).
+            mail_file_dir=env_str("MAIL_FILE_DIR")
+            or env_str("MAIL_OUTBOX")
+            or str(Path(instance_path) / "mail"),
             public_url=env_str("PUBLIC_URL", "http://127.0.0.1:5000"),
             min_group_size=env_int("MIN_GROUP_SIZE", 5),
             comment_edit_minutes=env_int("COMMENT_EDIT_MINUTES", 30),
@@ -87,6 +96,14 @@ class Settings:
             session_max_hours=env_int("SESSION_MAX_HOURS", 12),
             # Sudo mode: how long a re-authenticated admin may change roles and instance settings.
             sudo_minutes=env_int("SUDO_MINUTES", 10),
+            mail_timeout=env_int("MAIL_TIMEOUT", 30),
+            # "inline": the app sends the outbox from a thread of its own (`make run`); else run
+            # `ideaspace worker` beside it.
+            outbox_worker=env_str("OUTBOX_WORKER"),
+            outbox_batch=env_int("OUTBOX_BATCH", 50),
+            outbox_lease_seconds=env_int("OUTBOX_LEASE_SECONDS", 300),
+            outbox_retry_seconds=env_int("OUTBOX_RETRY_SECONDS", 60),
+            outbox_max_attempts=env_int("OUTBOX_MAX_ATTEMPTS", 8),
         )
 
     def as_flask_config(self) -> dict:
@@ -107,7 +124,13 @@ class Settings:
             "MAIL_PASSWORD": self.mail_password,
             "MAIL_USE_TLS": self.mail_use_tls,
             "MAIL_SENDER": self.mail_sender,
-            "MAIL_OUTBOX": self.mail_outbox,
+            "MAIL_FILE_DIR": self.mail_file_dir,
+            "MAIL_TIMEOUT": self.mail_timeout,
+            "OUTBOX_WORKER": self.outbox_worker,
+            "OUTBOX_BATCH": self.outbox_batch,
+            "OUTBOX_LEASE_SECONDS": self.outbox_lease_seconds,
+            "OUTBOX_RETRY_SECONDS": self.outbox_retry_seconds,
+            "OUTBOX_MAX_ATTEMPTS": self.outbox_max_attempts,
             "PUBLIC_URL": self.public_url,
             "MIN_GROUP_SIZE": self.min_group_size,
             "COMMENT_EDIT_MINUTES": self.comment_edit_minutes,

@@ -1,11 +1,13 @@
-"""Outgoing mail: build messages (text with an HTML alternative) and send them.
+"""How mail leaves: build a message, and send it over one SMTP connection or into a folder.
 
 With MAIL_SERVER set, messages go out over SMTP (STARTTLS when MAIL_USE_TLS, implicit TLS on port
 465, a login when MAIL_USERNAME is set). Without it (development), each message is written as an
-`.eml` file under MAIL_OUTBOX and logged, so nothing leaves the machine by accident.
+`.eml` file under MAIL_FILE_DIR and logged, so nothing leaves the machine by accident.
 
-`send()` never raises for a refused address or an unreachable server: it returns which addresses
-were accepted and which failed, so callers can leave the failed ones unmarked.
+Nothing here decides *when* mail is sent: that is the outbox (`ideaspace.outbox`), whose worker
+opens one transport per batch. A transport's `send` raises `Transient` (try again later: a 4xx, an
+unreachable or slow server; `ConnectionLost` when the connection is gone) or `Permanent` (a 5xx:
+the address or the message is refused for good).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import logging
 import smtplib
 import ssl
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -28,12 +29,16 @@ from .sanitize import clean_line
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class SendResult:
-    """Addresses the server (or the outbox) accepted, and those that failed with the reason."""
+class Transient(Exception):
+    """The message was not accepted now; it may be later."""
 
-    sent: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
+
+class ConnectionLost(Transient):
+    """The connection is gone (or never came): nothing more can be sent over it."""
+
+
+class Permanent(Exception):
+    """The server refused the message for good (5xx)."""
 
 
 def build(
@@ -61,15 +66,6 @@ def build(
     return message
 
 
-def send(messages: list[EmailMessage]) -> SendResult:
-    """Send every message; returns the recipients that were accepted and those that failed."""
-    if not messages:
-        return SendResult()
-    if current_app.config.get("MAIL_SERVER"):
-        return _send_smtp(messages)
-    return _write_outbox(messages)
-
-
 def recipient(message: EmailMessage) -> str:
     return parseaddr(str(message["To"]))[1].lower()
 
@@ -83,51 +79,85 @@ def public_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def _send_smtp(messages: list[EmailMessage]) -> SendResult:
-    config = current_app.config
-    result = SendResult()
-    try:
-        smtp = _connect(config)
-    except (OSError, smtplib.SMTPException) as error:
-        log.error("Mail server %s unreachable: %s", config["MAIL_SERVER"], error)
-        for message in messages:
-            result.failed[recipient(message)] = str(error) or type(error).__name__
-        return result
-    try:
-        for index, message in enumerate(messages):
-            address = recipient(message)
+class SMTPTransport:
+    """One SMTP connection, opened on the first message and kept for the batch."""
+
+    def __init__(self, config) -> None:
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, message: EmailMessage) -> None:
+        if self.smtp is None:
             try:
-                refused = smtp.send_message(message)
-            except smtplib.SMTPRecipientsRefused as error:
-                result.failed[address] = _reason(error.recipients.get(address)) or "refused"
-            except smtplib.SMTPServerDisconnected as error:
-                # The connection is gone: nothing after this point was sent.
-                for rest in messages[index:]:
-                    result.failed[recipient(rest)] = str(error) or "disconnected"
-                break
+                self.smtp = _connect(self.config)
             except (OSError, smtplib.SMTPException) as error:
-                result.failed[address] = str(error) or type(error).__name__
-            else:
-                if address in refused:
-                    result.failed[address] = _reason(refused[address])
-                else:
-                    result.sent.append(address)
-    finally:
+                raise ConnectionLost(_describe(error)) from error
         try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            smtp.close()
-    if result.failed:
-        log.warning("Mail: %d sent, %d failed", len(result.sent), len(result.failed))
-    return result
+            refused = self.smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, reason = next(iter(error.recipients.values()), (550, b"refused"))
+            raise _by_code(code, _reason((code, reason))) from error
+        except smtplib.SMTPResponseException as error:  # sender or data refused, 421 closing
+            self._drop()  # the conversation is in an unknown state: start the next one afresh
+            raise _by_code(error.smtp_code, _reason((error.smtp_code, error.smtp_error))) from error
+        except (OSError, smtplib.SMTPException) as error:  # disconnected, timed out
+            self._drop()
+            raise ConnectionLost(_describe(error)) from error
+        if refused:
+            code, reason = next(iter(refused.values()))
+            raise _by_code(code, _reason((code, reason)))
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
+            self.smtp = None
+
+    def _drop(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.close()
+            finally:
+                self.smtp = None
+
+
+class FileTransport:
+    """Development: each message an `.eml` file in MAIL_FILE_DIR, logged."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = Path(folder)
+
+    def send(self, message: EmailMessage) -> None:
+        path = self.folder / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}.eml"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(message.as_bytes())
+        except OSError as error:
+            raise Transient(_describe(error)) from error
+        log.info("Mail to %s (%s) written to %s", recipient(message), message["Subject"], path)
+
+    def close(self) -> None:
+        pass
+
+
+def transport(config=None) -> SMTPTransport | FileTransport:
+    """SMTP when MAIL_SERVER is set, else the development folder."""
+    config = config if config is not None else current_app.config
+    if config.get("MAIL_SERVER"):
+        return SMTPTransport(config)
+    return FileTransport(config["MAIL_FILE_DIR"])
 
 
 def _connect(config) -> smtplib.SMTP:
     server, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
+    timeout = float(config.get("MAIL_TIMEOUT") or 30)
     if port == 465:
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(server, port, timeout=30, context=ssl.create_default_context())
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(server, port, timeout=timeout, context=context)
     else:
-        smtp = smtplib.SMTP(server, port, timeout=30)
+        smtp = smtplib.SMTP(server, port, timeout=timeout)
         if config.get("MAIL_USE_TLS"):
             smtp.starttls(context=ssl.create_default_context())
     if config.get("MAIL_USERNAME"):
@@ -135,31 +165,16 @@ def _connect(config) -> smtplib.SMTP:
     return smtp
 
 
+def _by_code(code: int, reason: str) -> Exception:
+    return Permanent(reason) if 500 <= int(code) < 600 else Transient(reason)
+
+
+def _describe(error: BaseException) -> str:
+    return str(error) or type(error).__name__
+
+
 def _reason(value) -> str:
     if isinstance(value, tuple) and len(value) == 2:
         code, text = value
         return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
     return str(value or "")
-
-
-def _write_outbox(messages: list[EmailMessage]) -> SendResult:
-    outbox = Path(current_app.config["MAIL_OUTBOX"])
-    result = SendResult()
-    try:
-        outbox.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        for message in messages:
-            result.failed[recipient(message)] = str(error)
-        return result
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    for message in messages:
-        address = recipient(message)
-        path = outbox / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
-        try:
-            path.write_bytes(message.as_bytes())
-        except OSError as error:
-            result.failed[address] = str(error)
-            continue
-        log.info("Mail to %s (%s) written to %s", address, message["Subject"], path)
-        result.sent.append(address)
-    return result

@@ -93,7 +93,7 @@ def create_test_app(url: str, tmp_path_factory):
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": url,
             "RATELIMIT_ENABLED": False,
-            "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
+            "MAIL_FILE_DIR": str(tmp_path_factory.mktemp("outbox")),
             "SERVER_NAME": "localhost",
             # Tests assert the English source strings, in the default Finnish locale (Finnish numbers
             # and dates); tests/test_translations.py checks and renders the real catalogues.

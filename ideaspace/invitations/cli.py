@@ -46,10 +46,6 @@ def invite_command(
     outcome = service.invite(actor, workspace, users)
     db.session.commit()
     click.echo(
-        f"Invited {len(outcome.sent)}; already invited {len(outcome.already)}; "
-        f"failed {len(outcome.failed)}."
+        f"Invited {len(outcome.sent)}; already invited {len(outcome.already)}. "
+        "The mail is sent by `ideaspace worker`."
     )
-    for address, reason in sorted(outcome.failed.items()):
-        click.echo(f"failed: {address}: {reason}", err=True)
-    if outcome.failed:
-        raise SystemExit(1)

@@ -1,16 +1,17 @@
-"""The invitation and reminder emails, each in its recipient's language."""
+"""The invitation and reminder emails, each in its recipient's language, rendered by the outbox's
+worker when it sends them (with a sign-in link issued then)."""
 
 from __future__ import annotations
-
-from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
+from sqlalchemy import select
 
-from .. import mail
+from .. import mail, outbox
+from ..extensions import db
 from ..i18n import localize
-from ..models import LANGUAGES, User, Workspace
+from ..models import LANGUAGES, Membership, OutboxMessage, User, Workspace
 
 INVITATION = "invitation"
 NOT_VISITED = "not_visited"
@@ -53,11 +54,42 @@ def render(
     return subject, text, html
 
 
-def compose(
-    kind: str, user: User, workspace: Workspace, link: str, inviter: str | None = None
-) -> EmailMessage:
-    language = language_for(user, workspace)
+@outbox.kind(INVITATION)
+def render_invitation(message: OutboxMessage) -> outbox.Mail | None:
+    return _render(INVITATION, message)
+
+
+@outbox.kind("reminder")
+def render_reminder(message: OutboxMessage) -> outbox.Mail | None:
+    audience = (message.about or {}).get("audience")
+    return _render(audience, message) if audience in (NOT_VISITED, NOT_CONTRIBUTED) else None
+
+
+def _render(kind: str, message: OutboxMessage) -> outbox.Mail | None:
+    """The message with a new sign-in link; None when the person is gone or no longer invited."""
+    from .tokens import issue_token
+
+    about = message.about or {}
+    row = db.session.execute(
+        select(User, Workspace, Membership)
+        .join(Membership, Membership.user_id == User.id)
+        .join(Workspace, Workspace.id == Membership.workspace_id)
+        .where(User.id == message.user_id, Workspace.id == about.get("workspace_id"))
+    ).first()
+    if row is None:
+        return None
+    user, workspace, membership = row
+    if not user.is_active or not user.email or membership.invited_at is None:
+        return None
+    inviter = db.session.get(User, about["inviter_id"]) if about.get("inviter_id") else None
+    raw, _token = issue_token(user, workspace)
+    link = mail.public_url("invitations.signin", token=raw)
     subject, text, html = render(
-        kind, name=user.name, workspace=workspace, link=link, language=language, inviter=inviter
+        kind,
+        name=user.name,
+        workspace=workspace,
+        link=link,
+        language=message.language,
+        inviter=inviter.name if inviter is not None else None,
     )
-    return mail.build(user.email, subject, text, html, language)
+    return outbox.Mail(to=user.email, subject=subject, text=text, html=html)

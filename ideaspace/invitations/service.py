@@ -1,12 +1,9 @@
 """Inviting people to a workspace and reminding them: plain operations that flush and audit.
 
-Order of work, and what happens when mail fails: the memberships and sign-in tokens are written
-and flushed first (so a database error stops everything before any mail leaves); then the mail is
-sent; then, for every address the mail server refused (or when it could not be reached at all),
-the work is undone for that person only: a membership created by this invitation is removed (a
-pre-existing one gets its invitation fields back), a reminder's `last_reminded_at` is restored,
-and the unsent token is deleted. Those people are reported as failed, so inviting or reminding
-again reaches exactly them.
+The mail itself goes into the outbox in the same transaction (`ideaspace.outbox`): a rolled-back
+invitation sends nothing, the page returns at once however many people are invited, and the
+worker renders each message, with its sign-in link, when it sends it. What could not be
+delivered is shown on the invitations page (`outbox.service.failures`).
 """
 
 from __future__ import annotations
@@ -21,19 +18,18 @@ from sqlalchemy.orm import contains_eager
 from .. import audit, mail
 from ..extensions import db
 from ..models import MemberRole, Membership, Unit, User, Workspace, utcnow
+from ..outbox import service as outbox
 from ..workspaces.service import insert_if_new
 from . import messages
-from .messages import INVITATION, NOT_CONTRIBUTED, NOT_VISITED
-from .tokens import issue_token
+from .messages import NOT_CONTRIBUTED, NOT_VISITED
 
 AUDIENCES = (NOT_VISITED, NOT_CONTRIBUTED)
 
 
 @dataclass
 class Outcome:
-    sent: list[User] = field(default_factory=list)
+    sent: list[User] = field(default_factory=list)  # in the outbox, sent by the worker
     already: list[User] = field(default_factory=list)  # invitations: invited before, not again
-    failed: dict[str, str] = field(default_factory=dict)  # address → reason
 
 
 # --- who ------------------------------------------------------------------------------------
@@ -156,7 +152,7 @@ def invite(
                 select(Membership).where(Membership.workspace_id == workspace.id, Membership.user_id.in_(new))
             )
         )
-    pending = []  # (user, membership, created, previous invitation fields, token, message)
+    queued = []
     seen: set[int] = set()
     for user in users:
         if user.id in seen or not user.is_active:
@@ -166,28 +162,12 @@ def invite(
         if membership.invited_at is not None and user.id not in created:
             outcome.already.append(user)
             continue
-        previous = (None, None) if user.id in created else (membership.invited_at, membership.invited_by_id)
         membership.invited_at = now
         membership.invited_by_id = actor.id if actor is not None else None
-        raw, token = issue_token(user, workspace, now)
-        link = mail.public_url("invitations.signin", token=raw)
-        message = messages.compose(INVITATION, user, workspace, link, actor.name if actor else None)
-        pending.append((user, membership, user.id in created, previous, token, message))
+        outcome.sent.append(user)
+        queued.append(_mail_row(user, workspace, actor))
     db.session.flush()
-
-    result = mail.send([entry[-1] for entry in pending])
-    for user, membership, created, previous, token, message in pending:
-        address = mail.recipient(message)
-        if address in result.failed:
-            outcome.failed[address] = result.failed[address]
-            db.session.delete(token)
-            if created:
-                db.session.delete(membership)
-            else:
-                membership.invited_at, membership.invited_by_id = previous
-        else:
-            outcome.sent.append(user)
-    db.session.flush()
+    outbox.enqueue_many(messages.INVITATION, queued)
     audit.record(
         actor,
         "workspace.invite",
@@ -195,9 +175,22 @@ def invite(
         workspace_id=workspace.id,
         invited=len(outcome.sent),
         already_invited=len(outcome.already),
-        failed=len(outcome.failed),
     )
     return outcome
+
+
+def _mail_row(user: User, workspace: Workspace, actor: User | None, **about) -> dict:
+    """An outbox row for this person: ids only, the link is made when the mail is sent."""
+    return {
+        "user_id": user.id,
+        "language": messages.language_for(user, workspace),
+        "about": {
+            "workspace_id": workspace.id,
+            "inviter_id": actor.id if actor is not None else None,
+            **about,
+        },
+        "workspace_id": workspace.id,
+    }
 
 
 def _add_members(actor: User | None, workspace: Workspace, user_ids: set[int], now: datetime) -> set[int]:
@@ -289,30 +282,16 @@ def reminder_preview(
 def send_reminders(
     actor: User | None, workspace: Workspace, audience: str, now: datetime | None = None
 ) -> Outcome:
-    """Remind the audience, each in their language with a fresh sign-in link."""
+    """Remind the audience, each in their language with a fresh sign-in link (made when sent)."""
     now = now or utcnow()
     outcome = Outcome()
-    pending = []
+    queued = []
     for membership in reminder_audience(workspace, audience, now):
-        user = membership.user
-        previous = membership.last_reminded_at
         membership.last_reminded_at = now
-        raw, token = issue_token(user, workspace, now)
-        link = mail.public_url("invitations.signin", token=raw)
-        message = messages.compose(audience, user, workspace, link)
-        pending.append((user, membership, previous, token, message))
+        outcome.sent.append(membership.user)
+        queued.append(_mail_row(membership.user, workspace, None, audience=audience))
     db.session.flush()
-
-    result = mail.send([entry[-1] for entry in pending])
-    for user, membership, previous, token, message in pending:
-        address = mail.recipient(message)
-        if address in result.failed:
-            outcome.failed[address] = result.failed[address]
-            membership.last_reminded_at = previous
-            db.session.delete(token)
-        else:
-            outcome.sent.append(user)
-    db.session.flush()
+    outbox.enqueue_many("reminder", queued)
     audit.record(
         actor,
         "workspace.remind",
@@ -320,6 +299,5 @@ def send_reminders(
         workspace_id=workspace.id,
         audience=audience,
         reminded=len(outcome.sent),
-        failed=len(outcome.failed),
     )
     return outcome

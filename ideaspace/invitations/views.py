@@ -9,6 +9,7 @@ from ..auth import sign_in
 from ..extensions import db, limiter
 from ..i18n import current_language
 from ..models import LANGUAGES, Workspace
+from ..outbox import service as outbox
 from ..permissions import can_invite, require
 from ..workspaces.service import get_workspace
 from . import service, tokens
@@ -47,6 +48,8 @@ def _page(workspace: Workspace, form: InviteForm, rows, status: int = 200):
         members=service.members(workspace),
         counts=service.reminder_counts(workspace),
         audiences=service.AUDIENCES,
+        undelivered=outbox.failures(workspace.id),
+        unsent=outbox.pending_count(workspace.id),
     ), status
 
 
@@ -99,16 +102,6 @@ def _report(outcome: service.Outcome, done: str) -> None:
                 names=names + (f" (+{more})" if more > 0 else ""),
             ),
             "info",
-        )
-    if outcome.failed:
-        flash(
-            ngettext(
-                "Mail to %(num)d address failed; try again later: %(addresses)s",
-                "Mail to %(num)d addresses failed; try again later: %(addresses)s",
-                len(outcome.failed),
-                addresses=", ".join(sorted(outcome.failed)),
-            ),
-            "error",
         )
 
 

@@ -15,6 +15,7 @@ from .base import LANGUAGES, LocalizedText, utcnow
 from .content import Comment, CommentLike, Note, NoteGroup, Report
 from .idea import Idea, IdeaStatus, IdeaStatusChange, IdeaSupport
 from .org import Role, Unit, User
+from .outbox import OutboxMessage
 from .programme import Comparator, Indicator, IndicatorReading, Measure, MeasureStatus, ProgrammeSnapshot
 from .quote import Attribution, Quote
 from .session import UserSession
@@ -48,6 +49,7 @@ __all__ = [
     "Note",
     "NoteGroup",
     "Option",
+    "OutboxMessage",
     "ProgrammeSnapshot",
     "Quote",
     "Report",

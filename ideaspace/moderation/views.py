@@ -253,8 +253,6 @@ def _notified(idea, workspace, kept=None) -> None:
         )
     elif sent:
         flash(_("Its author was emailed the decision and your reason."), "success")
-    else:
-        flash(_("The decision was saved, but the email to its author could not be sent."), "error")
 
 
 def _idea_url(workspace, idea) -> str:

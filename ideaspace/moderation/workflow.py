@@ -4,7 +4,6 @@ merging duplicates, and promoting an accepted idea to a measure of a theme."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 
 from flask import current_app
 from flask_babel import force_locale
@@ -15,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
-from .. import audit, mail
+from .. import audit, mail, outbox
 from ..extensions import db
 from ..i18n import localize
 from ..ideas import service as ideas
@@ -29,6 +28,7 @@ from ..models import (
     IdeaSupport,
     Measure,
     MeasureStatus,
+    OutboxMessage,
     Theme,
     User,
     Workspace,
@@ -199,7 +199,7 @@ def author_to_notify(idea: Idea) -> User | None:
     return author
 
 
-def decision_message(idea: Idea, workspace: Workspace, kept: Idea | None = None) -> EmailMessage | None:
+def decision_message(idea: Idea, workspace: Workspace, kept: Idea | None = None) -> outbox.Mail | None:
     """The email telling the author what was decided about their idea, in the author's language."""
     author = author_to_notify(idea)
     if author is None:
@@ -225,16 +225,36 @@ def decision_message(idea: Idea, workspace: Workspace, kept: Idea | None = None)
         }
         text = env.get_template("mail/idea_status.txt").render(**context)
         html = env.get_template("mail/idea_status.html").render(**context)
-    return mail.build(author.email, subject, text, html, language)
+    return outbox.Mail(to=author.email, subject=subject, text=text, html=html)
+
+
+@outbox.kind("idea_decision")
+def render_decision(message: OutboxMessage) -> outbox.Mail | None:
+    """The decision mail, rendered when sent; nothing when a later decision replaced this one (it has
+    a mail of its own), or the idea or its author is gone."""
+    about = message.about or {}
+    idea = db.session.get(Idea, about.get("idea_id") or 0)
+    if idea is None or idea.status.value != about.get("status"):
+        return None
+    kept = db.session.get(Idea, about["kept_id"]) if about.get("kept_id") else None
+    return decision_message(idea, db.session.get(Workspace, idea.workspace_id), kept)
 
 
 def notify_author(idea: Idea, workspace: Workspace, kept: Idea | None = None) -> bool | None:
-    """Email the decision; None when there is nobody to email, else whether the mail went out."""
-    message = decision_message(idea, workspace, kept)
-    if message is None:
+    """Put the decision mail into the outbox; None when there is nobody to email.
+
+    The outbox row is part of the decision's transaction: a rolled-back decision mails nothing."""
+    author = author_to_notify(idea)
+    if author is None:
         return None
-    result = mail.send([message])
-    return not result.failed
+    outbox.service.enqueue(
+        "idea_decision",
+        user=author,
+        language=language_for(author, workspace),
+        about={"idea_id": idea.id, "status": idea.status.value, "kept_id": kept.id if kept else None},
+        workspace_id=workspace.id,
+    )
+    return True
 
 
 # --- the idea page's moderation panel ----------------------------------------------------------

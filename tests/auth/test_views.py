@@ -260,7 +260,7 @@ def test_the_sixth_failed_sign_in_to_one_account_is_refused(app, tmp_path):
             "RATELIMIT_ENABLED": True,
             "RATELIMIT_STORAGE_URI": "memory://",
             "WTF_CSRF_ENABLED": False,
-            "MAIL_OUTBOX": str(tmp_path),
+            "MAIL_FILE_DIR": str(tmp_path),
         }
     )
     try:

@@ -78,7 +78,7 @@ def live_app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "SECRET_KEY": "browser-test-secret",
             "RATELIMIT_ENABLED": False,
-            "MAIL_OUTBOX": str(tmp_path_factory.mktemp("outbox")),
+            "MAIL_FILE_DIR": str(tmp_path_factory.mktemp("outbox")),
         }
     )
     with app.app_context():

@@ -43,6 +43,7 @@ from ideaspace.models import (
     Workspace,
 )
 from ideaspace.moderation import service as moderation
+from ideaspace.outbox import drain
 
 from ..factories import PASSWORD, Factories
 from .demo_state import demo_answers_restored
@@ -107,7 +108,9 @@ def _demo_id() -> int:
 
 def outbox_messages(live_app, address: str) -> list[email.message.EmailMessage]:
     found = []
-    for path in sorted(Path(live_app.config["MAIL_OUTBOX"]).glob("*.eml")):
+    with live_app.app_context():
+        drain()  # the outbox's worker, here and now
+    for path in sorted(Path(live_app.config["MAIL_FILE_DIR"]).glob("*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
         if address.lower() in str(message["To"]).lower():
             found.append(message)

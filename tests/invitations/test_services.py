@@ -5,7 +5,9 @@ import pytest
 from sqlalchemy import func, select
 
 from ideaspace.invitations import service, tokens
-from ideaspace.models import AuditLog, MemberRole, Membership, Role, SigninToken, utcnow
+from ideaspace.models import AuditLog, MemberRole, Membership, OutboxMessage, Role, SigninToken, utcnow
+from ideaspace.outbox import drain
+from ideaspace.outbox import service as outbox_service
 
 from .conftest import html_of, link_path, text_of
 
@@ -37,7 +39,9 @@ def test_each_person_gets_a_mail_in_their_own_language(session, make, smtp, work
     en = make.user(email="john@kokkola.fi", name="John", locale="en")
     none = make.user(email="pekka@kokkola.fi", name="Pekka", locale=None)
     outcome = service.invite(moderator, workspace, [fi, sv, en, none])
-    assert [u.id for u in outcome.sent] == [fi.id, sv.id, en.id, none.id] and not outcome.failed
+    assert [u.id for u in outcome.sent] == [fi.id, sv.id, en.id, none.id]
+    assert smtp.recipients == []  # the request only writes the outbox; the worker sends
+    assert drain().sent == 4
     assert smtp.recipients == sorted(u.email for u in (fi, sv, en, none))
     expected = {
         fi: ("fi", "Henkilöstöohjelma"),
@@ -80,6 +84,7 @@ def test_nobody_is_invited_twice(session, make, smtp, workspace, moderator):
     outcome = service.invite(moderator, workspace, people)
     assert [u.id for u in outcome.sent] == [people[1].id]
     assert [u.id for u in outcome.already] == [people[0].id]
+    drain()
     assert len(smtp.messages) == 2
     count = session.scalar(
         select(func.count())
@@ -92,22 +97,24 @@ def test_nobody_is_invited_twice(session, make, smtp, workspace, moderator):
 def test_inactive_people_are_not_invited(session, make, smtp, workspace, moderator):
     gone = make.user(is_active_account=False)
     assert service.invite(moderator, workspace, [gone]).sent == []
+    drain()
     assert smtp.messages == [] and membership(session, workspace, gone) is None
 
 
-def test_failed_addresses_are_not_marked_invited(session, make, smtp, workspace, moderator):
+def test_a_refused_address_is_recorded_for_the_invitations_page(session, make, smtp, workspace, moderator):
     good = make.user(email="good@kokkola.fi")
     bad = make.user(email="bounce@kokkola.fi")
     outcome = service.invite(moderator, workspace, [good, bad])
-    assert [u.id for u in outcome.sent] == [good.id]
-    assert list(outcome.failed) == ["bounce@kokkola.fi"]
-    assert membership(session, workspace, bad) is None
-    assert (
-        session.scalar(select(func.count()).select_from(SigninToken).where(SigninToken.user_id == bad.id))
-        == 0
-    )
-    # Inviting again reaches exactly the one who failed.
-    assert service.invite(moderator, workspace, [good, bad]).already[0].id == good.id
+    assert [u.id for u in outcome.sent] == [good.id, bad.id]
+    counts = drain()
+    assert (counts.sent, counts.failed) == (1, 1)
+    assert smtp.recipients == ["good@kokkola.fi"]
+    failed = outbox_service.failures(workspace.id)
+    assert [(f.address, f.kind) for f in failed] == [("bounce@kokkola.fi", "invitation")]
+    assert "550" in failed[0].reason
+    # They stay invited (a reminder reaches them once the address is right), and nobody twice.
+    assert membership(session, workspace, bad).invited_at is not None
+    assert [u.id for u in service.invite(moderator, workspace, [good, bad]).already] == [good.id, bad.id]
 
 
 def test_invitations_are_audited_with_counts_not_addresses(session, make, smtp, workspace, moderator):
@@ -116,13 +123,32 @@ def test_invitations_are_audited_with_counts_not_addresses(session, make, smtp, 
     )
     entry = session.scalar(select(AuditLog).where(AuditLog.action == "workspace.invite"))
     assert entry.actor_id == moderator.id and entry.workspace_id == workspace.id
-    assert entry.details == {"invited": 1, "already_invited": 0, "failed": 1}
+    assert entry.details == {"invited": 2, "already_invited": 0}
     assert "@" not in str(entry.details)
+
+
+def test_the_outbox_holds_ids_not_links(session, make, smtp, workspace, moderator):
+    user = make.user()
+    service.invite(moderator, workspace, [user])
+    row = session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == user.id))
+    assert row.kind == "invitation" and row.language == "fi" and row.workspace_id == workspace.id
+    assert row.about == {"workspace_id": workspace.id, "inviter_id": moderator.id}
+    # No token exists until the worker sends the mail: a link's lifetime starts then.
+    assert (
+        session.scalar(select(func.count()).select_from(SigninToken).where(SigninToken.user_id == user.id))
+        == 0
+    )
+    drain()
+    assert (
+        session.scalar(select(func.count()).select_from(SigninToken).where(SigninToken.user_id == user.id))
+        == 1
+    )
 
 
 def test_tokens_are_stored_only_as_hashes(session, make, smtp, workspace, moderator):
     user = make.user()
     service.invite(moderator, workspace, [user])
+    drain()
     raw = link_path(smtp.to(user.email)).rsplit("/", 1)[1]
     stored = session.scalar(select(SigninToken).where(SigninToken.user_id == user.id))
     assert stored.token_hash == hashlib.sha256(raw.encode()).hexdigest() and raw not in stored.token_hash
@@ -188,26 +214,39 @@ def test_reminder_audiences(session, workspace, funnel):
 def test_reminders_go_once_within_the_interval(session, smtp, workspace, funnel, moderator):
     outcome = service.send_reminders(moderator, workspace, "not_contributed")
     assert [u.id for u in outcome.sent] == [funnel["visited"].id]
+    drain()
     message = smtp.to("visited@kokkola.fi")
     assert message["Content-Language"] == "sv" and "Personalprogram" in message["Subject"]
     assert link_path(message).startswith("/signin/")
     assert membership(session, workspace, funnel["visited"]).last_reminded_at is not None
     assert service.reminder_counts(workspace)["not_contributed"] == 0
     assert service.send_reminders(moderator, workspace, "not_contributed").sent == []
+    drain()
     assert len(smtp.messages) == 1
     later = utcnow() + timedelta(hours=72, minutes=1)
     assert service.reminder_counts(workspace, now=later)["not_contributed"] == 1
     entry = session.scalar(select(AuditLog).where(AuditLog.action == "workspace.remind"))
-    assert entry.details == {"audience": "not_contributed", "reminded": 1, "failed": 0}
+    assert entry.details == {"audience": "not_contributed", "reminded": 1}
 
 
-def test_a_failed_reminder_is_not_counted_as_sent(session, make, smtp, workspace, moderator):
+def test_a_failed_reminder_is_recorded(session, make, smtp, workspace, moderator):
     bad = make.user(email="bounce@kokkola.fi")
     make.member(workspace, bad)
-    outcome = service.send_reminders(moderator, workspace, "not_visited")
-    assert list(outcome.failed) == ["bounce@kokkola.fi"]
-    assert membership(session, workspace, bad).last_reminded_at is None
-    assert service.reminder_counts(workspace)["not_visited"] == 1
+    assert [u.id for u in service.send_reminders(moderator, workspace, "not_visited").sent] == [bad.id]
+    assert drain().failed == 1
+    assert [(f.address, f.kind) for f in outbox_service.failures(workspace.id)] == [
+        ("bounce@kokkola.fi", "reminder")
+    ]
+
+
+def test_a_person_no_longer_invited_is_skipped(session, make, smtp, workspace, moderator):
+    gone = make.user()
+    service.invite(moderator, workspace, [gone])
+    gone.is_active_account = False  # deactivated before the worker came round
+    session.flush()
+    counts = drain()
+    assert (counts.sent, counts.skipped, counts.failed) == (0, 1, 0)
+    assert smtp.messages == [] and outbox_service.failures(workspace.id) == []
 
 
 def test_reminder_preview(app, session, workspace, funnel):

@@ -5,8 +5,10 @@ from sqlalchemy import func, select
 from ideaspace import create_app
 from ideaspace.auth import load_user
 from ideaspace.extensions import db, limiter
+from ideaspace.invitations import service as invitations
 from ideaspace.invitations import tokens
 from ideaspace.models import MemberRole, Membership, Role, SigninToken
+from ideaspace.outbox import drain
 from tests.conftest import CsrfClient
 
 from .conftest import link_path
@@ -111,9 +113,10 @@ def test_invite_by_unit_and_email_then_sign_in_by_link(client, login, make, sess
         },
     )
     assert response.status_code == 302
-    assert smtp.recipients == sorted([a.email, b.email, people["nonmember"].email])
     page = client.get(response.headers["Location"])
-    assert "3 people were invited." in page.text
+    assert "3 people were invited." in page.text and "3 messages are waiting to be sent." in page.text
+    drain()
+    assert smtp.recipients == sorted([a.email, b.email, people["nonmember"].email])
 
     # The same again: nobody is invited twice, and the page says so.
     again = client.post(
@@ -121,6 +124,7 @@ def test_invite_by_unit_and_email_then_sign_in_by_link(client, login, make, sess
         data={"units": [str(unit.id)], "include_subunits": "y"},
         follow_redirects=True,
     )
+    drain()
     assert "were invited already" in again.text and len(smtp.messages) == 3
 
     # b follows the link: GET shows a button and does not use the link up.
@@ -231,11 +235,30 @@ def test_reminder_preview_and_send(client, login, make, session, smtp, world):
     assert smtp.messages == []  # previewing sends nothing
     sent = client.post(f"/w/{ws.slug}/invitations/reminders/not_visited", follow_redirects=True)
     assert "2 reminders were sent." in sent.text
+    drain()
     assert smtp.recipients == sorted([people["member"].email, sv.email])
     again = client.get(f"/w/{ws.slug}/invitations/reminders/not_visited")
     assert "Nobody needs this reminder now" in again.text and "Send" not in again.text.split("Nobody")[1]
     client.post(f"/w/{ws.slug}/invitations/reminders/not_visited")
+    drain()
     assert len(smtp.messages) == 2
+
+
+def test_undelivered_mail_is_shown_where_it_was_sent(client, login, make, session, smtp, world):
+    ws, people = world
+    bad, good = make.user(email="bounce.x@kokkola.fi"), make.user(email="ok.x@kokkola.fi")
+    other = make.workspace()
+    session.commit()
+    as_user(login, people["moderator"])
+    client.post(f"/w/{ws.slug}/invitations", data={"emails": f"{bad.email}, {good.email}"})
+    invitations.invite(None, other, [make.user(email="bounce.y@kokkola.fi")])  # another workspace's
+    session.commit()
+    assert drain().failed == 2
+    page = client.get(f"/w/{ws.slug}/invitations")
+    assert "1 message could not be delivered" in page.text
+    assert "bounce.x@kokkola.fi" in page.text and "550" in page.text
+    assert "bounce.y@kokkola.fi" not in page.text and "ok.x@kokkola.fi" not in page.text.split("Invited")[0]
+    assert smtp.recipients == ["ok.x@kokkola.fi"]
 
 
 def test_cli_invite(app, make, session, smtp, world):
@@ -257,7 +280,8 @@ def test_cli_invite(app, make, session, smtp, world):
         ]
     )
     assert result.exit_code == 0, result.output
-    assert "Invited 2; already invited 0; failed 0." in result.output
+    assert "Invited 2; already invited 0." in result.output
+    assert runner.invoke(args=["worker", "--once"]).output.startswith("Sent 2;")
     assert smtp.recipients == sorted([person.email, people["nonmember"].email])
     assert runner.invoke(args=["invite", ws.slug, "--unit", "Nowhere"]).exit_code != 0
     assert runner.invoke(args=["invite", "no-such", "--email", person.email]).exit_code != 0
@@ -268,7 +292,7 @@ def test_signin_post_is_rate_limited(app):
     """20 failed link sign-ins a minute per address; the 21st is refused (successes do not count)."""
     config = {
         key: app.config[key]
-        for key in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "SERVER_NAME", "MAIL_OUTBOX")
+        for key in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "SERVER_NAME", "MAIL_FILE_DIR")
     }
     limited = create_app(
         {**config, "TESTING": True, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"}

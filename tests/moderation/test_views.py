@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from ideaspace.models import AuditLog, Comment, IdeaStatus, Measure, Report, utcnow
 from ideaspace.moderation import service, workflow
+from ideaspace.outbox import drain
 
 from .conftest import text_of
 
@@ -297,6 +298,7 @@ def test_queue_decides_about_an_idea(client, world, login, session, smtp):
     )
     assert response.status_code == 302 and response.headers["Location"].endswith(url)
     assert world.idea.status is IdeaStatus.UNDER_REVIEW
+    drain()
     assert "Selvitämme" in text_of(smtp.to("aino@example.fi"))
 
 
@@ -317,6 +319,7 @@ def test_idea_page_workflow_decide_and_email(client, world, login, session, smtp
     url = f"/w/{world.ws.slug}/moderation/ideas/{world.idea.id}/status"
     assert client.post(url, data={"status": "accepted", "reason": "Now"}).status_code == 422  # new → accepted
     assert client.post(url, data={"status": "under_review"}).status_code == 302
+    drain()  # each decision its own mail (a decision replaced before it was sent is skipped)
     response = client.post(url, data={"status": "not_taken", "reason": ""})
     assert response.status_code == 422 and "Give the reason" in response.text
     response = client.post(url, data={"status": "not_taken", "reason": "r" * 2001})
@@ -325,6 +328,7 @@ def test_idea_page_workflow_decide_and_email(client, world, login, session, smtp
         url, data={"status": "not_taken", "reason": "Jo ohjelmassa"}, follow_redirects=True
     )
     assert "Its author was emailed" in response.text and "Jo ohjelmassa" in response.text
+    drain()
     assert len(smtp.messages) == 2 and all(m["Content-Language"] == "sv" for _, m in smtp.messages)
     assert world.idea.status is IdeaStatus.NOT_TAKEN
 
@@ -338,6 +342,7 @@ def test_anonymous_idea_says_nobody_is_emailed(client, world, login, make, smtp)
         data={"status": "under_review"},
         follow_redirects=True,
     )
+    drain()
     assert "nobody was emailed" in response.text and smtp.messages == []
 
 

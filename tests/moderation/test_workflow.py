@@ -9,6 +9,7 @@ from ideaspace.ideas.service import IdeaError
 from ideaspace.models import AuditLog, Comment, IdeaStatus, IdeaSupport, Measure, MeasureStatus, utcnow
 from ideaspace.moderation import workflow
 from ideaspace.moderation.service import ModerationError
+from ideaspace.outbox import drain
 
 from .conftest import text_of
 
@@ -47,6 +48,7 @@ def test_decisions_follow_the_transitions_and_need_public_reasons(world, session
 def test_the_author_is_emailed_in_their_own_language(world, smtp, app):
     workflow.decide(world.moderator, world.idea, IdeaStatus.UNDER_REVIEW, "Vi tittar på kostnaderna")
     assert workflow.notify_author(world.idea, world.ws) is True
+    drain()
     message = smtp.to("aino@example.fi")
     assert message["Content-Language"] == "sv"  # the author chose Swedish
     text = text_of(message)
@@ -60,6 +62,7 @@ def test_the_mail_of_a_merge_names_the_kept_idea(world, make, smtp):
     workflow.decide(world.moderator, world.idea, IdeaStatus.UNDER_REVIEW, None)
     workflow.merge(world.moderator, world.idea, kept, f"Same as no. {kept.id}")
     assert workflow.notify_author(world.idea, world.ws, kept) is True
+    drain()
     text = text_of(smtp.to("aino@example.fi"))
     assert "Merged" in text and "The kept idea" in text and f"/ideas/{kept.id}" in text
 
@@ -70,6 +73,7 @@ def test_nobody_is_emailed_for_an_anonymous_idea_or_a_closed_account(world, make
     assert workflow.notify_author(anonymous, world.ws) is None
     world.author.is_active_account = False
     assert workflow.notify_author(world.idea, world.ws) is None
+    drain()
     assert smtp.messages == []
 
 

@@ -83,7 +83,7 @@ def limited(request, tmp_path):
             # Parallel workers share the Redis database: each test counts under its own prefix.
             "RATELIMIT_KEY_PREFIX": prefix,
             "WTF_CSRF_ENABLED": False,
-            "MAIL_OUTBOX": str(tmp_path / "outbox"),
+            "MAIL_FILE_DIR": str(tmp_path / "outbox"),
         }
     )
     try:

@@ -395,7 +395,7 @@ def test_the_mails_hold_no_markup_from_user_data(sweep, app):
         message = decision_message(idea, world.a.ws)
         idea.status = status
         assert message is not None, "the idea's author is not emailed: the test would prove nothing"
-        bodies["decision"] = message.get_body(("html",)).get_content()
+        bodies["decision"] = message.html
     failures = []
     for kind, html in bodies.items():
         assert markers.SHOWN.search(html), f"{kind}: no user data in the mail, the test proves nothing"

@@ -1,0 +1,55 @@
+"""The mail outbox: every mail is written as an intent in the request's transaction and sent later
+by a worker, which renders it (and issues its sign-in links) at send time.
+
+    from ideaspace import outbox
+
+    @outbox.kind("invitation")
+    def render(message: OutboxMessage) -> outbox.Mail | None: ...
+
+    outbox.service.enqueue("invitation", user=person, about={"workspace_id": ws.id}, workspace_id=ws.id)
+
+A renderer returns None when there is nothing to send any more (the person lost access): the row
+is marked skipped, not failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..models import OutboxMessage
+
+
+@dataclass
+class Mail:
+    """What a renderer gives the worker: the recipient, the texts, and extra headers
+    (List-Unsubscribe, ...); mail.build folds every header onto one line."""
+
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Renderer = Callable[[OutboxMessage], Mail | None]
+
+KINDS: dict[str, Renderer] = {}
+
+
+def kind(name: str) -> Callable[[Renderer], Renderer]:
+    """Register the renderer of one kind of message."""
+
+    def register(render: Renderer) -> Renderer:
+        if KINDS.get(name, render) is not render:
+            raise ValueError(f"outbox kind {name!r} registered twice")
+        KINDS[name] = render
+        return render
+
+    return register
+
+
+from . import service  # noqa: E402  (service needs KINDS)
+from .worker import drain  # noqa: E402
+
+__all__ = ["KINDS", "Mail", "OutboxMessage", "drain", "kind", "service"]

@@ -1,0 +1,247 @@
+"""The worker: claim due messages, render them, send them over one connection per batch, mark them.
+
+Exactly once, except for one window: each row is claimed by one worker (a conditional UPDATE;
+FOR UPDATE SKIP LOCKED on PostgreSQL), its claim renewed and its attempt counted just before it
+is rendered, and sent_at committed right after the server accepted it. A worker that dies leaves
+its claims until the lease (OUTBOX_LEASE_SECONDS) expires; then another sends them. Only a death
+between the server's "250" and that commit sends a message twice (docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app
+from flask_babel import force_locale
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import mail
+from ..extensions import db
+from ..models import OutboxMessage, utcnow
+from ..sanitize import clean_line
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=6)
+
+
+@dataclass
+class Counts:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    retried: int = 0
+
+    def add(self, other: Counts) -> None:
+        for name in ("claimed", "sent", "failed", "skipped", "retried"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def worker_id() -> str:
+    """Who holds a claim: host, process and thread (several workers may share a host)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{threading.get_native_id()}"[:64]
+
+
+def _pending():
+    return and_(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None), OutboxMessage.skipped_at.is_(None)
+    )
+
+
+def claim(me: str, limit: int, now: datetime | None = None) -> list[int]:
+    """Claim up to `limit` due messages for this worker, and commit; returns their ids.
+
+    Due: pending, not_before passed, and unclaimed or claimed longer ago than the lease (that
+    worker died). The outer WHERE repeats the condition, so of two workers only one matches a row."""
+    now = now or utcnow()
+    expired = now - timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
+    due = and_(
+        _pending(),
+        OutboxMessage.not_before <= now,
+        or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < expired),
+    )
+    candidates = (
+        select(OutboxMessage.id)
+        .where(due)
+        .order_by(OutboxMessage.not_before, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(candidates), due)
+        .values(claimed_at=now, claimed_by=me)
+        .returning(OutboxMessage.id)
+    )
+    ids = sorted(db.session.scalars(statement, execution_options={"synchronize_session": False}))
+    db.session.commit()
+    return ids
+
+
+def run_once(me: str | None = None, transport=None) -> Counts:
+    """Claim one batch and send it over one connection."""
+    me = me or worker_id()
+    config = current_app.config
+    counts = Counts()
+    ids = claim(me, int(config["OUTBOX_BATCH"]))
+    counts.claimed = len(ids)
+    if not ids:
+        return counts
+    own = transport is None
+    transport = transport or mail.transport()
+    try:
+        for index, message_id in enumerate(ids):
+            try:
+                _process(message_id, me, transport, counts)
+            except mail.ConnectionLost:
+                _release(ids[index + 1 :], me)
+                break
+    finally:
+        if own:
+            transport.close()
+    return counts
+
+
+def drain(max_rounds: int = 1000) -> Counts:
+    """Send everything that is due now (tests, `ideaspace worker --once`)."""
+    me = worker_id()
+    total = Counts()
+    for _round in range(max_rounds):
+        counts = run_once(me)
+        total.add(counts)
+        if not counts.claimed:
+            break
+    return total
+
+
+def _process(message_id: int, me: str, transport, counts: Counts) -> None:
+    config = current_app.config
+    now = utcnow()
+    stamped = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == me, _pending())
+        .values(claimed_at=now, attempts=OutboxMessage.attempts + 1),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    if stamped != 1:  # our lease ran out and another worker has it now
+        db.session.rollback()
+        return
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    if message.attempts > int(config["OUTBOX_MAX_ATTEMPTS"]):
+        _fail(message, message.last_error or "", counts, gave_up=True)
+        return
+    from . import KINDS
+
+    render = KINDS.get(message.kind)
+    if render is None:
+        _fail(message, f"unknown kind {message.kind!r}", counts)
+        return
+    try:
+        with force_locale(message.language):
+            content = render(message)
+            email = None if content is None else _build(content, message.language)
+    except Exception as error:  # a bug in one renderer must not stop the others
+        log.exception("Outbox message %s (%s) could not be rendered", message.id, message.kind)
+        db.session.rollback()
+        message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+        message.attempts += 1
+        _retry(message, f"rendering failed: {type(error).__name__}", counts)
+        return
+    if email is None:
+        message.skipped_at = now
+        db.session.commit()
+        counts.skipped += 1
+        return
+    # The renderer's own writes (a sign-in token) are committed before the mail leaves, so a
+    # delivered link always works.
+    db.session.commit()
+    try:
+        transport.send(email)
+    except mail.Permanent as error:
+        _fail(message, str(error), counts)
+    except mail.ConnectionLost as error:
+        _retry(message, str(error), counts)
+        raise
+    except mail.Transient as error:
+        _retry(message, str(error), counts)
+    else:
+        message.sent_at = utcnow()
+        message.last_error = None
+        db.session.commit()
+        counts.sent += 1
+
+
+def _build(content, language: str):
+    if not clean_line(content.to).strip():
+        raise ValueError("no address")
+    email = mail.build(content.to, content.subject, content.text, content.html, language)
+    for name, value in content.headers.items():
+        email[clean_line(name)] = clean_line(value)
+    return email
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the n-th failed attempt: OUTBOX_RETRY_SECONDS, doubling, at most 6 h."""
+    base = timedelta(seconds=int(current_app.config["OUTBOX_RETRY_SECONDS"]))
+    return min(base * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def _retry(message: OutboxMessage, reason: str, counts: Counts) -> None:
+    if message.attempts >= int(current_app.config["OUTBOX_MAX_ATTEMPTS"]):
+        _fail(message, reason, counts, gave_up=True)
+        return
+    message.last_error = reason[:500]
+    message.not_before = utcnow() + backoff(message.attempts)
+    message.claimed_at = message.claimed_by = None
+    db.session.commit()
+    counts.retried += 1
+
+
+def _fail(message: OutboxMessage, reason: str, counts: Counts, gave_up: bool = False) -> None:
+    if gave_up:
+        reason = f"{reason} (gave up after {current_app.config['OUTBOX_MAX_ATTEMPTS']} attempts)".lstrip()
+    message.failed_at = utcnow()
+    message.last_error = reason[:500]
+    db.session.commit()
+    counts.failed += 1
+
+
+def _release(ids: list[int], me: str) -> None:
+    """Give back the rest of a batch when the server went away: tried again after the first backoff."""
+    if ids:
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == me, _pending())
+            .values(claimed_at=None, claimed_by=None, not_before=utcnow() + backoff(1)),
+            execution_options={"synchronize_session": False},
+        )
+    db.session.commit()
+
+
+def run_forever(app: Flask, stop: threading.Event, poll: float = 2.0) -> None:
+    """Send until `stop` is set: a batch at a time, waiting `poll` seconds when nothing is due."""
+    me = worker_id()
+    while not stop.is_set():
+        try:
+            with app.app_context():
+                counts = run_once(me)
+        except SQLAlchemyError:
+            log.exception("Outbox worker: database error; trying again")
+            counts = Counts()
+        if not counts.claimed:
+            stop.wait(poll)
+
+
+def start_inline(app: Flask, poll: float = 1.0) -> threading.Event:
+    """The development worker: a daemon thread of the app itself (`make run`, OUTBOX_WORKER=inline)."""
+    stop = threading.Event()
+    thread = threading.Thread(target=run_forever, args=(app, stop, poll), name="outbox-worker", daemon=True)
+    thread.start()
+    return stop
