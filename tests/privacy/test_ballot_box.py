@@ -450,3 +450,32 @@ def test_an_import_publishes_its_anonymous_content_again(make, session):
     rows = session.execute(sa.select(Answer).where(Answer.activity_id == copy.id)).scalars().all()
     assert len(rows) == 6 and {a.answered_on for a in rows} == {date(2026, 1, 6)}
     assert {a.unit_id for a in rows} == {unit.id}  # six of one unit: a group of k
+
+
+def test_published_notes_comments_and_ideas_get_ids_in_shuffled_order(make, session):
+    from ideaspace.discussion import service as discussion
+    from ideaspace.ideas import service as ideas
+    from ideaspace.models import Idea, Note
+    from ideaspace.notes import service as notes
+
+    ws = make.workspace()
+    theme = make.theme(ws)
+    wall = make.activity(theme, ActivityKind.NOTES, is_anonymous=True)
+    talk = make.activity(theme, ActivityKind.DISCUSSION, is_anonymous=True)
+    make.activity(theme, ActivityKind.IDEAS, is_anonymous=True)
+    people = crowd(make, ws, 10)
+    for i, person in enumerate(people):
+        notes.post_note(person, ws, wall, f"N{i}")
+        discussion.post_comment(person, ws, talk, f"C{i}")
+        ideas.submit_idea(person, ws, title=f"Idea {i}", body="Teksti")
+    assert ballot.publish(ws, wall.id) == ballot.publish(ws, talk.id) == ballot.publish(ws, None) == 10
+    in_order = [f"{i}" for i in range(10)]
+    by_id = [
+        [
+            "".join(c for c in text if c.isdigit())
+            for text in session.scalars(sa.select(column).order_by(model.id))
+        ]
+        for model, column in ((Note, Note.text), (Comment, Comment.body), (Idea, Idea.title))
+    ]
+    # Each a fair shuffle: the order people wrote in comes back by chance once in 10! times.
+    assert all(sorted(order) == in_order and order != in_order for order in by_id), by_id
