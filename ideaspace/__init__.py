@@ -34,6 +34,7 @@ BLUEPRINTS = (
     "privacy",
     "settings",
     "transfer",
+    "sso",
 )
 
 

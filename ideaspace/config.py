@@ -55,6 +55,16 @@ class Settings:
     outbox_lease_seconds: int = 300
     outbox_retry_seconds: int = 60
     outbox_max_attempts: int = 8
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email profile"
+    oidc_logout: bool = True
+    oidc_required_claims: str = "email"
+    oidc_unit_claim: str = ""
+    oidc_role_claim: str = ""
+    oidc_role_map: str = ""
+    oidc_clock_skew: int = 60
 
     @classmethod
     def from_environ(cls, instance_path: str) -> Settings:
@@ -104,6 +114,17 @@ class Settings:
             outbox_lease_seconds=env_int("OUTBOX_LEASE_SECONDS", 300),
             outbox_retry_seconds=env_int("OUTBOX_RETRY_SECONDS", 60),
             outbox_max_attempts=env_int("OUTBOX_MAX_ATTEMPTS", 8),
+            # OpenID Connect single sign-on (docs/sso.md): off without an issuer.
+            oidc_issuer=env_str("OIDC_ISSUER"),
+            oidc_client_id=env_str("OIDC_CLIENT_ID"),
+            oidc_client_secret=env_str("OIDC_CLIENT_SECRET"),
+            oidc_scopes=env_str("OIDC_SCOPES") or "openid email profile",
+            oidc_logout=env_bool("OIDC_LOGOUT", default=True),
+            oidc_required_claims=env_str("OIDC_REQUIRED_CLAIMS", "email"),
+            oidc_unit_claim=env_str("OIDC_UNIT_CLAIM"),
+            oidc_role_claim=env_str("OIDC_ROLE_CLAIM"),
+            oidc_role_map=env_str("OIDC_ROLE_MAP"),
+            oidc_clock_skew=env_int("OIDC_CLOCK_SKEW", 60),
         )
 
     def as_flask_config(self) -> dict:
@@ -131,6 +152,16 @@ class Settings:
             "OUTBOX_LEASE_SECONDS": self.outbox_lease_seconds,
             "OUTBOX_RETRY_SECONDS": self.outbox_retry_seconds,
             "OUTBOX_MAX_ATTEMPTS": self.outbox_max_attempts,
+            "OIDC_ISSUER": self.oidc_issuer,
+            "OIDC_CLIENT_ID": self.oidc_client_id,
+            "OIDC_CLIENT_SECRET": self.oidc_client_secret,
+            "OIDC_SCOPES": self.oidc_scopes,
+            "OIDC_LOGOUT": self.oidc_logout,
+            "OIDC_REQUIRED_CLAIMS": self.oidc_required_claims,
+            "OIDC_UNIT_CLAIM": self.oidc_unit_claim,
+            "OIDC_ROLE_CLAIM": self.oidc_role_claim,
+            "OIDC_ROLE_MAP": self.oidc_role_map,
+            "OIDC_CLOCK_SKEW": self.oidc_clock_skew,
             "PUBLIC_URL": self.public_url,
             "MIN_GROUP_SIZE": self.min_group_size,
             "COMMENT_EDIT_MINUTES": self.comment_edit_minutes,

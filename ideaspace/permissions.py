@@ -431,6 +431,14 @@ def can_confirm_identity(user) -> bool:
     return _signed_in(user) and bool(user.password_hash)
 
 
+def is_single_sign_on_on() -> bool:
+    """The instance offers OpenID Connect single sign-on: OIDC_ISSUER is configured (docs/sso.md).
+    It stays on when password sign-in is turned off."""
+    from flask import current_app
+
+    return bool(current_app.config.get("OIDC_ISSUER"))
+
+
 def in_sudo_mode(user) -> bool:
     """The person re-authenticated in this session within the last SUDO_MINUTES (10 by default):
     needed to change a role, deactivate someone, or change an instance setting."""

@@ -21,6 +21,7 @@ from flask_wtf.csrf import CSRFError
 from .. import audit
 from ..extensions import db, limiter
 from ..permissions import SudoRequired, can_confirm_identity, require
+from ..sso.views import logout_url as sso_logout_url
 from ..web import safe_next
 from . import expired, service, sessions, sign_in
 from .forms import LanguageForm, LoginForm, SudoForm
@@ -106,12 +107,13 @@ def login():
 @login_required
 def logout():
     row = current_user.current_session
+    provider_logout = sso_logout_url(row)  # a single sign-on session ends at the provider too
     logout_user()
     if row is not None:
         sessions.end(row)  # a copy of the cookie opens nothing from now on
     session.clear()
     flash(_("You have signed out."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(provider_logout or url_for("auth.login"))
 
 
 @bp.post("/language")
