@@ -11,6 +11,7 @@ from .activity import (
     ResultsVisibility,
 )
 from .audit import AuditLog, SigninToken
+from .ballot import Ballot, BallotKind, RetiredIdea
 from .base import LANGUAGES, LocalizedText, utcnow
 from .content import Comment, CommentLike, Note, NoteGroup, Report
 from .idea import Idea, IdeaStatus, IdeaStatusChange, IdeaSupport
@@ -31,6 +32,8 @@ __all__ = [
     "AnswerChoice",
     "Attribution",
     "AuditLog",
+    "Ballot",
+    "BallotKind",
     "Comment",
     "CommentLike",
     "Comparator",
@@ -54,6 +57,7 @@ __all__ = [
     "Quote",
     "Report",
     "Respondent",
+    "RetiredIdea",
     "ResultsVisibility",
     "Role",
     "SigninToken",
