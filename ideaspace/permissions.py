@@ -431,12 +431,25 @@ def can_confirm_identity(user) -> bool:
     return _signed_in(user) and bool(user.password_hash)
 
 
+def is_password_sign_in_on() -> bool:
+    """The instance lets people sign in with a password (the admins' `password_sign_in` setting);
+    when off, the password pages and links are gone and password posts are refused."""
+    from .settings import service as settings
+
+    return bool(settings.get("password_sign_in"))
+
+
 def is_single_sign_on_on() -> bool:
     """The instance offers OpenID Connect single sign-on: OIDC_ISSUER is configured (docs/sso.md).
     It stays on when password sign-in is turned off."""
     from flask import current_app
 
     return bool(current_app.config.get("OIDC_ISSUER"))
+
+
+def can_set_password(user) -> bool:
+    """Set, change or reset one's own password: anyone signed in, while password sign-in is on."""
+    return _signed_in(user) and is_password_sign_in_on()
 
 
 def in_sudo_mode(user) -> bool:

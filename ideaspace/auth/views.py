@@ -20,11 +20,11 @@ from flask_wtf.csrf import CSRFError
 
 from .. import audit
 from ..extensions import db, limiter
-from ..permissions import SudoRequired, can_confirm_identity, require
+from ..permissions import SudoRequired, can_confirm_identity, is_password_sign_in_on, require
 from ..sso.views import logout_url as sso_logout_url
 from ..web import safe_next
 from . import expired, service, sessions, sign_in
-from .forms import LanguageForm, LoginForm, SudoForm
+from .forms import LanguageForm, LinkRequestForm, LoginForm, SudoForm
 
 bp = Blueprint("auth", __name__)
 
@@ -55,7 +55,7 @@ def _too_many_sign_ins(_limit):
     form = LoginForm(request.form, meta={"csrf": False})
     form.password.data = ""
     message = _("Too many failed sign-in attempts. Wait 15 minutes and try again, or ask for a sign-in link.")
-    return make_response(render_template("auth/login.html", form=form, refusal=message), 429)
+    return make_response(render_template("auth/login.html", form=form, passwords=True, refusal=message), 429)
 
 
 @bp.app_errorhandler(RateLimitExceeded)
@@ -89,6 +89,17 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next"), url_for("workspaces.index")))
     form = LoginForm(next=request.args.get("next", ""))
+    if not is_password_sign_in_on():
+        # Only links (and single sign-on) here: a password post, even a right one, is refused.
+        link_form = LinkRequestForm(formdata=None, next=request.args.get("next", ""))
+        refusal = (
+            _("Signing in with a password is turned off. Ask for a sign-in link by email instead.")
+            if request.method == "POST"
+            else None
+        )
+        return render_template(
+            "auth/login.html", form=form, link_form=link_form, passwords=False, refusal=refusal
+        ), 403 if refusal else 200
     if form.validate_on_submit():
         user = service.authenticate(form.email.data, form.password.data)
         if user is not None:
@@ -100,7 +111,7 @@ def login():
         # One message for every failure (unknown email, wrong password, inactive): nothing revealed.
         form.password.errors.append(_("The email or password is not correct."))
     status = 422 if form.errors else 200
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, passwords=True), status
 
 
 @bp.post("/logout")
@@ -191,3 +202,6 @@ def sudo():
         db.session.commit()
         form.password.errors.append(_("The password is not correct."))
     return _sudo_page(form, 422 if form.errors else 200)
+
+
+from . import self_service  # noqa: E402,F401  (its routes join this blueprint)

@@ -25,17 +25,24 @@ def hash_token(raw: str) -> str:
 
 
 def issue_token(
-    user: User, workspace: Workspace | None, now: datetime | None = None
+    user: User,
+    workspace: Workspace | None,
+    now: datetime | None = None,
+    *,
+    lifetime: timedelta | None = None,
 ) -> tuple[str, SigninToken]:
-    """A new link for the user; returns the raw token (for the email only) and the stored row."""
+    """A new link for the user; returns the raw token (for the email only) and the stored row.
+
+    It lives SIGNIN_LINK_HOURS (an invitation's), or `lifetime` (a link asked for just now)."""
     now = now or utcnow()
+    lifetime = lifetime or timedelta(hours=current_app.config["SIGNIN_LINK_HOURS"])
     raw = secrets.token_urlsafe(32)
     token = SigninToken(
         token_hash=hash_token(raw),
         user_id=user.id,
         workspace_id=workspace.id if workspace is not None else None,
         created_at=now,
-        expires_at=now + timedelta(hours=current_app.config["SIGNIN_LINK_HOURS"]),
+        expires_at=now + lifetime,
     )
     db.session.add(token)
     return raw, token

@@ -1,11 +1,15 @@
 """Moderators invite people and units to a workspace and remind them; invitees land signed in."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import hashlib
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from ..auth import sign_in
+from ..auth.links import link_minutes, request_new_link
 from ..extensions import db, limiter
 from ..i18n import current_language
 from ..models import LANGUAGES, Workspace
@@ -17,7 +21,12 @@ from .forms import InviteForm, split_emails
 
 bp = Blueprint("invitations", __name__)
 
-SIGNIN_ENDPOINTS = {"invitations.signin", "invitations.signin_post"}
+SIGNIN_ENDPOINTS = {
+    "invitations.signin",
+    "invitations.signin_post",
+    "invitations.new_link",
+    "invitations.new_link_sent",
+}
 
 
 @bp.after_request
@@ -148,12 +157,34 @@ def send_reminder(slug: str, audience: str):
 
 
 # --- the sign-in link -----------------------------------------------------------------------
+# Its pages speak the recipient's language (their own, else what they chose in this browser, else
+# the workspace's), not the browser's: the token says whose it is.
 
 
-def _link_problem(status: str):
+def _landing_language(user, workspace: Workspace | None) -> str:
+    if user is not None and user.locale in LANGUAGES:
+        return user.locale
+    if session.get("locale") in LANGUAGES:
+        return session["locale"]
+    if workspace is not None and workspace.primary_language in LANGUAGES:
+        return workspace.primary_language
+    return current_language()
+
+
+def _workspace_of(record) -> Workspace | None:
+    if record is None or not record.workspace_id:
+        return None
+    return db.session.get(Workspace, record.workspace_id)
+
+
+def _link_problem(status: str, token: str):
     code = 404 if status == tokens.UNKNOWN else 410
     return render_template(
-        "invitations/link_problem.html", status=status, code=code, current_path=url_for("auth.login")
+        "invitations/link_problem.html",
+        status=status,
+        code=code,
+        token=token if status in (tokens.USED, tokens.EXPIRED) else None,
+        current_path=url_for("auth.login"),
     ), code
 
 
@@ -161,23 +192,59 @@ def _link_problem(status: str):
 @limiter.limit("60/minute")
 def signin(token: str):
     status, record, user = tokens.find_token(token)
-    if status != tokens.VALID:
-        return _link_problem(status)
-    workspace = db.session.get(Workspace, record.workspace_id) if record.workspace_id else None
-    return render_template(
-        "invitations/signin.html", person=user, workspace=workspace, current_path=url_for("auth.login")
-    )
+    workspace = _workspace_of(record)
+    with force_locale(_landing_language(user, workspace)):
+        if status != tokens.VALID:
+            return _link_problem(status, token)
+        return render_template(
+            "invitations/signin.html", person=user, workspace=workspace, current_path=url_for("auth.login")
+        )
 
 
 @bp.post("/signin/<token>")
 @limiter.limit("20/minute", deduct_when=lambda response: response.status_code >= 400)
 def signin_post(token: str):
     status, record, user = tokens.redeem_token(token)
+    workspace = _workspace_of(record)
+    language = _landing_language(user, workspace)
     if status != tokens.VALID:
-        return _link_problem(status)
-    workspace = db.session.get(Workspace, record.workspace_id) if record.workspace_id else None
+        with force_locale(language):
+            return _link_problem(status, token)
     sign_in(user)  # a new session (and its row): nothing of whoever used this browser carries over
-    flash(_("Welcome, %(name)s. You are signed in.", name=user.name), "success")
+    if not user.locale:
+        user.locale = language  # the language the link spoke stays theirs
+    with force_locale(language):
+        flash(_("Welcome, %(name)s. You are signed in.", name=user.name), "success")
     if workspace is None:
         return redirect(url_for("workspaces.index"))
     return redirect(url_for("workspaces.workspace", slug=workspace.slug))
+
+
+@bp.post("/signin/<token>/new")
+@limiter.limit("3 per hour", key_func=lambda: _token_key())  # defined below
+@limiter.limit("30 per hour", key_func=get_remote_address)
+def new_link(token: str):
+    """Send me a new link: a used or expired link's person gets a fresh one at their own address."""
+    status, record, user = tokens.find_token(token)
+    workspace = _workspace_of(record)
+    with force_locale(_landing_language(user, workspace)):
+        if status not in (tokens.USED, tokens.EXPIRED):
+            return _link_problem(status, token)
+        request_new_link(user, _landing_language(user, workspace), workspace_id=record.workspace_id)
+    return redirect(url_for("invitations.new_link_sent", token=token))
+
+
+@bp.get("/signin/<token>/sent")
+def new_link_sent(token: str):
+    """A new link is on its way (in the language of the link's person)."""
+    status, record, user = tokens.find_token(token)
+    with force_locale(_landing_language(user, _workspace_of(record))):
+        if status not in (tokens.USED, tokens.EXPIRED, tokens.VALID):
+            return _link_problem(status, token)
+        return render_template("auth/link_sent.html", reset=False, minutes=link_minutes(), known=True)
+
+
+def _token_key() -> str:
+    """A limit per link (its hash): one old link cannot fill its person's inbox."""
+    raw = (request.view_args or {}).get("token", "")
+    return "renew:" + hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()

@@ -648,6 +648,43 @@ def invite_during_first_visit(world: World) -> Race:
     return Race(requests, check, {200, 302})
 
 
+def reset_password(world: World) -> Race:
+    """A password reset link's form sent twelve times at once: one new password and one sign-in;
+    the others are told the link has been used."""
+    with world.build() as make:
+        user = make.user(locale="en")
+    raw = world.token(user)
+    browser = Browser(world.server.port)
+    assert browser.get(f"/password/reset/{raw}").status == 200
+    form = {"password": "a brand new passphrase", "confirm": "a brand new passphrase"}
+
+    def check(responses):
+        assert statuses(responses)[302] == 1, statuses(responses)
+        for refused in (r for r in responses if r.status != 302):
+            assert "The link has already been used" in refused.body
+        assert world.scalar("SELECT count(*) FROM user_session WHERE user_id = :u", u=user.id) == 1
+
+    return Race([(browser, "POST", f"/password/reset/{raw}", form)] * PARALLEL, check, {302, 410})
+
+
+def request_link(world: World) -> Race:
+    """"Email me a sign-in link" sent twelve times at once: each accepted request is queued once,
+    the rest refused by the limit per address (counted per server process here, in memory); no
+    token exists before the worker sends."""
+    with world.build() as make:
+        user = make.user(locale="en")
+    browser = Browser(world.server.port)
+    assert browser.get("/login/link").status == 200
+
+    def check(responses):
+        accepted = statuses(responses)[302]
+        assert accepted >= 1, statuses(responses)
+        assert world.scalar("SELECT count(*) FROM outbox_message WHERE email = :e", e=user.email) == accepted
+        assert world.scalar("SELECT count(*) FROM signin_token WHERE user_id = :u", u=user.id) == 0
+
+    return Race([(browser, "POST", "/login/link", {"email": user.email})] * PARALLEL, check, {302, 429})
+
+
 CASES: list[tuple[str, Callable[[World], Race]]] = [
     ("answer", answer),
     ("answer-anonymous", lambda w: answer(w, anonymous=True)),
@@ -678,6 +715,8 @@ CASES: list[tuple[str, Callable[[World], Race]]] = [
     ("idea-anonymous", lambda w: idea(w, anonymous=True)),
     ("report", report),
     ("sign-in-link", redeem_link),
+    ("password-reset-link", reset_password),
+    ("request-sign-in-link", request_link),
     ("invite", invite),
     ("invite-during-first-visit", invite_during_first_visit),
 ]
