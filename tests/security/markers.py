@@ -62,6 +62,12 @@ EXCLUDED = {
     "quote.language": "chosen from fi/sv/en",
     "workspace.primary_language": "chosen from fi/sv/en",
     "workspace.slug": "validated as [a-z0-9-] by the form and the importer",
+    "outbox_message.kind": "a kind the app registered (outbox.kind)",
+    "outbox_message.language": "chosen from fi/sv/en by outbox.service.enqueue",
+    "outbox_message.about": "ids the app writes (no text), read only by the worker",
+    "outbox_message.claimed_by": "the worker's host, process and thread",
+    "outbox_message.email": "a copy of an address (user.email's rules), shown escaped (tests/outbox)",
+    "outbox_message.last_error": "the mail server's answer, shown escaped in an hx-disable list (tests/outbox)",
 }
 
 # Rich text: stored as clean_html output, and shown as markup (|rich, |safe). The sweep stores what
