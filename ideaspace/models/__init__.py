@@ -15,6 +15,7 @@ from .ballot import Ballot, BallotKind, RetiredIdea
 from .base import LANGUAGES, LocalizedText, utcnow
 from .content import Comment, CommentLike, Note, NoteGroup, Report
 from .idea import Idea, IdeaStatus, IdeaStatusChange, IdeaSupport
+from .notification import MailOptOut, Notification, NotificationSetting
 from .org import Role, Unit, User
 from .outbox import OutboxMessage
 from .programme import Comparator, Indicator, IndicatorReading, Measure, MeasureStatus, ProgrammeSnapshot
@@ -45,11 +46,14 @@ __all__ = [
     "IndicatorReading",
     "InstanceSetting",
     "LocalizedText",
+    "MailOptOut",
     "Measure",
     "MeasureStatus",
     "MemberRole",
     "Membership",
     "Note",
+    "Notification",
+    "NotificationSetting",
     "NoteGroup",
     "Option",
     "OutboxMessage",
