@@ -44,6 +44,11 @@ ACTION_LABELS = {
     "user.reactivate": _l("Reactivated a person"),
     "unit.create": _l("Added a unit"),
     "unit.update": _l("Edited a unit"),
+    "sso.create": _l("Single sign-on created a person"),
+    "sso.link": _l("Single sign-on linked a person's account"),
+    "sso.role": _l("Single sign-on changed a role"),
+    "sso.unit": _l("Single sign-on changed a unit"),
+    "sso.failed": _l("Single sign-on failed"),
 }
 
 
