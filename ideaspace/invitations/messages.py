@@ -42,7 +42,7 @@ def render(
             "workspace_title": title,
             "link": link,
             "workspace_url": mail.public_url("workspaces.workspace", slug=workspace.slug),
-            "login_url": mail.public_url("auth.login"),
+            "login_url": mail.public_url("auth.request_link"),
             "hours": current_app.config["SIGNIN_LINK_HOURS"],
             "closes_on": format_date(workspace.closes_on, "long") if workspace.closes_on else "",
             "inviter": inviter,

@@ -227,6 +227,8 @@ def new_link(token: str):
     """Send me a new link: a used or expired link's person gets a fresh one at their own address."""
     status, record, user = tokens.find_token(token)
     workspace = _workspace_of(record)
+    if status == tokens.VALID:  # it still works: use it
+        return redirect(url_for("invitations.signin", token=token))
     with force_locale(_landing_language(user, workspace)):
         if status not in (tokens.USED, tokens.EXPIRED):
             return _link_problem(status, token)

@@ -59,6 +59,16 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "account.settings": {"GET": SIGNED_IN, "POST": "login bad bad bad bad bad bad"},
     "invitations.signin": {"GET": EVERYONE},  # the landing page of a personal link
     "invitations.signin_post": {"POST": "redirect redirect redirect redirect redirect redirect redirect"},
+    # a working link's "send me a new link" sends the reader to the link itself
+    "invitations.new_link": {"POST": "redirect redirect redirect redirect redirect redirect redirect"},
+    "invitations.new_link_sent": {"GET": EVERYONE},
+    # self-service sign-in: the same for everyone (an empty address is a form error)
+    "auth.request_link": {"GET": EVERYONE, "POST": "bad bad bad bad bad bad bad"},
+    "auth.link_sent": {"GET": EVERYONE},
+    "auth.forgot_password": {"GET": EVERYONE, "POST": "bad bad bad bad bad bad bad"},
+    "auth.reset_sent": {"GET": EVERYONE},
+    "auth.reset_password": {"GET": EVERYONE, "POST": "bad bad bad bad bad bad bad"},
+    "auth.password": {"GET": SIGNED_IN, "POST": "login bad bad bad bad bad bad"},
     "workspaces.index": {"GET": SIGNED_IN},
     "workspaces.manage.new_workspace": {
         "GET": "login 403 403 403 ok ok ok",
