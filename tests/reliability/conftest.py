@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -344,21 +345,22 @@ class PrivateCluster:
 
 
 @pytest.fixture
-def private_postgres(tmp_path_factory):
+def private_postgres():
     need_postgres()
     if postgres_bin() is None or (os.geteuid() == 0 and shutil.which("runuser") is None):
         pytest.fail("PostgreSQL server binaries (/usr/lib/postgresql/<version>/bin) are missing")
-    root = tmp_path_factory.mktemp("pgcluster")
-    if os.geteuid() == 0:
-        root.chmod(0o755)
-        for parent in root.parents:
-            if parent == Path("/"):
-                break
-            parent.chmod(parent.stat().st_mode | 0o011)  # the postgres user must reach it
+    # Not under pytest's temporary root: every pytest run as the same user sets that back to 0700
+    # when it starts, and the postgres user (as which root runs the cluster) then cannot reach the
+    # data directory to stop it (seen with several test runs on one machine).
+    root = Path(tempfile.mkdtemp(prefix="ideaspace-pgcluster-"))
+    root.chmod(0o755)
     cluster = PrivateCluster(root).init()
-    cluster.start()
-    yield cluster
     try:
-        cluster.stop()
-    except RuntimeError:
-        pass  # already stopped by the test
+        cluster.start()
+        yield cluster
+        try:
+            cluster.stop()
+        except RuntimeError:
+            pass  # already stopped by the test
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
