@@ -11,8 +11,9 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 from joserfc.errors import JoseError
+from sqlalchemy.exc import IntegrityError
 
-from .. import audit
+from .. import audit, web
 from ..auth import sessions, sign_in
 from ..extensions import db
 from ..permissions import is_single_sign_on_on
@@ -22,6 +23,14 @@ from . import client, service
 
 bp = Blueprint("sso", __name__)
 log = logging.getLogger(__name__)
+
+
+@bp.record_once
+def _check_mapping(state) -> None:
+    """A mistyped OIDC_ROLE_MAP stops the app at start, naming the entry, not a sign-in later."""
+    service.parse_role_map(state.app.config.get("OIDC_ROLE_MAP", ""))
+
+
 NEXT = "sso_next"
 
 # A provider that cannot be reached, or answers with something that is not a response.
@@ -106,10 +115,18 @@ def callback():
             400,
             _("The sign-in could not be verified. Check that your device's clock is right and start again."),
         )
+    # The provider is done with; from here on this request writes. On SQLite it takes the write
+    # lock with its first statement, so it never meets a newer commit and runs again (web.py),
+    # which would send the used code a second time.
+    request.environ[web._IMMEDIATE] = True
+    mapping = service.Mapping.from_config(current_app.config)
     try:
-        user = service.sign_in_from_claims(
-            client.issuer(), dict(claims), service.Mapping.from_config(current_app.config)
-        )
+        try:
+            with db.session.begin_nested():
+                user = service.sign_in_from_claims(client.issuer(), dict(claims), mapping)
+        except IntegrityError:
+            # The same person's other sign-in (another tab) created or linked them first.
+            user = service.sign_in_from_claims(client.issuer(), dict(claims), mapping)
     except service.Refused as refusal:
         _audited_failure("refused", why=refusal.reason)
         return _error(403, str(refusal.message), claim=refusal.claim)

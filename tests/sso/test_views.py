@@ -425,3 +425,28 @@ def test_signed_in_people_are_sent_on(client, make, login, sso, role):
     assert response.status_code == 302 and response.headers["Location"].endswith("/account")
     # The callback is the provider's answer to a browser that started here: none is pending.
     assert client.get("/login/sso/callback?code=a&state=b").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"code": "x" * 5000, "state": "y" * 5000},
+        {"code": "é\u202e", "state": "<script>"},
+        {"error": "access_denied", "error_description": "<script>alert(1)</script>"},
+        {"state": "a\x00b"},
+        {"next": "https://evil.example/"},
+    ],
+)
+def test_hostile_callbacks_get_a_clear_4xx(client, sso, query):
+    _start(client)
+    response = client.get("/login/sso/callback", query_string=query)
+    assert 400 <= response.status_code < 500
+    assert "<script>alert" not in response.get_data(as_text=True)
+
+
+def test_start_does_not_follow_a_foreign_next(client, sso):
+    sub = _sub()
+    sso.set_user(sub, _claims(f"{sub}@example.fi"))
+    response = client.get("/login/sso?next=https://evil.example/")
+    callback = sso.approve(response.headers["Location"], sub)
+    assert "evil.example" not in client.get(callback).headers["Location"]
