@@ -7,6 +7,7 @@ request commits once (web.py), so a refused or failed sign-in leaves no half-mad
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -113,6 +114,16 @@ def mapped_unit(claims: dict, mapping: Mapping) -> Unit | None:
         return None
     units = {unit.code: unit for unit in db.session.scalars(select(Unit).where(Unit.code.in_(codes)))}
     return next((units[code] for code in codes if code in units), None)
+
+
+def freshly_authenticated(claims: dict, window_seconds: float, skew: int, now: float | None = None) -> bool:
+    """Whether the person proved who they are at the provider within the sudo window (its
+    `auth_time`), not merely came back through the provider's own long-lived session."""
+    auth_time = claims.get("auth_time")
+    if isinstance(auth_time, bool) or not isinstance(auth_time, int | float):
+        return False
+    now = time.time() if now is None else now
+    return now - window_seconds - skew <= auth_time <= now + skew
 
 
 def _email(claims: dict) -> str:

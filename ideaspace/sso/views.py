@@ -135,8 +135,11 @@ def callback():
     sign_in(user)
     row = user.current_session
     row.id_token = token["id_token"]  # for the provider's logout; server-side only
-    # The person has just signed in at their provider: sudo mode, as after a password.
-    sessions.mark_reauthenticated(row)
+    # A person who has just proved who they are at their provider: sudo mode, as after a
+    # password. One who came back through the provider's own session from hours ago is not.
+    window = sessions.sudo_window().total_seconds()
+    if service.freshly_authenticated(claims, window, client.clock_skew()):
+        sessions.mark_reauthenticated(row)
     if locale and not user.locale:
         user.locale = locale
     return redirect(safe_next(target, url_for("workspaces.index")))

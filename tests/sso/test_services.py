@@ -120,3 +120,14 @@ def test_the_same_sub_at_another_issuer_is_another_identity(session):
         )
     assert refusal.value.reason == "email-unverified"
     assert first.id
+
+
+def test_fresh_authentication_opens_sudo_mode_only_within_the_window():
+    now = 1_800_000_000
+    fresh = service.freshly_authenticated
+    assert fresh({"auth_time": now - 30}, 600, 60, now=now)
+    assert fresh({"auth_time": now + 30}, 600, 60, now=now)  # the provider's clock a bit ahead
+    assert not fresh({"auth_time": now - 3600}, 600, 60, now=now)  # the provider's old session
+    assert not fresh({"auth_time": now + 600}, 600, 60, now=now)
+    assert not fresh({}, 600, 60, now=now) and not fresh({"auth_time": "now"}, 600, 60, now=now)
+    assert not fresh({"auth_time": True}, 600, 60, now=now)
