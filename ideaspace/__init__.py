@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "notes",
     "people",
     "invitations",
+    "notifications",
     "programme",
     "quotes",
     "account",

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from ..auth import sessions
 from ..i18n import current_language
+from ..notifications.views import notification_settings
 from . import service
 from .forms import SettingsForm
 
@@ -37,6 +38,7 @@ def settings():
         form=form,
         sessions=sessions.sessions_of(current_user),
         this_session=current_user.current_session,
+        **notification_settings(current_user),
     ), status
 
 

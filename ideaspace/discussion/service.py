@@ -57,6 +57,7 @@ from ..models import (
     Workspace,
     utcnow,
 )
+from ..notifications import service as notifications
 from ..permissions import (
     can_comment_on,
     can_edit_comment,
@@ -239,6 +240,7 @@ def post_comment(
     db.session.add(comment)
     db.session.flush()
     record_contribution(user, workspace, membership)
+    notifications.comment_posted(user, workspace, comment, parent, target)
     return comment
 
 

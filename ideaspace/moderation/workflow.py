@@ -33,6 +33,7 @@ from ..models import (
     User,
     Workspace,
 )
+from ..notifications import service as notifications
 from ..sanitize import html_to_text
 from ..workspaces import measures as measures_service
 from ..workspaces.manage import Refused
@@ -247,6 +248,13 @@ def notify_author(idea: Idea, workspace: Workspace, kept: Idea | None = None) ->
     author = author_to_notify(idea)
     if author is None:
         return None
+    mode = notifications.mode_for(author, "idea_decision")
+    if mode != notifications.NOW:
+        # In the digest, or not at all, as the author chose (issue 16).
+        if mode == notifications.DIGEST:
+            notifications.add_to_digest(author, workspace, "idea_decision", {"idea_id": idea.id})
+            return True
+        return False
     outbox.service.enqueue(
         "idea_decision",
         user=author,

@@ -143,9 +143,14 @@ def _process(message_id: int, me: str, transport, counts: Counts) -> None:
     if render is None:
         _fail(message, f"unknown kind {message.kind!r}", counts)
         return
+    from ..notifications import unsubscribe
+
     try:
         with force_locale(message.language):
-            content = render(message)
+            # The person unsubscribed (one click, RFC 8058) after this was written: skipped.
+            content = None if unsubscribe.suppressed(message) else render(message)
+            if content is not None:
+                content.headers = {**unsubscribe.headers_for(message), **content.headers}
             email = None if content is None else _build(content, message.language)
     except Exception as error:  # a bug in one renderer must not stop the others
         log.exception("Outbox message %s (%s) could not be rendered", message.id, message.kind)

@@ -1,0 +1,1 @@
+"""Notifications people choose, their digest, and one-click unsubscribe (issue 16)."""
