@@ -49,7 +49,10 @@ def marker(n: int) -> str:
 LIVE = re.compile(r"(?<![\\\w])<i data-m=(\d+)")
 SHOWN = re.compile(r"(?:&lt;|\\u003c|\\<|<)i data-m=(\d+)|rich-(\d+)")
 
-# Columns a user cannot write, with why (primary keys are left out anyway).
+# Shorter String columns hold codes (a language, a frequency) from a fixed list; no payload fits.
+SHORTEST = 16
+
+# Columns a user cannot write, with why (primary keys and codes shorter than SHORTEST are left out).
 EXCLUDED = {
     "respondent.answer_key": "the answer's random key",
     "audit_log.action": "an action code of the app (audit.record's literals)",
@@ -58,16 +61,17 @@ EXCLUDED = {
     "user.password_hash": "a hash",
     "ballot.contributor": "a keyed hash (HMAC) the app computes",
     "instance_setting.content_type": "a file's type, checked against the setting's allow-list",
-    "user.locale": "chosen from fi/sv/en (forms and importer validate it)",
-    "quote.language": "chosen from fi/sv/en",
-    "workspace.primary_language": "chosen from fi/sv/en",
+    "notification.kind": "a kind of notification of the app",
+    "notification.about": "the ids of what a notification is about, written by the app (no text)",
     "workspace.slug": "validated as [a-z0-9-] by the form and the importer",
     "outbox_message.kind": "a kind the app registered (outbox.kind)",
     "outbox_message.language": "chosen from fi/sv/en by outbox.service.enqueue",
     "outbox_message.about": "ids the app writes (no text), read only by the worker",
     "outbox_message.claimed_by": "the worker's host, process and thread",
     "outbox_message.email": "a copy of an address (user.email's rules), shown escaped (tests/outbox)",
-    "outbox_message.last_error": "the mail server's answer, shown escaped in an hx-disable list (tests/outbox)",
+    "outbox_message.last_error": (
+        "the mail server's answer, shown escaped in an hx-disable list (tests/outbox)"
+    ),
 }
 
 # Rich text: stored as clean_html output, and shown as markup (|rich, |safe). The sweep stores what
@@ -106,6 +110,8 @@ def text_columns() -> dict[str, sa.Column]:
         for column in table.columns:
             kind = column.type
             if isinstance(kind, sa.Enum) or column.primary_key and not isinstance(kind, sa.JSON):
+                continue
+            if isinstance(kind, sa.String) and kind.length and kind.length < SHORTEST:
                 continue
             if isinstance(kind, (sa.String, sa.Text, sa.JSON)):
                 found[f"{table.name}.{column.name}"] = column
@@ -179,8 +185,17 @@ def _extras(make, session, world) -> None:
     author.consents_to_named_quotes = True
     record(a.moderator, "theme.update", a.theme, workspace_id=a.ws.id, reason="x", label="x")
     _settings(world.user("admin"))
+    _identity(session, author)
     session.commit()
     assert {Comment, Note, Idea}  # the hidden kinds above
+
+
+def _identity(session, person) -> None:
+    """A single sign-on identity (issuer and subject come from the identity provider)."""
+    from ideaspace.models.session import UserIdentity
+
+    session.add(UserIdentity(user_id=person.id, issuer="x", subject="x"))
+    session.commit()
 
 
 def _settings(admin) -> None:
