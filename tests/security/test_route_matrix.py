@@ -57,6 +57,11 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "sso.start": {"GET": "404 404 404 404 404 404 404"},
     "sso.callback": {"GET": "404 404 404 404 404 404 404"},
     "account.settings": {"GET": SIGNED_IN, "POST": "login bad bad bad bad bad bad"},
+    "notifications.settings": {"POST": "login bad bad bad bad bad bad"},
+    # One-click unsubscribe works signed out; the world's token is an invitation's, not an
+    # unsubscribe token: the same clear "not valid" page for everyone (tests/notifications).
+    "notifications.unsubscribe_page": {"GET": "404 404 404 404 404 404 404"},
+    "notifications.unsubscribe": {"POST": "404 404 404 404 404 404 404"},
     "invitations.signin": {"GET": EVERYONE},  # the landing page of a personal link
     "invitations.signin_post": {"POST": "redirect redirect redirect redirect redirect redirect redirect"},
     # a working link's "send me a new link" sends the reader to the link itself
