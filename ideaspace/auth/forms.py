@@ -47,7 +47,6 @@ class LinkRequestForm(FlaskForm):
         validators=[DataRequired(), Email(), Length(max=254)],
         render_kw={"autocomplete": "username", "spellcheck": "false"},
     )
-    next = HiddenField()
 
 
 class NewPasswordForm(FlaskForm):

@@ -76,7 +76,7 @@ def _link_limits(view):
 @_link_limits
 def request_link():
     """Email me a sign-in link: one answer for every well-formed address."""
-    form = LinkRequestForm(next=request.args.get("next", ""))
+    form = LinkRequestForm()
     if form.validate_on_submit():
         links.request_link(form.email.data, current_language())
         return redirect(url_for("auth.link_sent"))

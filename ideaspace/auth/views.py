@@ -91,7 +91,7 @@ def login():
     form = LoginForm(next=request.args.get("next", ""))
     if not is_password_sign_in_on():
         # Only links (and single sign-on) here: a password post, even a right one, is refused.
-        link_form = LinkRequestForm(formdata=None, next=request.args.get("next", ""))
+        link_form = LinkRequestForm(formdata=None)
         refusal = (
             _("Signing in with a password is turned off. Ask for a sign-in link by email instead.")
             if request.method == "POST"

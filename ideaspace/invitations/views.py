@@ -243,7 +243,7 @@ def new_link_sent(token: str):
     with force_locale(_landing_language(user, _workspace_of(record))):
         if status not in (tokens.USED, tokens.EXPIRED, tokens.VALID):
             return _link_problem(status, token)
-        return render_template("auth/link_sent.html", reset=False, minutes=link_minutes(), known=True)
+        return render_template("auth/link_sent.html", reset=False, minutes=link_minutes())
 
 
 def _token_key() -> str:
