@@ -424,11 +424,9 @@ def can_change_settings(user) -> bool:
 
 
 def can_confirm_identity(user) -> bool:
-    """Confirm one's password for sudo mode: anyone signed in who has a password.
-
-    Single sign-on will add its own way in (a fresh sign-in at the identity provider, which calls
-    ideaspace.auth.sessions.mark_reauthenticated)."""
-    return _signed_in(user) and bool(user.password_hash)
+    """Confirm who one is for sudo mode: anyone signed in who has a password, or, while single
+    sign-on is on, anyone (a fresh sign-in at the provider, ideaspace/sso)."""
+    return _signed_in(user) and (bool(user.password_hash) or is_single_sign_on_on())
 
 
 def is_password_sign_in_on() -> bool:

@@ -71,11 +71,14 @@ def start():
     """Send the browser to the provider (state, nonce and the PKCE verifier kept by Authlib)."""
     if not is_single_sign_on_on():
         abort(404)
-    if current_user.is_authenticated:
+    confirm = bool(request.args.get("confirm"))  # sudo mode: sign in again at the provider
+    if current_user.is_authenticated and not confirm:
         return redirect(safe_next(request.args.get("next"), url_for("workspaces.index")))
     session[NEXT] = safe_next(request.args.get("next"), url_for("workspaces.index"))
+    # To confirm, the provider must ask again (its own session does not do): a fresh auth_time.
+    fresh = {"prompt": "login", "max_age": 0} if confirm else {}
     try:
-        return client.client().authorize_redirect(url_for("sso.callback", _external=True))
+        return client.client().authorize_redirect(url_for("sso.callback", _external=True), **fresh)
     except UNREACHABLE + (OAuthError, RuntimeError):
         log.warning("single sign-on: the provider's discovery failed", exc_info=True)
         return _error(502, _("The sign-in service cannot be reached just now. Try again in a moment."))
@@ -132,7 +135,11 @@ def callback():
         return _error(403, str(refusal.message), claim=refusal.claim)
     target = session.pop(NEXT, None) or url_for("workspaces.index")
     locale = session.get("locale")
+    # Confirming (sudo mode) signs in anew: the browser's former session ends with it.
+    previous = current_user.current_session if current_user.is_authenticated else None
     sign_in(user)
+    if previous is not None:
+        sessions.end(previous)
     row = user.current_session
     row.id_token = token["id_token"]  # for the provider's logout; server-side only
     # A person who has just proved who they are at their provider: sudo mode, as after a

@@ -450,3 +450,30 @@ def test_start_does_not_follow_a_foreign_next(client, sso):
     response = client.get("/login/sso?next=https://evil.example/")
     callback = sso.approve(response.headers["Location"], sub)
     assert "evil.example" not in client.get(callback).headers["Location"]
+
+
+def test_a_person_without_a_password_confirms_sudo_mode_at_the_provider(client, make, login, sso):
+    admin = make.user(role=Role.ADMIN, email=f"sso-admin-{next(_n)}@example.fi", password_hash=None)
+    sub = _sub()
+    client.get(_round_trip(client, sso, sub, _claims(admin.email)))
+    row = db.session.scalar(select(UserSession).where(UserSession.user_id == admin.id))
+    row.sudo_at = None  # the sudo window has passed
+    db.session.commit()
+    page = client.get(url_for("auth.sudo", next="/admin/users", _external=False))
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "confirm=1" in html and 'name="password"' not in html
+    start = client.get("/login/sso?confirm=1&next=/admin/users")
+    params = parse_qs(urlsplit(start.headers["Location"]).query)
+    assert params["prompt"] == ["login"] and params["max_age"] == ["0"]
+    callback = sso.approve(start.headers["Location"], sub)
+    response = client.get(callback)
+    assert response.headers["Location"].endswith("/admin/users")
+    rows = db.session.scalars(select(UserSession).where(UserSession.user_id == admin.id)).all()
+    assert len(rows) == 1 and sessions.in_sudo_mode(rows[0])
+
+
+def test_without_sso_a_person_without_a_password_cannot_confirm(client, make, login, app, monkeypatch):
+    monkeypatch.setitem(app.config, "OIDC_ISSUER", "")
+    login(make.user(role=Role.ADMIN, password_hash=None))
+    assert client.get(url_for("auth.sudo", _external=False)).status_code == 403
