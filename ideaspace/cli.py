@@ -49,6 +49,7 @@ def register_commands(app: Flask) -> None:
     from .demo.cli import demo_command
     from .exports.cli import export_command
     from .invitations.cli import invite_command
+    from .notifications.cli import digest_command
     from .outbox.cli import worker_command
     from .people.cli import import_users_command
     from .stats.cli import stats_command
@@ -66,6 +67,7 @@ def register_commands(app: Flask) -> None:
         stats_command,
         publish_command,
         worker_command,
+        digest_command,
     ):
         app.cli.add_command(command)
     app.cli.add_command(import_workspace_command, "import")  # `ideaspace import FILE.json`

@@ -71,7 +71,7 @@ def render_notification(message: OutboxMessage) -> outbox.Mail | None:
         "lead": lead,
         "excerpt": excerpt(comment),
         "url": comment_url(workspace, comment),
-        "settings_url": mail.public_url("account.settings", _anchor="notifications"),
+        "settings_url": mail.public_url("account.settings") + "#notifications",
     }
     env = current_app.jinja_env
     text = env.get_template("mail/notification.txt").render(**context)
