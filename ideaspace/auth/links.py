@@ -100,7 +100,10 @@ def recipient_language(user: User | None, fallback: str | None = None) -> str:
     return fallback if fallback in LANGUAGES else "fi"
 
 
-def _mail(user: User, template: str, language: str, subject: str, **context) -> outbox.Mail:
+def _mail(message: OutboxMessage, user: User, template: str, language: str, subject: str, **context):
+    """The mail in the person's language; the row records that language (the worker labels the
+    mail with it: an address alone did not know it when the message was queued)."""
+    message.language = language
     env = current_app.jinja_env
     context = {"name": user.name, "minutes": link_minutes(), **context}
     text = env.get_template(f"mail/{template}.txt").render(language=language, **context)
@@ -120,6 +123,7 @@ def render_signin_link(message: OutboxMessage) -> outbox.Mail | None:
     raw, _token = issue_token(user, workspace, lifetime=link_lifetime())
     with force_locale(language):
         return _mail(
+            message,
             user,
             "signin_link",
             language,
@@ -139,6 +143,7 @@ def render_password_reset(message: OutboxMessage) -> outbox.Mail | None:
     raw, _token = issue_token(user, None, lifetime=link_lifetime())
     with force_locale(language):
         return _mail(
+            message,
             user,
             "password_reset",
             language,

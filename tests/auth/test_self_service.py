@@ -17,6 +17,7 @@ from ideaspace.models import OutboxMessage, Role, SigninToken, User, UserSession
 from ideaspace.settings import service as settings
 
 from ..factories import PASSWORD
+from ..invitations.conftest import Inbox, free_port, text_of
 
 NEW = "a brand new passphrase"
 ROLES = [Role.PARTICIPANT, Role.OBSERVER, Role.MODERATOR, Role.ADMIN]
@@ -495,3 +496,55 @@ def test_inactive_and_erased_people_get_no_link_from_the_new_link_button(client,
     (message,) = queued(session)
     assert sent_link(message) is None
     assert session.get(User, user.id).is_active is False
+
+
+# --- through the worker, to a real SMTP server -------------------------------------------------
+
+
+@pytest.fixture
+def mail_server(app):
+    """A real SMTP server (aiosmtpd) on a loopback port, as tests/invitations' `smtp`."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    keys = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME")
+    saved = {key: app.config.get(key) for key in keys}
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port, MAIL_USE_TLS=False, MAIL_USERNAME=""
+    )
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+        app.config.update(saved)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_through_the_worker_only_the_person_gets_a_working_link(client, make, session, mail_server, newline):
+    smtp = mail_server
+    evil = f"{newline}Bcc: spy@evil.example{newline}X-Injected: yes"
+    user = make.user(email="anna@kokkola.fi", name=f"Anna{evil}", locale="sv", password_hash=None)
+    session.commit()
+    for email in ["anna@kokkola.fi", "nobody@kokkola.fi"]:
+        client.post("/login/link", data={"email": email})
+        client.post("/password/forgot", data={"email": email})
+    counts = outbox.drain()
+    assert (counts.sent, counts.skipped) == (2, 2)
+    assert smtp.recipients == ["anna@kokkola.fi", "anna@kokkola.fi"]
+    paths = []
+    for _rcpt, message in smtp.messages:
+        assert message["Bcc"] is None and message["X-Injected"] is None
+        assert message["Content-Language"] == "sv"
+        (link,) = set(
+            re.findall(r"https?://[^/\s]+(/(?:signin|password/reset)/[A-Za-z0-9_-]+)", text_of(message))
+        )
+        paths.append(link)
+    reset, signin = sorted(paths)
+    assert reset.startswith("/password/reset/") and signin.startswith("/signin/")
+    assert client.post(signin).status_code == 302
+    assert session.scalar(select(func.count()).select_from(UserSession).where(UserSession.user_id == user.id))
+    assert client.post(reset, data={"password": NEW, "confirm": NEW}).status_code == 302
+    session.refresh(user)
+    assert user.check_password(NEW)
