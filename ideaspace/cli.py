@@ -23,10 +23,36 @@ def init_db_command() -> None:
     click.echo("Database is up to date.")
 
 
+def _email(_ctx, _param, value: str) -> str:
+    from .people.service import EMAIL_RE
+
+    value = (value or "").strip().lower()
+    if len(value) > 254 or not EMAIL_RE.match(value):
+        raise click.BadParameter(f"{value[:80]!r} is not an email address.")
+    return value
+
+
+def _name(_ctx, _param, value: str) -> str:
+    from .sanitize import clean_line
+
+    value = clean_line(value)
+    if not value or len(value) > 200:
+        raise click.BadParameter("give a name of 1 to 200 characters.")
+    return value
+
+
+def _password(_ctx, _param, value: str) -> str:
+    from .admin.forms import PASSWORD_MIN
+
+    if len(value or "") < PASSWORD_MIN:
+        raise click.BadParameter(f"use at least {PASSWORD_MIN} characters.")
+    return value
+
+
 @click.command("create-admin")
-@click.option("--email", prompt=True)
-@click.option("--name", prompt=True)
-@click.password_option()
+@click.option("--email", prompt=True, callback=_email)
+@click.option("--name", prompt=True, callback=_name)
+@click.password_option(callback=_password)
 @with_appcontext
 def create_admin_command(email: str, name: str, password: str) -> None:
     """Create an administrator, or make an existing user one and set their password."""
