@@ -131,3 +131,27 @@ def test_fresh_authentication_opens_sudo_mode_only_within_the_window():
     assert not fresh({"auth_time": now + 600}, 600, 60, now=now)
     assert not fresh({}, 600, 60, now=now) and not fresh({"auth_time": "now"}, 600, 60, now=now)
     assert not fresh({"auth_time": True}, 600, 60, now=now)
+
+
+def test_settings_from_the_environment(monkeypatch, tmp_path):
+    from ideaspace.config import Settings
+
+    defaults = Settings.from_environ(str(tmp_path)).as_flask_config()
+    assert defaults["OIDC_ISSUER"] == "" and defaults["OIDC_SCOPES"] == "openid email profile"
+    assert defaults["OIDC_LOGOUT"] is True and defaults["OIDC_REQUIRED_CLAIMS"] == "email"
+    for name, value in {
+        "OIDC_ISSUER": "https://login.example.fi/",
+        "OIDC_CLIENT_ID": "id",
+        "OIDC_CLIENT_SECRET": "secret",
+        "OIDC_SCOPES": "openid email",
+        "OIDC_LOGOUT": "0",
+        "OIDC_REQUIRED_CLAIMS": "email,department",
+        "OIDC_UNIT_CLAIM": "department",
+        "OIDC_ROLE_CLAIM": "groups",
+        "OIDC_ROLE_MAP": "hr=moderator",
+        "OIDC_CLOCK_SKEW": "30",
+    }.items():
+        monkeypatch.setenv(name, value)
+    config = Settings.from_environ(str(tmp_path)).as_flask_config()
+    assert config["OIDC_ISSUER"] == "https://login.example.fi/" and config["OIDC_LOGOUT"] is False
+    assert config["OIDC_CLOCK_SKEW"] == 30 and config["OIDC_ROLE_MAP"] == "hr=moderator"
