@@ -127,6 +127,7 @@ def demo(live_app):
                 "edit indicator": f"{w}/manage/indicators/{indicator.id}/edit",
                 "edit poll": f"{w}/manage/activities/{by_kind[ActivityKind.SINGLE_CHOICE].id}/edit",
                 "account settings": "/account",
+                "change password": "/account/password",
                 "accessibility statement": "/accessibility",
                 "not found (404)": "/no-such-page",
             },
@@ -155,6 +156,10 @@ def test_every_page_type_has_no_axe_violations(new_page, live_server, sign_in, a
             "sign in": "/login",
             "accessibility statement (signed out)": "/accessibility",
             "sign-in link problem (signed out)": "/signin/not-a-real-token",
+            "email me a sign-in link": "/login/link",
+            "sign-in link sent": "/login/link/sent",
+            "forgot password": "/password/forgot",
+            "password reset link sent": "/password/forgot/sent",
         },
         assert_accessible,
     )
