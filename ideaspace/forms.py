@@ -6,9 +6,10 @@ from flask_babel import gettext
 from wtforms import Form, FormField, StringField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
+from . import markdown
 from .i18n import LANGUAGE_NAMES
 from .models.base import LANGUAGES, LocalizedText
-from .sanitize import clean_html, clean_text
+from .sanitize import clean_text
 
 
 def single_line(form, field) -> None:
@@ -21,21 +22,47 @@ def single_line(form, field) -> None:
         raise ValidationError(gettext("Write this on one line."))
 
 
+# What the toolbar (static/js/markdown.js) looks for, and the help line the template shows.
+MARKDOWN_ATTRS = {"data-markdown": "", "rows": 8}
+
+
+def renders_as_markdown(form, field) -> None:
+    """A validator: the Markdown renders within its bounds (nesting, links, length)."""
+    try:
+        markdown.render(field.data)
+    except markdown.MarkdownError as error:
+        raise ValidationError(str(error)) from None
+
+
+class MarkdownField(TextAreaField):
+    """A textarea of Markdown: stored rich text (HTML) comes back as the Markdown that renders it."""
+
+    def __init__(self, *args, validators=(), **kwargs):
+        super().__init__(*args, validators=[*validators, renders_as_markdown], **kwargs)
+
+    def process_data(self, value):
+        # Stored rich text is always sanitized HTML, which starts with a tag; anything else is source.
+        is_html = isinstance(value, str) and value.lstrip().startswith("<")
+        self.data = markdown.source_of(value) if is_html else value
+
+
 def localized_field(
     label: str,
     *,
     max_length: int = 200,
     textarea: bool = False,
+    rich: bool = False,
     required: bool = True,
     primary: str = "fi",
 ) -> FormField:
     """A group of inputs, one per language; the primary language is required when `required`.
-    Without `textarea`, each is single-line text (a line break is an error).
+    Without `textarea`, each is single-line text (a line break is an error). With `rich`, each is a
+    Markdown textarea (`MarkdownField`): it shows the stored HTML as Markdown and refuses a bomb.
 
     `form.<name>.data` is a dict {"fi": ..., "sv": ..., "en": ...}; use `localized_value()` to
     get it cleaned, without empty languages.
     """
-    field_class = TextAreaField if textarea else StringField
+    field_class = MarkdownField if rich else TextAreaField if textarea else StringField
 
     def require_primary(form, field):
         if not clean_text(field.data):
@@ -53,8 +80,8 @@ def localized_field(
             lang,
             field_class(
                 LANGUAGE_NAMES[lang],
-                validators=[first, Length(max=max_length)] + ([] if textarea else [single_line]),
-                render_kw={"lang": lang},
+                validators=[first, Length(max=max_length)] + ([] if textarea or rich else [single_line]),
+                render_kw={"lang": lang, **(MARKDOWN_ATTRS if rich else {})},
             ),
         )
 
@@ -63,7 +90,7 @@ def localized_field(
 
 def localized_value(data: dict | None, rich: bool = False) -> LocalizedText:
     """The cleaned text per language, leaving out the languages left empty."""
-    clean = clean_html if rich else clean_text
+    clean = markdown.render if rich else clean_text
     return {
         lang: clean(value) for lang, value in (data or {}).items() if lang in LANGUAGES and clean_text(value)
     }

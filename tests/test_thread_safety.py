@@ -70,8 +70,8 @@ def test_the_sanitizer_gives_each_thread_its_own_answer(fast_switching, function
     assert all(results)  # never an empty body
 
 
-def test_the_comment_formatter_gives_each_thread_its_own_answer(fast_switching):
-    from ideaspace.discussion import formatting
+def test_the_markdown_renderer_gives_each_thread_its_own_answer(fast_switching):
+    from ideaspace import markdown as formatting
 
     sources = [
         f"**Lihava {i}** ja *kursiivi*\n\n1. eka {i}\n2. toka [linkki](https://example.fi/{i})"

@@ -41,6 +41,7 @@ from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import markdown
 from ..ballot import service as ballot
 from ..extensions import db
 from ..inputs import MAX_PAGE, parse_id
@@ -68,7 +69,6 @@ from ..permissions import (
     viewer,
 )
 from ..workspaces.service import record_contribution
-from . import formatting
 
 MAX_LENGTH = 5000
 # Top-level comments (with their replies) shown per page of a thread: the newest page first.
@@ -189,7 +189,10 @@ def render_body(source: str | None) -> str:
                 "A comment can be at most %(max)d characters long (now %(n)d).", max=MAX_LENGTH, n=len(text)
             )
         )
-    body = formatting.render(text)
+    try:
+        body = markdown.render(text)
+    except markdown.MarkdownError as error:
+        raise CommentError(str(error)) from None
     if not body:
         raise CommentError(_l("Write a comment before publishing."))
     return body

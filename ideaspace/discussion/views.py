@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
+from .. import markdown
 from ..ballot import own
 from ..ballot import service as ballot
 from ..ballot.messages import ballot_message
@@ -25,7 +26,7 @@ from ..permissions import (
 )
 from ..web import safe_next
 from ..workspaces import service as workspaces
-from . import formatting, service
+from . import service
 from .forms import ActionForm, CommentForm, LikeForm
 
 bp = Blueprint("discussion", __name__)
@@ -234,7 +235,7 @@ def edit(slug: str, comment_id: int):
     require(can_edit_comment(current_user, comment) and can_comment_on(current_user, target, workspace))
     if request.method == "GET":
         form = CommentForm(
-            formdata=None, body=formatting.source_of(comment.body), next=request.args.get("next")
+            formdata=None, body=markdown.source_of(comment.body), next=request.args.get("next")
         )
         if htmx:
             state = {"id": comment.id, "body": form.body.data, "errors": []}

@@ -12,7 +12,7 @@ from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from .. import audit
+from .. import audit, markdown
 from ..ballot import service as ballot
 from ..extensions import db
 from ..models import (
@@ -30,7 +30,7 @@ from ..models import (
     utcnow,
 )
 from ..permissions import activity_is_open, membership_of
-from ..sanitize import clean_html, clean_line, clean_text, html_to_text
+from ..sanitize import clean_line, clean_text, html_to_text
 from ..workspaces.service import record_contribution
 
 TITLE_MIN, TITLE_MAX = 3, 200
@@ -177,7 +177,10 @@ def clean_body(body: str | None) -> str:
     """The description as sanitized rich text, or IdeaError when empty (after sanitizing) or too long."""
     if len(clean_text(body)) > BODY_MAX:
         raise IdeaError(gettext("The description can be at most %(n)d characters long.", n=BODY_MAX), "body")
-    cleaned = clean_html(body)
+    try:
+        cleaned = markdown.render(body)
+    except markdown.MarkdownError as error:
+        raise IdeaError(str(error), "body") from None
     if not html_to_text(cleaned).strip():
         raise IdeaError(_l("Describe your idea."), "body")
     return cleaned

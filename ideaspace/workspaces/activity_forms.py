@@ -40,7 +40,7 @@ def activity_form(primary: str) -> type[ManageForm]:
         kind = _enum_select(_l("Kind"), ActivityKind, default=ActivityKind.DISCUSSION.value)
         title = localized_field(_l("Title"), max_length=200, primary=primary)
         prompt = localized_field(
-            _l("Question or instructions"), textarea=True, required=False, max_length=5000
+            _l("Question or instructions"), rich=True, required=False, max_length=5000
         )
         status = _enum_select(_l("Status"), ActivityStatus, default=ActivityStatus.DRAFT.value)
         is_anonymous = BooleanField(_l("Anonymous: answers are stored without who gave them"))

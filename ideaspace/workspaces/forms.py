@@ -136,7 +136,7 @@ def workspace_form(primary: str) -> type[ManageForm]:
             _l("Primary language"), choices=list(LANGUAGE_NAMES.items()), default="fi"
         )
         title = localized_field(_l("Title"), max_length=200, primary=primary)
-        introduction = localized_field(_l("Introduction"), textarea=True, required=False, max_length=RICH_MAX)
+        introduction = localized_field(_l("Introduction"), rich=True, required=False, max_length=RICH_MAX)
         strategy = localized_field(_l("Strategy"), textarea=True, required=False, max_length=2000)
         status = _enum_select(_l("Status"), WorkspaceStatus, default=WorkspaceStatus.DRAFT.value)
         access = _enum_select(_l("Who may take part"), WorkspaceAccess, default=WorkspaceAccess.INVITED.value)
@@ -217,7 +217,7 @@ class MoveForm(ManageForm):
 def theme_form(primary: str) -> type[ManageForm]:
     class ThemeForm(ManageForm):
         title = localized_field(_l("Title"), max_length=200, primary=primary)
-        introduction = localized_field(_l("Introduction"), textarea=True, required=False, max_length=RICH_MAX)
+        introduction = localized_field(_l("Introduction"), rich=True, required=False, max_length=RICH_MAX)
 
         def values(self) -> dict:
             return {

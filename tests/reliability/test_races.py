@@ -42,7 +42,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ideaspace.discussion.formatting import render as render_comment
+from ideaspace.markdown import render as render_comment
 from ideaspace.models import (
     ActivityKind,
     MemberRole,
