@@ -1,10 +1,11 @@
 """The worker: claim due messages, render them, send them over one connection per batch, mark them.
 
 Exactly once, except for one window: each row is claimed by one worker (a conditional UPDATE;
-FOR UPDATE SKIP LOCKED on PostgreSQL), its claim renewed and its attempt counted just before it
-is rendered, and sent_at committed right after the server accepted it. A worker that dies leaves
-its claims until the lease (OUTBOX_LEASE_SECONDS) expires; then another sends them. Only a death
-between the server's "250" and that commit sends a message twice (docs/deploy.md).
+FOR UPDATE SKIP LOCKED on PostgreSQL); the batch is rendered and its attempts counted in one
+commit; each message's sent_at is committed right after the server accepted it, and the worker
+stops sending once half the lease (OUTBOX_LEASE_SECONDS) is gone. A worker that dies leaves its
+claims until the lease expires; then another sends them. Only a death between the server's "250"
+and that commit sends a message twice (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -86,22 +88,28 @@ def claim(me: str, limit: int, now: datetime | None = None) -> list[int]:
 
 
 def run_once(me: str | None = None, transport=None) -> Counts:
-    """Claim one batch and send it over one connection."""
+    """Claim one batch, render it (one commit), and send it over one connection."""
     me = me or worker_id()
     config = current_app.config
     counts = Counts()
+    # Stop sending well before the lease runs out: after it, another worker may take these rows.
+    deadline = time.monotonic() + int(config["OUTBOX_LEASE_SECONDS"]) / 2
     ids = claim(me, int(config["OUTBOX_BATCH"]))
     counts.claimed = len(ids)
-    if not ids:
+    ready = _render_batch(ids, me, counts) if ids else []
+    if not ready:
         return counts
     own = transport is None
     transport = transport or mail.transport()
     try:
-        for index, message_id in enumerate(ids):
+        for index, (message_id, email) in enumerate(ready):
+            if time.monotonic() > deadline:
+                _release([i for i, _ in ready[index:]], me, wait=False)
+                break
             try:
-                _process(message_id, me, transport, counts)
+                _send(message_id, email, transport, counts)
             except mail.ConnectionLost:
-                _release(ids[index + 1 :], me)
+                _release([i for i, _ in ready[index + 1 :]], me)
                 break
     finally:
         if own:
@@ -121,66 +129,70 @@ def drain(max_rounds: int = 1000) -> Counts:
     return total
 
 
-def _process(message_id: int, me: str, transport, counts: Counts) -> None:
-    config = current_app.config
-    now = utcnow()
-    stamped = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == me, _pending())
-        .values(claimed_at=now, attempts=OutboxMessage.attempts + 1),
-        execution_options={"synchronize_session": False},
-    ).rowcount
-    if stamped != 1:  # our lease ran out and another worker has it now
-        db.session.rollback()
-        return
-    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-    if message.attempts > int(config["OUTBOX_MAX_ATTEMPTS"]):
-        _fail(message, message.last_error or "", counts, gave_up=True)
-        return
+def _render_batch(ids: list[int], me: str, counts: Counts) -> list[tuple[int, object]]:
+    """Count an attempt and render each claimed message; commit once (the renderers' sign-in tokens
+    too, so a delivered link always works). Returns the messages ready to send."""
     from . import KINDS
 
-    render = KINDS.get(message.kind)
-    if render is None:
-        _fail(message, f"unknown kind {message.kind!r}", counts)
-        return
-    from ..notifications import unsubscribe
-
-    try:
-        with force_locale(message.language):
-            # The person unsubscribed (one click, RFC 8058) after this was written: skipped.
-            content = None if unsubscribe.suppressed(message) else render(message)
-            if content is not None:
-                content.headers = {**unsubscribe.headers_for(message), **content.headers}
-            email = None if content is None else _build(content, message.language)
-    except Exception as error:  # a bug in one renderer must not stop the others
-        log.exception("Outbox message %s (%s) could not be rendered", message.id, message.kind)
-        db.session.rollback()
+    max_attempts = int(current_app.config["OUTBOX_MAX_ATTEMPTS"])
+    ready = []
+    for message_id in ids:
+        savepoint = db.session.begin_nested()
+        stamped = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == me, _pending())
+            .values(claimed_at=utcnow(), attempts=OutboxMessage.attempts + 1),
+            execution_options={"synchronize_session": False},
+        ).rowcount
+        if stamped != 1:  # our lease ran out and another worker has it now
+            savepoint.rollback()
+            continue
         message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-        message.attempts += 1
-        _retry(message, f"rendering failed: {type(error).__name__}", counts)
-        return
-    if email is None:
-        message.skipped_at = now
-        db.session.commit()
-        counts.skipped += 1
-        return
-    # The renderer's own writes (a sign-in token) are committed before the mail leaves, so a
-    # delivered link always works.
+        render = KINDS.get(message.kind)
+        if message.attempts > max_attempts:  # the worker died on it again and again
+            _fail(message, message.last_error or "", counts, gave_up=True)
+        elif render is None:
+            _fail(message, f"unknown kind {message.kind!r}", counts)
+        else:
+            try:
+                with force_locale(message.language):
+                    content = render(message)
+                    email = None if content is None else _build(content, message.language)
+            except Exception as error:  # a bug in one renderer must not stop the others
+                log.exception("Outbox message %s (%s) could not be rendered", message_id, message.kind)
+                savepoint.rollback()
+                message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+                message.attempts += 1
+                _retry(message, f"rendering failed: {type(error).__name__}", counts)
+                continue
+            if email is None:
+                message.skipped_at = utcnow()
+                counts.skipped += 1
+            else:
+                ready.append((message_id, email))
+        savepoint.commit()
     db.session.commit()
+    return ready
+
+
+def _send(message_id: int, email, transport, counts: Counts) -> None:
+    """Send one rendered message; sent_at is committed right after the server accepted it."""
+    message = db.session.get(OutboxMessage, message_id)
     try:
         transport.send(email)
     except mail.Permanent as error:
         _fail(message, str(error), counts)
     except mail.ConnectionLost as error:
         _retry(message, str(error), counts)
+        db.session.commit()
         raise
     except mail.Transient as error:
         _retry(message, str(error), counts)
     else:
         message.sent_at = utcnow()
         message.last_error = None
-        db.session.commit()
         counts.sent += 1
+    db.session.commit()
 
 
 def _build(content, language: str):
@@ -205,7 +217,6 @@ def _retry(message: OutboxMessage, reason: str, counts: Counts) -> None:
     message.last_error = reason[:500]
     message.not_before = utcnow() + backoff(message.attempts)
     message.claimed_at = message.claimed_by = None
-    db.session.commit()
     counts.retried += 1
 
 
@@ -214,17 +225,22 @@ def _fail(message: OutboxMessage, reason: str, counts: Counts, gave_up: bool = F
         reason = f"{reason} (gave up after {current_app.config['OUTBOX_MAX_ATTEMPTS']} attempts)".lstrip()
     message.failed_at = utcnow()
     message.last_error = reason[:500]
-    db.session.commit()
     counts.failed += 1
 
 
-def _release(ids: list[int], me: str) -> None:
-    """Give back the rest of a batch when the server went away: tried again after the first backoff."""
+def _release(ids: list[int], me: str, wait: bool = True) -> None:
+    """Give back rendered messages that were not tried (the server went away: due again after the
+    first backoff; or half the lease is gone: due at once); their attempt is not counted."""
     if ids:
         db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == me, _pending())
-            .values(claimed_at=None, claimed_by=None, not_before=utcnow() + backoff(1)),
+            .values(
+                claimed_at=None,
+                claimed_by=None,
+                attempts=OutboxMessage.attempts - 1,
+                not_before=utcnow() + backoff(1) if wait else OutboxMessage.not_before,
+            ),
             execution_options={"synchronize_session": False},
         )
     db.session.commit()

@@ -65,14 +65,14 @@ def start_worker(url: str, port: int, tmp_path: Path, name: str, **env) -> subpr
         "MAIL_PORT": str(port),
         "MAIL_TIMEOUT": "5",
         "OUTBOX_BATCH": "10",
-        "OUTBOX_LEASE_SECONDS": "3",
+        "OUTBOX_LEASE_SECONDS": "6",
         **env,
     }
     log = open(tmp_path / f"{name}.log", "w")  # noqa: SIM115  (closed with the process)
     return subprocess.Popen(WORKER, env=environment, stdout=log, stderr=subprocess.STDOUT)
 
 
-def wait_until_sent(app, total: int, timeout: float = 60) -> None:
+def wait_until_sent(app, total: int, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with app.app_context():
@@ -145,7 +145,7 @@ def test_two_workers_at_once_on_postgresql_send_each_message_once(database, smtp
     smtp_server.handler.delay = 0.01  # long enough that both workers get batches
     workers = [start_worker(url, smtp_server.port, tmp_path, f"w{n}") for n in range(2)]
     try:
-        wait_until_sent(app, len(addresses), timeout=120)
+        wait_until_sent(app, len(addresses), timeout=240)
     finally:
         for worker in workers:
             stop(worker)
