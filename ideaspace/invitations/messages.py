@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from .. import mail, outbox
 from ..extensions import db
-from ..i18n import localize
+from ..i18n import localize, localize_markup
 from ..models import LANGUAGES, Membership, OutboxMessage, User, Workspace
+from ..notifications import mailtexts
+from ..sanitize import html_to_text
 
 INVITATION = "invitation"
 NOT_VISITED = "not_visited"
@@ -26,9 +28,17 @@ def language_for(user: User, workspace: Workspace) -> str:
 
 
 def render(
-    kind: str, *, name: str, workspace: Workspace, link: str, language: str, inviter: str | None = None
+    kind: str,
+    *,
+    name: str,
+    workspace: Workspace,
+    link: str,
+    language: str,
+    inviter: str | None = None,
+    own_text: str | None = None,
 ) -> tuple[str, str, str]:
-    """(subject, text, html) of one message in the given language."""
+    """(subject, text, html) of one message in the given language; `own_text` previews a text not
+    saved yet instead of the workspace's stored one."""
     env = current_app.jinja_env
     with force_locale(language):
         title = localize(workspace.title, workspace.primary_language, language)
@@ -48,6 +58,20 @@ def render(
             "inviter": inviter,
             "language": language,
         }
+        # The workspace's own text for this mail and language, if its moderators wrote one.
+        own = own_text if own_text is not None else mailtexts.get(workspace.id, kind, language)
+        if own:
+            own = mailtexts.fill(
+                own, {"name": name, "workspace": title, "closes_on": context["closes_on"]}
+            )
+        context["own_text"] = own or ""
+        context["own_paragraphs"] = mailtexts.paragraphs(own) if own else []
+        context["introduction_text"] = html_to_text(
+            localize(workspace.introduction, workspace.primary_language, language)
+        )
+        context["introduction"] = localize_markup(
+            workspace.introduction, workspace.primary_language, rich=True
+        )
         template = "invitation" if kind == INVITATION else "reminder"
         text = env.get_template(f"mail/{template}.txt").render(**context)
         html = env.get_template(f"mail/{template}.html").render(subject=subject, **context)

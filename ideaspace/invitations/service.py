@@ -301,3 +301,14 @@ def send_reminders(
         reminded=len(outcome.sent),
     )
     return outcome
+
+
+def preview(
+    workspace: Workspace, kind: str, language: str, name: str, own_text: str | None = None
+) -> tuple[str, str, str]:
+    """(subject, text, html) of an invitation or reminder as sent, with a placeholder link; with
+    `own_text`, as it would read with that text (not saved)."""
+    link = mail.public_url("invitations.signin", token="TOKEN").replace("TOKEN", "…")
+    return messages.render(
+        kind, name=name, workspace=workspace, link=link, language=language, own_text=own_text
+    )

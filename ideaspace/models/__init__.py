@@ -15,7 +15,7 @@ from .ballot import Ballot, BallotKind, RetiredIdea
 from .base import LANGUAGES, LocalizedText, utcnow
 from .content import Comment, CommentLike, Note, NoteGroup, Report
 from .idea import Idea, IdeaStatus, IdeaStatusChange, IdeaSupport
-from .notification import MailOptOut, Notification, NotificationSetting
+from .notification import MailOptOut, MailText, Notification, NotificationSetting
 from .org import Role, Unit, User
 from .outbox import OutboxMessage
 from .programme import Comparator, Indicator, IndicatorReading, Measure, MeasureStatus, ProgrammeSnapshot
@@ -47,6 +47,7 @@ __all__ = [
     "InstanceSetting",
     "LocalizedText",
     "MailOptOut",
+    "MailText",
     "Measure",
     "MeasureStatus",
     "MemberRole",

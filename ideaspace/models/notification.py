@@ -58,3 +58,19 @@ class MailOptOut(db.Model):
         sa.ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MailText(db.Model):
+    """A workspace's own text for its invitation or reminder mail in one language (plain text with
+    a fixed set of {placeholders}), written by its moderators; absent: the built-in text."""
+
+    __tablename__ = "mail_text"
+
+    workspace_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("workspace.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    language: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    body: Mapped[str] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

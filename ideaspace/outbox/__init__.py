@@ -14,6 +14,7 @@ is marked skipped, not failed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -37,16 +38,38 @@ Renderer = Callable[[OutboxMessage], Mail | None]
 KINDS: dict[str, Renderer] = {}
 
 
+_REGISTERED: dict[str, Renderer] = {}
+
+
 def kind(name: str) -> Callable[[Renderer], Renderer]:
-    """Register the renderer of one kind of message."""
+    """Register the renderer of one kind of message (wrapped for one-click unsubscribe)."""
 
     def register(render: Renderer) -> Renderer:
-        if KINDS.get(name, render) is not render:
+        if _REGISTERED.get(name, render) is not render:
             raise ValueError(f"outbox kind {name!r} registered twice")
-        KINDS[name] = render
+        _REGISTERED[name] = render
+        KINDS[name] = _unsubscribable(render)
         return render
 
     return register
+
+
+def _unsubscribable(render: Renderer) -> Renderer:
+    """Every kind, in one place: nothing for a person who unsubscribed since the message was
+    written, and the RFC 8058 headers on what is sent (ideaspace.notifications.unsubscribe)."""
+
+    @functools.wraps(render)
+    def rendered(message: OutboxMessage) -> Mail | None:
+        from ..notifications import unsubscribe
+
+        if unsubscribe.suppressed(message):
+            return None
+        content = render(message)
+        if content is not None:
+            content.headers = {**unsubscribe.headers_for(message), **content.headers}
+        return content
+
+    return rendered
 
 
 from . import service  # noqa: E402  (service needs KINDS)

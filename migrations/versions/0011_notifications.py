@@ -3,7 +3,8 @@
 - notification_setting: a person's choice per kind (now / digest / off), the digest's frequency,
   when the last digest went, and the one-click "no more mail";
 - notification: items waiting for a person's digest;
-- mail_opt_out: no more mail about one workspace (the membership stays).
+- mail_opt_out: no more mail about one workspace (the membership stays);
+- mail_text: a workspace's own invitation and reminder texts per language.
 
 Downgrading drops them: everyone is back on the defaults.
 
@@ -74,9 +75,29 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", "workspace_id", name=op.f("pk_mail_opt_out")),
     )
+    op.create_table(
+        "mail_text",
+        sa.Column("workspace_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("language", sa.String(length=5), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspace.id"],
+            name=op.f("fk_mail_text_workspace_id_workspace"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["updated_by_id"], ["user.id"], name=op.f("fk_mail_text_updated_by_id_user"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("workspace_id", "kind", "language", name=op.f("pk_mail_text")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("mail_text")
     op.drop_table("mail_opt_out")
     op.drop_index("ix_notification_user_pending", table_name="notification")
     op.drop_table("notification")

@@ -150,6 +150,7 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "workspaces.manage.delete_activity": {"POST": MODERATE_DONE},
     # invitations and statistics
     "invitations.index": {"GET": MODERATE},
+    "notifications.mail_texts": {"GET": MODERATE, "POST": MODERATE_POST},
     "invitations.invite": {"POST": MODERATE_POST},
     "invitations.reminder": {"GET": MODERATE},
     "invitations.send_reminder": {"POST": MODERATE_DONE},
