@@ -186,8 +186,20 @@ def _extras(make, session, world) -> None:
     record(a.moderator, "theme.update", a.theme, workspace_id=a.ws.id, reason="x", label="x")
     _settings(world.user("admin"))
     _identity(session, author)
+    _mail_texts(world)
     session.commit()
     assert {Comment, Note, Idea}  # the hidden kinds above
+
+
+def _mail_texts(world) -> None:
+    """A workspace's own invitation and reminder texts, written by its moderator (where the store
+    of mail texts exists)."""
+    if "mail_text" not in db.metadata.tables:
+        return
+    from ideaspace.notifications import mailtexts
+
+    for kind in mailtexts.KINDS:
+        mailtexts.save(world.a.moderator, world.a.ws, kind, "en", "x {name}")
 
 
 def _identity(session, person) -> None:
