@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ideaspace import outbox
 from ideaspace.discussion import service as discussion
-from ideaspace.models import ActivityKind, IdeaStatus, Notification, OutboxMessage, Role
+from ideaspace.models import ActivityKind, Comment, IdeaStatus, Notification, OutboxMessage, Role
 from ideaspace.moderation import workflow
 from ideaspace.notifications import service
 from ideaspace.notifications.messages import render_notification
@@ -144,3 +144,22 @@ def test_bad_settings_refused(session, world):
 
 def test_notification_kind_is_registered():
     assert "notification" in outbox.KINDS
+
+
+def test_anonymous_replies_published_in_a_batch_notify_nobody(session, make, world):
+    """Decided: an anonymous reply notifies the parent's author neither when accepted nor when its
+    batch is published (a mail then would still time the batch); the thread shows it."""
+    from ideaspace.ballot import service as ballot
+
+    workspace, theme, alice, _bob = world
+    activity = make.activity(theme, kind=ActivityKind.DISCUSSION, is_anonymous=True)
+    parent = make.comment(activity, author=alice)
+    for _ in range(6):
+        writer = make.user()
+        make.member(workspace, writer)
+        discussion.post_comment(writer, workspace, activity, "Anonymous reply", parent=parent)
+    session.commit()
+    assert ballot.publish(workspace, activity.id) >= 5
+    session.flush()
+    assert session.scalar(select(Comment).where(Comment.parent_id == parent.id)) is not None
+    assert outbox_rows(session) == [] and list(session.scalars(select(Notification))) == []
