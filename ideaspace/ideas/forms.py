@@ -22,7 +22,7 @@ class IdeaForm(FlaskForm):
     )
     body = TextAreaField(
         _l("Describe your idea"),
-        render_kw={"maxlength": service.BODY_MAX, "rows": 6, "required": True},
+        render_kw={"maxlength": service.BODY_MAX, "rows": 6, "required": True, "data-markdown": ""},
     )
     theme_id = SelectField(_l("Theme (optional)"), coerce=optional_id, validate_choice=False)
     # Set by the idea form on a theme page, so an htmx request gets that page's fragment back.
