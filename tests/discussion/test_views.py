@@ -222,6 +222,10 @@ def test_targets_of_another_workspace_or_kind_are_not_found(world, client, login
         ("", "Write a comment before publishing."),
         ("   ", "Write a comment before publishing."),
         ("x" * 5001, "at most 5000 characters"),
+        # Markdown bombs: refused with a message, in bounded time (ideaspace/markdown.py).
+        (">" * 2000 + " syvä", "nested at most"),
+        ("*" * 2000 + "x" + "*" * 2000, "nested at most"),
+        ("https://x.fi " * 201, "at most 200 links"),
     ],
 )
 def test_bad_comment_is_refused_with_a_clear_message(world, client, login, body, message):
