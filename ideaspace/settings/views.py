@@ -50,6 +50,7 @@ def _setting(key: str) -> service.Setting:
 @bp.get("/<key>")
 def setting(key: str):
     """Where a setting's form posts; read, it is the page at that setting."""
+    require(can_change_settings(current_user))  # every route asks its predicate, this one too
     _setting(key)
     return redirect(url_for("settings.index", _anchor=key))
 
