@@ -37,8 +37,33 @@ def fingerprint() -> str:
     return digest.hexdigest()
 
 
+# Deliberately CSRF-exempt, and only these: RFC 8058's one-click unsubscribe is POSTed by the mail
+# client, with no session and no form token. The signed, purpose-bound token in its URL is what
+# authorises it (test_the_exempt_unsubscribe_needs_its_signed_token), and it is idempotent. Any
+# other endpoint here must be argued for in review: a new entry weakens CSRF protection.
+CSRF_EXEMPT = {"notifications.unsubscribe"}
+
+
 def _unsafe_rules(app):
-    return [(rule, method) for rule in rules(app) for method in sorted(rule.methods & UNSAFE)]
+    return [
+        (rule, method)
+        for rule in rules(app)
+        for method in sorted(rule.methods & UNSAFE)
+        if rule.endpoint not in CSRF_EXEMPT
+    ]
+
+
+def test_only_the_allow_listed_endpoints_are_exempt(app):
+    """Nothing is exempt by accident: no blueprint, and no view but the allow-listed ones."""
+    from ideaspace.extensions import csrf
+
+    assert not csrf._exempt_blueprints
+    exempt = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if f"{view.__module__}.{view.__name__}" in csrf._exempt_views
+    }
+    assert exempt == CSRF_EXEMPT
 
 
 def test_there_are_state_changing_routes(app):
@@ -87,3 +112,31 @@ def test_with_a_token_the_same_request_passes(app, client, make, session, login)
         app, "discussion.create", {"slug": world.a.ws.slug, "kind": "theme", "target_id": world.a.theme.id}
     )
     assert client.post(url, data=VALID_DATA["discussion.create"]).status_code == 302
+
+
+def test_the_exempt_unsubscribe_needs_its_signed_token(app, client, make, session):
+    """The one exempt POST does nothing without a valid token made for this purpose: a garbage
+    token, a token signed with another key and a token of another signed purpose (the world's
+    invitation token) are all refused with 404 and nothing changes; the right token works."""
+    from itsdangerous import URLSafeSerializer
+
+    from ideaspace.notifications import unsubscribe as unsub
+
+    world = worlds.build(make, session)
+    client.csrf = False
+    member = world.user("member")
+    forged = URLSafeSerializer("not-the-secret-key", salt=unsub.SALT).dumps({"u": member.id, "s": "all"})
+    session.commit()
+    before = fingerprint()
+    for token in ("garbage", forged, world.token):
+        response = client.post(build_url(app, "notifications.unsubscribe", {"token": token}))
+        session.rollback()
+        session.expire_all()
+        assert response.status_code == 404, token
+        assert fingerprint() == before, token
+    with app.test_request_context():
+        token = unsub.make_token(member.id, unsub.ALL)
+    response = client.post(build_url(app, "notifications.unsubscribe", {"token": token}))
+    assert response.status_code == 200
+    session.expire_all()
+    assert fingerprint() != before

@@ -24,8 +24,9 @@ from collections import defaultdict
 
 import pytest
 
+from ..conftest import sign_in
 from . import world as worlds
-from .harness import build_url, request, rules
+from .harness import build_url, outcome, request, rules, undone
 from .world import ROLES
 
 # --- presets ---------------------------------------------------------------------------------
@@ -41,6 +42,8 @@ PARTICIPATE_POST = "login 403 bad 403 403 bad bad"  # write in A: members, its m
 PROGRAMME_READ = "login 403 403 ok 403 ok ok"  # moderators, admins and observers
 ADMIN = "login 403 403 403 403 403 ok"
 ADMIN_POST = "login 403 403 403 403 403 bad"
+SUDO_ADMIN = "login 403 403 403 403 403 redirect"  # admins, sent to confirm their password first
+SUDO_ADMIN_POST = "login 403 403 403 403 403 403"  # admins get the confirmation page there and then
 
 EXPECTATIONS: dict[str, dict[str, str]] = {
     # platform
@@ -57,6 +60,12 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "sso.start": {"GET": "404 404 404 404 404 404 404"},
     "sso.callback": {"GET": "404 404 404 404 404 404 404"},
     "account.settings": {"GET": SIGNED_IN, "POST": "login bad bad bad bad bad bad"},
+    # one's own sessions: the world's session id is nobody's (so not found); ending the others is
+    # always possible (none is fine)
+    "account.end_session": {"POST": "login 404 404 404 404 404 404"},
+    "account.end_other_sessions": {"POST": "login redirect redirect redirect redirect redirect redirect"},
+    # sudo mode: whoever is signed in with a password confirms it (a wrong one is a form error)
+    "auth.sudo": {"GET": SIGNED_IN, "POST": "login bad bad bad bad bad bad"},
     "notifications.settings": {"POST": "login bad bad bad bad bad bad"},
     # One-click unsubscribe works signed out; the world's token is an invitation's, not an
     # unsubscribe token: the same clear "not valid" page for everyone (tests/notifications).
@@ -89,6 +98,14 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "people.import_people": {"GET": ADMIN, "POST": ADMIN_POST},
     "people.confirm_import": {"POST": ADMIN_POST},
     "moderation.audit_log": {"GET": ADMIN},
+    # Admins only, and each in sudo mode too: the world's admin is not in sudo mode, so a page
+    # sends them to the confirmation and a POST gets the confirmation page (403); SUDO_EXPECTATIONS
+    # says what the admin gets in sudo mode.
+    "settings.index": {"GET": SUDO_ADMIN},
+    "settings.setting": {"GET": "login 403 403 403 403 403 redirect"},  # to the setting on the page
+    "settings.change": {"POST": SUDO_ADMIN_POST},
+    "settings.reset": {"POST": SUDO_ADMIN_POST},
+    "transfer.backup": {"GET": SUDO_ADMIN},  # a workspace's full backup, the pending pool included
     "privacy.erase": {"GET": ADMIN, "POST": ADMIN_POST},
     "privacy.my_data": {"GET": SIGNED_IN},
     # a workspace
@@ -176,6 +193,16 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "followup.index": {"GET": PROGRAMME_READ},
     "followup.record": {"POST": MODERATE_POST},
     "followup.delete": {"POST": MODERATE_DONE},
+}
+
+# What the admin gets for the sudo-gated routes above once in sudo mode.
+SUDO_EXPECTATIONS: dict[str, dict[str, str]] = {
+    "settings.index": {"GET": "ok"},
+    "settings.setting": {"GET": "redirect"},
+    "settings.change": {"POST": "bad"},  # garbage for the brand colour: a form error
+    "settings.reset": {"POST": "redirect"},
+    "transfer.backup": {"GET": "ok"},
+    "auth.sudo": {"GET": "ok"},
 }
 
 # Routes whose ids are not a workspace's objects, with what B's id gets instead.
@@ -266,6 +293,27 @@ def test_route_matrix(app, client, make, session, blueprint):
                             f"{rule.endpoint} {method} {label}as {role}: expected "
                             f"{'|'.join(sorted(expected[role]))}, got {got}  ({target})"
                         )
+    assert not failures, "\n".join(failures)
+
+
+def test_sudo_routes_for_an_admin_in_sudo_mode(app, client, make, session):
+    """The admin's refusals above are only the missing confirmation: in sudo mode they get in."""
+    world = worlds.build(make, session)
+    admin = world.user("admin")
+    by_endpoint = {rule.endpoint: rule for rule in rules(app)}
+    failures = []
+    for endpoint, methods in SUDO_EXPECTATIONS.items():
+        rule = by_endpoint[endpoint]
+        url = build_url(app, endpoint, worlds.params_for(endpoint, rule.arguments, world))
+        for method, expected in methods.items():
+            with client.session_transaction() as sess:
+                sess.clear()
+            sign_in(client, admin, sudo=True)
+            with undone(session):
+                response = client.open(url, method=method, data={"x": "garbage"})
+                got = outcome(response)
+            if got != expected:
+                failures.append(f"{endpoint} {method} in sudo mode: expected {expected}, got {got}")
     assert not failures, "\n".join(failures)
 
 
