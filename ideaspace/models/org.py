@@ -84,6 +84,13 @@ class User(UserMixin, db.Model):
     def get_id(self) -> str | None:
         return self.session_token
 
+    # UserMixin compares get_id(), which is now the session token: None for everyone not signed
+    # in through this object, so any two such people were "equal" (`user in moderators` was true
+    # for anybody). One row is one object in a session, as for every other model.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
     @property
     def is_active(self) -> bool:
         return self.is_active_account and self.erased_at is None

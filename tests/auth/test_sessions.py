@@ -94,3 +94,11 @@ def test_a_role_change_or_deactivation_by_an_admin_ends_every_session(app, clien
 
 def test_csrf_tokens_expire_with_the_longest_session(app):
     assert app.config["WTF_CSRF_TIME_LIMIT"] == app.config["SESSION_MAX_HOURS"] * 3600
+
+
+def test_people_are_equal_only_to_themselves_signed_in_or_not(make, session):
+    """User equality is the row's, not the session token's (None for everyone not signed in)."""
+    first, second = make.user(), make.user()
+    assert first != second and first not in [second]
+    sessions.start(first, "pytest")
+    assert first != second and first == session.get(type(first), first.id)
