@@ -92,10 +92,11 @@ def run_once(me: str | None = None, transport=None) -> Counts:
     me = me or worker_id()
     config = current_app.config
     counts = Counts()
-    # Stop sending well before the lease runs out: after it, another worker may take these rows.
-    deadline = time.monotonic() + int(config["OUTBOX_LEASE_SECONDS"]) / 2
     ids = claim(me, int(config["OUTBOX_BATCH"]))
     counts.claimed = len(ids)
+    # Stop sending well before the lease (counted from each row's stamp in _render_batch) runs out:
+    # after it, another worker may take these rows.
+    deadline = time.monotonic() + int(config["OUTBOX_LEASE_SECONDS"]) / 2
     ready = _render_batch(ids, me, counts) if ids else []
     if not ready:
         return counts
