@@ -5,10 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from urllib.parse import urlsplit
 
-from babel.dates import format_date
 from flask import Flask, Response, has_request_context, make_response, render_template, request
 from flask_babel import to_user_timezone
 from sqlalchemy import event
@@ -223,18 +221,13 @@ def format_number(value) -> str:
 
 
 def format_short_date(value: date | datetime | None) -> str:
-    """A day in the reader's short format (27.11.2026 in fi); a date-time's day in their time zone."""
+    """A day in the reader's language (27.11.2026 in fi and sv, 27 Nov 2026 in en); a date-time's
+    day in their time zone."""
     if not value:
         return ""
     if isinstance(value, datetime):
         value = to_user_timezone(value).date()
-    return _remembered_date(value, current_language())
-
-
-@lru_cache(maxsize=1024)
-def _remembered_date(day: date, language: str) -> str:
-    """Remembered as numbers are: a page's notes and comments fall on a few days."""
-    return format_date(day, "short", locale=language)
+    return numbers.day(value, current_language())
 
 
 def safe_next(target: str | None, fallback: str) -> str:

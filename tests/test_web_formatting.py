@@ -57,5 +57,7 @@ def test_dates_in_the_readers_short_format(app):
                 assert format_short_date(date(2026, 11, 27)) == "27.11.2026"
                 assert format_short_date(late) == format_short_date(late.replace(tzinfo=None)) == "27.11.2026"
         with force_locale("en"):
-            assert format_short_date(date(2026, 11, 27)) == "11/27/26"
+            assert format_short_date(date(2026, 11, 27)) == "27 Nov 2026"
+        with force_locale("sv"):
+            assert format_short_date(date(2026, 11, 27)) == "27.11.2026"
         assert format_short_date(None) == ""

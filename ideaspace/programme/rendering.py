@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from flask import render_template
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from markupsafe import Markup
 
 from .. import numbers
@@ -19,14 +17,9 @@ def render_document(programme: dict, heading_level: int = 1) -> Markup:
 
 
 def programme_date(value: str | None) -> str:
-    """An ISO date (or date-time) of the dict, in the active locale's short format."""
-    if not value:
-        return ""
-    try:
-        parsed = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-    except ValueError:
-        return value
-    return format_date(parsed.date() if isinstance(parsed, datetime) else parsed, "short")
+    """An ISO date (or date-time) of the dict in the document's language (render_document forces
+    it), as every page and export writes a day."""
+    return numbers.day(value, current_language())
 
 
 def programme_number(value: str | int | None) -> str:

@@ -254,7 +254,7 @@ def test_the_period_and_funnel_sentences_from_what_there_is(session):
         "The workspace opened on 1.9.2022."
     )
     assert common.period_text({"opens_on": None, "closes_on": "2022-10-31"}, "en") == (
-        "The workspace closed on 10/31/22."
+        "The workspace closed on 31 Oct 2022."
     )
     assert common.period_text({}, "sv") == ""
     full = {

@@ -68,6 +68,37 @@ def test_numbers_signs_and_dates():
     assert common.rate("51.5", "fi") == "51,5\u00a0%"
 
 
+@pytest.mark.parametrize(
+    "value, language, expected",
+    [
+        ("2022-09-01", "fi", "1.9.2022"),
+        ("2022-09-01", "sv", "1.9.2022"),  # Finland-Swedish, not Sweden's 2022-09-01
+        ("2022-09-01", "en", "1 Sept 2022"),  # en-GB, not the US 9/1/22
+        ("2022-09-01T23:30:00+00:00", "sv", "1.9.2022"),
+        ("2026-12-24", "en", "24 Dec 2026"),
+        ("", "fi", ""),
+        (None, "en", ""),
+        ("no date", "fi", "no date"),
+    ],
+)
+def test_days_as_each_language_writes_them(value, language, expected):
+    assert common.day(value, language) == expected
+
+
+def test_pages_documents_and_exports_write_a_day_the_same_way(app):
+    """One formatter: the pages' date filter, the printable document and the exports agree."""
+    from datetime import date
+
+    from ideaspace.programme.rendering import programme_date
+    from ideaspace.web import format_short_date
+
+    with app.test_request_context("/"):
+        for language in ("fi", "sv", "en"):
+            with force_locale(language):
+                page = format_short_date(date(2022, 9, 1))
+                assert page == programme_date("2022-09-01") == common.day("2022-09-01", language)
+
+
 def test_formula_cells_are_neutralised():
     assert [common.safe_cell(v) for v in ("=1+1", "+3", "-2", "@SUM(A1)", "ok", 5)] == [
         "'=1+1",
