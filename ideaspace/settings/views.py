@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..permissions import can_change_settings, require, require_sudo
+from ..permissions import can_change_settings, in_sudo_mode, require, require_sudo
 from . import service
 from .forms import setting_form
 
@@ -74,6 +75,20 @@ def change(key: str):
             flash(_("The setting “%(label)s” was saved.", label=setting.label), "success")
             return redirect(url_for("settings.index", _anchor=key))
     return _page(_forms(**{key: form}), 422)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    """A file over the request limit (MAX_CONTENT_LENGTH, the files' 5 MB) gets the form's own
+    error, not the generic page. Its body was never read: nothing is saved, the current file
+    stays, and CSRF was never checked, so this only renders."""
+    setting = service.SETTINGS.get((request.view_args or {}).get("key", ""))
+    may = can_change_settings(current_user) and in_sudo_mode(current_user)
+    if request.endpoint != "settings.change" or setting is None or setting.kind != service.FILE or not may:
+        return render_template("errors/error.html", code=413, error=error), 413
+    form = setting_form(setting, formdata=None)
+    form.value.errors = [_("The file is too large (at most %(mb)d MB).", mb=setting.max_bytes // (1024 * 1024))]
+    return _page(_forms(**{setting.key: form}), 413)
 
 
 @bp.post("/<key>/reset")

@@ -293,13 +293,31 @@ def test_a_bad_upload_on_the_page_is_refused_and_the_template_stays(
     before = session.scalar(select(AuditLog.id).order_by(AuditLog.id.desc()).limit(1))
     response = upload(client, data, name)
     if len(data) > word_template.MAX_BYTES:  # over the request limit (MAX_CONTENT_LENGTH, 5 MB)
+        # the form's own error on the settings page, not the generic "too large" page
         assert response.status_code == 413
+        assert "The file is too large (at most 5 MB)." in response.text
+        assert 'id="word_template-value"' in response.text
+        assert "current.docx" in response.text  # the current template is still named
     else:
         assert response.status_code == 422
         assert str(message).replace("'", "&#39;") in response.text
     session.expire_all()
     assert session.get(InstanceSetting, frame.TEMPLATE).value == {"filename": "current.docx"}
     assert session.scalar(select(AuditLog.id).order_by(AuditLog.id.desc()).limit(1)) == before
+
+
+@pytest.mark.parametrize("role", ["anonymous", "participant", "moderator", "admin"])
+def test_a_too_large_upload_shows_the_settings_page_only_to_an_admin_in_sudo_mode(
+    client, make, session, role
+):
+    if role != "anonymous":
+        roles = {"participant": Role.PARTICIPANT, "moderator": Role.MODERATOR}
+        sign_in(client, make.user(role=roles.get(role, Role.ADMIN)))  # not in sudo mode
+    response = upload(client, b"PK" + b"x" * (word_template.MAX_BYTES + 10), "big.docx")
+    assert response.status_code == 413
+    assert "The file is too large (at most 5 MB)." not in response.text and "Instance settings" not in response.text
+    session.expire_all()
+    assert session.get(InstanceSetting, frame.TEMPLATE) is None
 
 
 @pytest.mark.parametrize("role", ["anonymous", "participant", "observer", "moderator", "admin"])
