@@ -8,10 +8,11 @@ import io
 from datetime import date
 from types import SimpleNamespace
 
+import lxml.html
 import pytest
 from pypdf import PdfReader
 
-from ideaspace.exports import pdf
+from ideaspace.exports import common, html, pdf
 from ideaspace.models import MemberRole, Role
 from ideaspace.programme import versions
 
@@ -179,3 +180,72 @@ def test_a_missing_library_is_found_without_importing_weasyprint(monkeypatch):
         assert not pdf.available()
     finally:
         pdf.problem.cache_clear()
+
+
+# --- the charts: drawn on the server, the numbers beside the bars equal to the results -----------
+
+
+def expected_charts(programme: dict) -> list[tuple[str, list[tuple[str, int | float]]]]:
+    """Every chart the document should draw, in order: its kind, and per bar the text beside it
+    and the value its length stands for."""
+    language, charts = programme["language"], []
+    for theme in programme["themes"]:
+        for r in theme["results"]:
+            if r["kind"] == "scale" and r["distribution"]:
+                charts.append(("scale", [(str(row["count"]), row["count"]) for row in r["distribution"]]))
+            elif r["kind"] != "scale" and r["options"]:
+                bars = [
+                    (f"{o['votes']} ({common.percent(o['percent'], language)})", o["votes"])
+                    for o in r["options"]
+                ]
+                charts.append(("options", bars))
+    part = programme["participation"]
+    rates = ("100.0", part["visited_rate"], part["contributed_rate"])
+    counts = (part["invited"], part["visited"], part["contributed"])
+    charts.append(
+        (
+            "funnel",
+            [(f"{n} ({common.rate(rate, language)})", n) for n, rate in zip(counts, rates, strict=True)],
+        )
+    )
+    return charts
+
+
+def drawn_charts(page: bytes) -> list[tuple[str, list[tuple[str, float]]]]:
+    tree = lxml.html.fromstring(page)
+    charts = []
+    for svg in tree.xpath("//svg[contains(concat(' ', @class, ' '), ' programme-chart ')]"):
+        assert svg.get("aria-hidden") == "true"  # the table above it is what a screen reader reads
+        kind = next(c.removeprefix("programme-chart--") for c in svg.get("class").split() if "--" in c)
+        values = [t.text for t in svg.xpath(".//text[@class='programme-chart__value']")]
+        widths = [float(rect.get("width")) for rect in svg.xpath(".//rect[@class='programme-chart__bar']")]
+        charts.append((kind, list(zip(values, widths, strict=True))))
+    return charts
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_a_chart_for_every_result_and_the_funnel_with_the_numbers_of_the_results(
+    session, programme_in, language
+):
+    programme = programme_in(language)
+    drawn, expected = (
+        drawn_charts(html.render(programme, today=date(2026, 12, 4))),
+        expected_charts(programme),
+    )
+    assert [kind for kind, _ in drawn] == [kind for kind, _ in expected]
+    assert sum(kind == "options" for kind, _ in expected) >= 2 and expected[-1][0] == "funnel"
+    for (_, bars), (_, wanted) in zip(drawn, expected, strict=True):
+        assert [text for text, _ in bars] == [text for text, _ in wanted]
+        top = max(value for _, value in wanted)
+        # each bar as long as its count says: the longest fills the 460 units of the bar area
+        assert [width for _, width in bars] == [
+            round(value / top * 460, 1) if top else 0 for _, value in wanted
+        ]
+
+
+def test_the_pdf_draws_the_charts_with_their_numbers(reader_fi, programme_fi):
+    # pypdf reads the chart's text runs without their spaces: "163(100,0%)"
+    text = "".join("".join(page.extract_text().split()) for page in reader_fi.pages)
+    for _, bars in expected_charts(programme_fi):
+        for beside, _ in bars:
+            assert "".join(beside.split()) in text
