@@ -87,7 +87,9 @@ def too_large(error):
     if request.endpoint != "settings.change" or setting is None or setting.kind != service.FILE or not may:
         return render_template("errors/error.html", code=413, error=error), 413
     form = setting_form(setting, formdata=None)
-    form.value.errors = [_("The file is too large (at most %(mb)d MB).", mb=setting.max_bytes // (1024 * 1024))]
+    form.value.errors = [
+        _("The file is too large (at most %(mb)d MB).", mb=setting.max_bytes // (1024 * 1024))
+    ]
     return _page(_forms(**{setting.key: form}), 413)
 
 

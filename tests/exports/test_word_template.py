@@ -315,7 +315,10 @@ def test_a_too_large_upload_shows_the_settings_page_only_to_an_admin_in_sudo_mod
         sign_in(client, make.user(role=roles.get(role, Role.ADMIN)))  # not in sudo mode
     response = upload(client, b"PK" + b"x" * (word_template.MAX_BYTES + 10), "big.docx")
     assert response.status_code == 413
-    assert "The file is too large (at most 5 MB)." not in response.text and "Instance settings" not in response.text
+    assert (
+        "The file is too large (at most 5 MB)." not in response.text
+        and "Instance settings" not in response.text
+    )
     session.expire_all()
     assert session.get(InstanceSetting, frame.TEMPLATE) is None
 
