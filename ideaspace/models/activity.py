@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import LocalizedText, enum_column, localized
+from .base import LocalizedText, UTCDateTime, enum_column, localized
 
 
 class ActivityKind(enum.StrEnum):
@@ -55,6 +55,8 @@ class Activity(db.Model):
     status: Mapped[ActivityStatus] = mapped_column(
         enum_column(ActivityStatus), default=ActivityStatus.OPEN
     )
+    # When the status last became open (the digest's "newly open"); set by the activities service.
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     title: Mapped[LocalizedText] = localized()
     prompt: Mapped[LocalizedText] = localized()
     is_anonymous: Mapped[bool] = mapped_column(default=False)

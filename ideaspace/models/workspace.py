@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import CreatedMixin, LocalizedText, UTCDateTime, enum_column, localized
+from .base import CreatedMixin, LocalizedText, UTCDateTime, enum_column, localized, utcnow
 
 
 class WorkspaceStatus(enum.StrEnum):
@@ -105,6 +105,8 @@ class Theme(db.Model):
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[LocalizedText] = localized()
     introduction: Mapped[LocalizedText] = localized()
+    # For the digest's "new themes"; NULL for themes older than migration 0011 (not new).
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
     workspace: Mapped[Workspace] = relationship(back_populates="themes")
     measures: Mapped[list[Measure]] = relationship(  # noqa: F821

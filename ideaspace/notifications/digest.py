@@ -20,6 +20,8 @@ from .. import mail, outbox
 from ..extensions import db
 from ..i18n import localize
 from ..models import (
+    Activity,
+    ActivityStatus,
     Comment,
     Idea,
     Membership,
@@ -27,6 +29,7 @@ from ..models import (
     NotificationSetting,
     OutboxMessage,
     ProgrammeSnapshot,
+    Theme,
     User,
     Workspace,
     utcnow,
@@ -108,12 +111,14 @@ class WorkspaceNews:
     replies: int = 0
     idea_comments: int = 0
     decisions: int = 0
+    themes: list[str] = field(default_factory=list)
+    opened: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return not (
             self.comments or self.ideas or self.closes_on or self.results_url or self.replies
-        ) and not (self.idea_comments or self.decisions)
+        ) and not (self.idea_comments or self.decisions or self.themes or self.opened)
 
 
 @dataclass
@@ -170,6 +175,30 @@ def collect(user: User, since: datetime, until: datetime, language: str) -> Dige
             .group_by(ProgrammeSnapshot.workspace_id)
         ).all()
     )
+    themes: dict[int, list[str]] = {}
+    for wid, title, primary in db.session.execute(
+        select(Theme.workspace_id, Theme.title, Workspace.primary_language)
+        .join(Workspace, Workspace.id == Theme.workspace_id)
+        .where(
+            or_(*(and_(Theme.workspace_id == wid, Theme.created_at > after[wid]) for wid in ids)),
+            Theme.created_at <= until,
+        )
+        .order_by(Theme.workspace_id, Theme.position)
+    ):
+        themes.setdefault(wid, []).append(localize(title, primary, language))
+    opened: dict[int, list[str]] = {}
+    for wid, title, primary in db.session.execute(
+        select(Theme.workspace_id, Activity.title, Workspace.primary_language)
+        .join(Theme, Theme.id == Activity.theme_id)
+        .join(Workspace, Workspace.id == Theme.workspace_id)
+        .where(
+            or_(*(and_(Theme.workspace_id == wid, Activity.opened_at > after[wid]) for wid in ids)),
+            Activity.opened_at <= until,
+            Activity.status == ActivityStatus.OPEN,
+        )
+        .order_by(Theme.workspace_id, Theme.position, Activity.position)
+    ):
+        opened.setdefault(wid, []).append(localize(title, primary, language))
     mine: dict[tuple[int, str], int] = {}
     for item in pending(user.id, ids):
         mine[(item.workspace_id, item.kind)] = mine.get((item.workspace_id, item.kind), 0) + 1
@@ -191,6 +220,8 @@ def collect(user: User, since: datetime, until: datetime, language: str) -> Dige
             replies=mine.get((ws.id, "reply"), 0),
             idea_comments=mine.get((ws.id, "idea_comment"), 0),
             decisions=mine.get((ws.id, "idea_decision"), 0),
+            themes=themes.get(ws.id, []),
+            opened=opened.get(ws.id, []),
         )
         if not news.empty:
             digest.workspaces.append(news)

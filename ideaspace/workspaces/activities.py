@@ -23,6 +23,7 @@ from ..models import (
     ResultsVisibility,
     Theme,
     Workspace,
+    utcnow,
 )
 from .manage import Refused, _count, assign, describe_counts, next_position, renumber, rich, text
 from .measures import workspace_measures
@@ -135,6 +136,8 @@ def create_activity(
     settings = _settings(values)
     rows = _clean_options(workspace, settings["kind"], list(options), settings["max_selections"])
     activity = Activity(theme_id=theme.id, position=next_position(Activity, theme.id), **settings)
+    if activity.status is ActivityStatus.OPEN:
+        activity.opened_at = utcnow()
     db.session.add(activity)
     db.session.flush()
     for position, row in enumerate(rows):
@@ -180,7 +183,10 @@ def update_activity(
         names = ", ".join(f"“{localize(o.label, workspace.primary_language)}”" for o in blocked)
         raise Refused(_("These options have answers and cannot be removed: %(names)s.", names=names))
 
+    was_open = activity.status is ActivityStatus.OPEN
     changed = assign(activity, settings)
+    if activity.status is ActivityStatus.OPEN and not was_open:
+        activity.opened_at = utcnow()  # the digest tells it as newly open
     for option in removed:
         activity.options.remove(option)
         db.session.delete(option)

@@ -4,7 +4,9 @@
   when the last digest went, and the one-click "no more mail";
 - notification: items waiting for a person's digest;
 - mail_opt_out: no more mail about one workspace (the membership stays);
-- mail_text: a workspace's own invitation and reminder texts per language.
+- mail_text: a workspace's own invitation and reminder texts per language;
+- theme.created_at and activity.opened_at, for the digest's new themes and newly open activities
+  (NULL for what existed before: not new).
 
 Downgrading drops them: everyone is back on the defaults.
 
@@ -94,9 +96,17 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("workspace_id", "kind", "language", name=op.f("pk_mail_text")),
     )
+    with op.batch_alter_table("theme") as batch:
+        batch.add_column(sa.Column("created_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("activity") as batch:
+        batch.add_column(sa.Column("opened_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("activity") as batch:
+        batch.drop_column("opened_at")
+    with op.batch_alter_table("theme") as batch:
+        batch.drop_column("created_at")
     op.drop_table("mail_text")
     op.drop_table("mail_opt_out")
     op.drop_index("ix_notification_user_pending", table_name="notification")

@@ -10,9 +10,17 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from ideaspace.discussion import service as discussion
-from ideaspace.models import Membership, NotificationSetting, OutboxMessage, utcnow
+from ideaspace.models import (
+    ActivityKind,
+    ActivityStatus,
+    Membership,
+    NotificationSetting,
+    OutboxMessage,
+    utcnow,
+)
 from ideaspace.notifications import digest, service
 from ideaspace.outbox import drain
+from ideaspace.workspaces import activities
 
 
 @pytest.fixture
@@ -21,7 +29,7 @@ def world(make):
         title={"fi": "Henkilöstöohjelma", "sv": "Personalprogrammet", "en": "Staff programme"},
         closes_on=utcnow().date() + timedelta(days=3),
     )
-    theme = make.theme(workspace)
+    theme = make.theme(workspace, created_at=utcnow() - timedelta(days=30))  # not news
     reader = make.user(name="Riikka Reader", locale="sv", email="riikka@kokkola.fi")
     writer = make.user(name="Wille Writer")
     for person in (reader, writer):
@@ -112,3 +120,53 @@ def test_cli_queues(app, session, world):
     bad = app.test_cli_runner().invoke(args=["digest", "--frequency", "hourly"])
     assert bad.exit_code == 2
     assert session.get(NotificationSetting, world[2].id) is None or True
+
+
+def _theme_and_opened(make, workspace, moderator):
+    """A new theme with a draft activity that a moderator then opens (opened_at set on the change)."""
+    theme = make.theme(workspace, title={"fi": "Uusi teema", "sv": "Nytt tema", "en": "New theme"})
+    values = {"kind": ActivityKind.DISCUSSION, "title": {"fi": "Kysely", "sv": "Enkät", "en": "Survey"}}
+    activity = activities.create_activity(moderator, workspace, theme, status=ActivityStatus.DRAFT, **values)
+    assert activity.opened_at is None
+    activities.update_activity(moderator, workspace, activity, status=ActivityStatus.OPEN, **values)
+    assert activity.opened_at is not None
+    return theme, activity
+
+
+@pytest.mark.parametrize(
+    "language, theme_title, activity_title",
+    [("fi", "Uusi teema", "Kysely"), ("sv", "Nytt tema", "Enkät"), ("en", "New theme", "Survey")],
+)
+def test_new_theme_and_newly_open_activity(app, session, make, world, language, theme_title, activity_title):
+    workspace, _theme, reader, writer = world
+    workspace.closes_on = None
+    reader.locale = language
+    _theme_and_opened(make, workspace, writer)
+    outsider = make.user(locale=language, email="olli@kokkola.fi")
+    other = make.workspace()
+    make.member(other, outsider)  # a member elsewhere: queued, but sees nothing of this workspace
+    session.commit()
+    digest.enqueue_digests("weekly", now=utcnow() + timedelta(seconds=1))
+    session.commit()
+    rows = {r.user_id: r for r in digests(session)}
+    with force_locale(language):
+        mail = digest.render_digest(rows[reader.id])
+        elsewhere = digest.render_digest(rows[outsider.id])
+    for part in (mail.text, mail.html):
+        assert theme_title in part and activity_title in part
+    assert elsewhere is None or theme_title not in elsewhere.text + elsewhere.html
+
+
+def test_theme_and_activity_older_than_the_last_digest_are_not_news(app, session, make, world, mail_to):
+    workspace, _theme, reader, writer = world
+    workspace.closes_on = None
+    _theme_and_opened(make, workspace, writer)
+    session.commit()
+    # The last digest went after they appeared.
+    service.save_settings(reader, reply="now", idea_comment="now", idea_decision="now", digest="weekly")
+    session.get(NotificationSetting, reader.id).digest_sent_at = utcnow() + timedelta(seconds=1)
+    session.commit()
+    digest.enqueue_digests("weekly", now=utcnow() + timedelta(days=8))
+    session.commit()
+    counts = drain()
+    assert "riikka@kokkola.fi" not in mail_to.recipients and counts.skipped >= 1
