@@ -42,6 +42,8 @@ ROLES = ("anonymous", "member", "observer", "other_moderator", "moderator", "adm
 # default variant sends the first part of each list (the sharpest), the full cross product all of it.
 NUL = "\x00"
 OVERLONG = "x" * 10_000
+# A Markdown bomb (issue 18): nesting far past the bound, emphasis runs and hostile link targets.
+MARKDOWN_BOMB = ">" * 3000 + " " + "*" * 1000 + "[x](javascript:alert(1)) <https://x.fi> " * 30
 INT_VALUES = (
     (
         "0",
@@ -53,7 +55,7 @@ INT_VALUES = (
     ("-1", str(2**31 - 1), str(2**63), str(10**20), "1\x00"),
 )
 TEXT_VALUES = (
-    (NUL, "%00", OVERLONG, "\u202eevil\u202c\u2066", "../../../etc/passwd"),
+    (NUL, "%00", OVERLONG, "\u202eevil\u202c\u2066", "../../../etc/passwd", MARKDOWN_BOMB),
     ("a\x00b", "\u200b\ufeff\u2060\u061c", "ä€𝄞👩\u200d⚕️", "line\nbreak\r\nSubject: x", "<script>\"'"),
 )
 QUERY_VALUES = (
