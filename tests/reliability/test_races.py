@@ -42,7 +42,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from ideaspace.markdown import render as render_comment
+from ideaspace.markdown import render as render_markdown
 from ideaspace.models import (
     ActivityKind,
     MemberRole,
@@ -53,7 +53,7 @@ from ideaspace.models import (
     WorkspaceAccess,
     utcnow,
 )
-from ideaspace.sanitize import clean_html, clean_text
+from ideaspace.sanitize import clean_text
 
 from ..factories import Factories
 from .conftest import RELIABILITY, SECRET, Gunicorn, Response, admin_execute, need_postgres, with_database
@@ -510,7 +510,7 @@ def comment(world: World, *, anonymous: bool = False) -> Race:
         bodies = {
             r[0] for r in world.rows("SELECT body FROM comment WHERE activity_id = :a", a=discussion.id)
         }
-        assert bodies <= {render_comment(text)}
+        assert bodies <= {render_markdown(text)}
 
     return Race([(browser, "POST", path, {"body": text})] * PARALLEL, check)
 
@@ -553,7 +553,7 @@ def idea(world: World, *, anonymous: bool = False) -> Race:
         else:
             assert world.scalar("SELECT count(*) FROM idea WHERE workspace_id = :w", w=ws.id) == PARALLEL
         bodies = {r[0] for r in world.rows("SELECT body FROM idea WHERE workspace_id = :w", w=ws.id)}
-        assert bodies <= {clean_html(form["body"])}
+        assert bodies <= {render_markdown(form["body"])}
 
     return Race([(browser, "POST", f"/w/{ws.slug}/ideas", form)] * PARALLEL, check)
 
@@ -777,6 +777,6 @@ def test_parallel_comments_are_each_sanitized_as_if_alone(world):
         (f"{n}-{i}", by_key.get(f"{n}-{i}"))
         for n in range(PEOPLE)
         for i in range(EACH)
-        if by_key.get(f"{n}-{i}") != render_comment(text(n, i))
+        if by_key.get(f"{n}-{i}") != render_markdown(text(n, i))
     ]
     assert not wrong, wrong[:3]
