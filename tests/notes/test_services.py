@@ -92,7 +92,9 @@ def test_groups_and_assignments_are_audited(world, make):
     assert service.create_group(world.moderator, world.ws, world.notes, "Toinen").position == 2
     service.assign_note(world.moderator, world.ws, note, group)
     service.assign_note(world.moderator, world.ws, note, None)
-    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.workspace_id == world.ws.id)).all()
+    actions = db.session.scalars(
+        select(AuditLog.action).where(AuditLog.workspace_id == world.ws.id).order_by(AuditLog.id)
+    ).all()
     assert actions.count("note_group.create") == 2 and actions.count("note.group") == 2
     with pytest.raises(service.NoteError):
         service.create_group(world.moderator, world.ws, world.notes, "  ")

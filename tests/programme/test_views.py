@@ -154,7 +154,9 @@ def test_choose_results_and_order_them(client, login, programme, session):
     assert response.status_code == 302
     session.expire_all()
     assert session.get(Activity, p.unchosen.id).programme_position == 0
-    actions = session.scalars(select(AuditLog.action).where(AuditLog.workspace_id == p.workspace.id)).all()
+    actions = session.scalars(
+        select(AuditLog.action).where(AuditLog.workspace_id == p.workspace.id).order_by(AuditLog.id)
+    ).all()
     assert "programme.choose_results" in actions and "programme.move_result" in actions
 
 

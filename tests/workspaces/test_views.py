@@ -255,7 +255,11 @@ def test_add_and_remove_a_moderator(client, make, world, as_moderator, session):
     )
     response = client.post(f"/w/{world.ws.slug}/manage/moderators/{colleague.id}/remove")
     assert response.status_code == 302
-    actions = list(session.scalars(select(AuditLog.action).where(AuditLog.workspace_id == world.ws.id)))
+    actions = list(
+        session.scalars(
+            select(AuditLog.action).where(AuditLog.workspace_id == world.ws.id).order_by(AuditLog.id)
+        )
+    )
     assert actions == ["workspace.moderator_add", "workspace.moderator_remove"]
 
 
@@ -304,7 +308,11 @@ def test_add_edit_theme(client, world, as_moderator, session):
     assert response.status_code == 302
     session.refresh(theme)
     assert theme.title == {"fi": "Monimuotoisuus", "sv": "Mångfald"}
-    actions = list(session.scalars(select(AuditLog.action).where(AuditLog.workspace_id == world.ws.id)))
+    actions = list(
+        session.scalars(
+            select(AuditLog.action).where(AuditLog.workspace_id == world.ws.id).order_by(AuditLog.id)
+        )
+    )
     assert actions == ["theme.create", "theme.update"]
 
 
@@ -377,7 +385,7 @@ def test_delete_theme(client, make, world, as_moderator, session, given):
     assert response.status_code == 302
     assert session.get(Theme, empty.id) is None
     assert session.scalar(select(Theme.position).where(Theme.id == used.id)) == 0
-    assert list(session.scalars(select(AuditLog.action))) == ["theme.delete"]
+    assert list(session.scalars(select(AuditLog.action).order_by(AuditLog.id))) == ["theme.delete"]
 
 
 # --- measures and indicators -------------------------------------------------------------------
@@ -411,7 +419,11 @@ def test_add_edit_move_delete_measure(client, make, world, as_moderator, session
     assert (measure.status.value, measure.position, first.position) == ("dropped", 0, 1)
     assert client.post(f"/w/{world.ws.slug}/manage/measures/{first.id}/delete").status_code == 302
     assert session.get(Measure, first.id) is None
-    actions = list(session.scalars(select(AuditLog.action).where(AuditLog.workspace_id == world.ws.id)))
+    actions = list(
+        session.scalars(
+            select(AuditLog.action).where(AuditLog.workspace_id == world.ws.id).order_by(AuditLog.id)
+        )
+    )
     assert actions == ["measure.create", "measure.update", "measure.move", "measure.delete"]
 
 
@@ -476,7 +488,11 @@ def test_add_edit_indicator(client, make, world, as_moderator, session):
     assert response.status_code == 302
     session.refresh(indicator)
     assert indicator.target_value is None and indicator.target_text == {"fi": "Kaikki käyvät keskustelun"}
-    actions = list(session.scalars(select(AuditLog.action).where(AuditLog.workspace_id == world.ws.id)))
+    actions = list(
+        session.scalars(
+            select(AuditLog.action).where(AuditLog.workspace_id == world.ws.id).order_by(AuditLog.id)
+        )
+    )
     assert actions == ["indicator.create", "indicator.update"]
 
 
@@ -673,7 +689,11 @@ def test_reorder_and_delete_activities(client, make, world, as_moderator, sessio
     assert "cannot be deleted" in response.text and "1 note" in response.text
     assert client.post(f"/w/{world.ws.slug}/manage/activities/{first.id}/delete").status_code == 302
     assert session.get(Activity, first.id) is None and session.get(Activity, second.id) is not None
-    actions = list(session.scalars(select(AuditLog.action).where(AuditLog.workspace_id == world.ws.id)))
+    actions = list(
+        session.scalars(
+            select(AuditLog.action).where(AuditLog.workspace_id == world.ws.id).order_by(AuditLog.id)
+        )
+    )
     assert actions == ["activity.move", "activity.delete"]
 
 
