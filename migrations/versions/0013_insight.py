@@ -1,0 +1,22 @@
+"""Insight: duplicate suggestions, merge suggestions, clusters (issue 14)
+
+Placeholder in the chain; filled in by the change that needs it.
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-04 22:50:00
+
+"""
+
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
