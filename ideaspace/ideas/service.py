@@ -40,9 +40,10 @@ THEME_LATEST = 5
 
 # new → under review → accepted / merged / not taken forward; a declined idea can be reconsidered.
 TRANSITIONS: dict[IdeaStatus, frozenset[IdeaStatus]] = {
-    IdeaStatus.NEW: frozenset({IdeaStatus.UNDER_REVIEW}),
+    # A duplicate can be merged whenever no decision is final: new, under review or not taken.
+    IdeaStatus.NEW: frozenset({IdeaStatus.UNDER_REVIEW, IdeaStatus.MERGED}),
     IdeaStatus.UNDER_REVIEW: frozenset({IdeaStatus.ACCEPTED, IdeaStatus.MERGED, IdeaStatus.NOT_TAKEN}),
-    IdeaStatus.NOT_TAKEN: frozenset({IdeaStatus.UNDER_REVIEW}),
+    IdeaStatus.NOT_TAKEN: frozenset({IdeaStatus.UNDER_REVIEW, IdeaStatus.MERGED}),
     IdeaStatus.ACCEPTED: frozenset(),
     IdeaStatus.MERGED: frozenset(),
 }

@@ -286,7 +286,7 @@ def decide(slug: str, idea_id: int):
 def merge(slug: str, idea_id: int):
     workspace, idea = _idea(slug, idea_id)
     if IdeaStatus.MERGED not in ideas.allowed_statuses(idea):
-        flash(_("Only an idea under review can be merged into another."), "error")
+        flash(_("An accepted or merged idea cannot be merged into another."), "error")
         return redirect(_idea_url(workspace, idea))
     candidates = workflow.merge_candidates(idea)
     form = MergeForm(candidates=candidates)

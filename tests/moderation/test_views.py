@@ -375,6 +375,35 @@ def test_merge_on_the_idea_page_leaves_a_pointer(client, world, login, make, ses
     assert client.get(url).status_code == 302
 
 
+@pytest.mark.parametrize(
+    ("status", "shown"),
+    [
+        (IdeaStatus.NEW, True),
+        (IdeaStatus.UNDER_REVIEW, True),
+        (IdeaStatus.NOT_TAKEN, True),
+        (IdeaStatus.ACCEPTED, False),
+        (IdeaStatus.MERGED, False),
+    ],
+)
+def test_the_merge_form_is_on_the_idea_page_while_merging_is_allowed(
+    client, world, login, make, session, status, shown
+):
+    idea = make.idea(world.ws, world.author, status=status, title="Kaksoiskappale")
+    kept = make.idea(world.ws, world.member, title="Alkuperäinen")
+    session.commit()
+    login(world.moderator)
+    html = client.get(f"/w/{world.ws.slug}/ideas/{idea.id}").text
+    assert ("Merge into another idea" in html) is shown
+    assert (f"/moderation/ideas/{idea.id}/merge" in html) is shown
+    url = f"/w/{world.ws.slug}/moderation/ideas/{idea.id}/merge"
+    response = client.post(url, data={"merged_into": kept.id, "reason": "Sama asia"})
+    assert response.status_code == 302
+    session.refresh(idea)
+    assert (idea.merged_into_id == kept.id) is shown
+    login(world.member)
+    assert "Merge into another idea" not in client.get(f"/w/{world.ws.slug}/ideas/{idea.id}").text
+
+
 def test_promote_an_accepted_idea_and_link_both_ways(client, world, login, session):
     url = f"/w/{world.ws.slug}/moderation/ideas/{world.idea.id}/promote"
     login(world.moderator)

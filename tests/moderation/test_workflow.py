@@ -130,9 +130,19 @@ def test_merge_refuses_bad_targets_and_changes_nothing(world, make, session):
     }
 
 
-def test_only_an_idea_under_review_is_merged(world, make):
+@pytest.mark.parametrize("final", [IdeaStatus.ACCEPTED, IdeaStatus.MERGED])
+def test_a_decided_idea_is_not_merged(world, make, final):
+    idea = make.idea(world.ws, status=final)
     with pytest.raises(IdeaError):
-        workflow.merge(world.moderator, world.idea, make.idea(world.ws), "Duplicate")  # still new
+        workflow.merge(world.moderator, idea, make.idea(world.ws), "Duplicate")
+    assert idea.status is final
+
+
+@pytest.mark.parametrize("start", [IdeaStatus.NEW, IdeaStatus.UNDER_REVIEW, IdeaStatus.NOT_TAKEN])
+def test_an_undecided_idea_is_merged_from_any_state(world, make, start):
+    idea, kept = make.idea(world.ws, status=start), make.idea(world.ws)
+    workflow.merge(world.moderator, idea, kept, "Duplicate")
+    assert idea.status is IdeaStatus.MERGED and idea.merged_into_id == kept.id
 
 
 def test_merge_candidates(world, make):
