@@ -139,8 +139,8 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "moderation.restore": {"GET": MODERATE, "POST": MODERATE_DONE},  # not hidden: nothing to do
     "moderation.dismiss": {"GET": MODERATE, "POST": MODERATE_DONE},
     "moderation.decide": {"GET": MODERATE, "POST": MODERATE_POST},
-    # merging and promoting need a target idea / theme: without one, back to the idea
-    "moderation.merge": {"GET": MODERATE_DONE, "POST": MODERATE_DONE},
+    # merging a new idea shows its form (errors without a target); promoting needs a theme: back to the idea
+    "moderation.merge": {"GET": MODERATE, "POST": MODERATE_POST},  # a new idea may be merged: the form, then its errors
     "moderation.promote": {"GET": MODERATE_DONE, "POST": MODERATE_DONE},
     # managing the workspace
     "workspaces.manage.settings": {"GET": MODERATE},
