@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# setuptools explains editable installs to every new user on each install; we know.
+PIP    := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip
 export FLASK_APP := ideaspace
 
 .PHONY: run test install install-test translations messages browsers pdf-libraries render-programme serve bench lint clean
@@ -11,11 +13,11 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 install: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(PIP) install --quiet -e .
 	$(MAKE) --no-print-directory translations
 
 install-test: $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(PIP) install --quiet -e '.[test]'
 	$(MAKE) --no-print-directory translations
 
 translations:
@@ -85,7 +87,7 @@ BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432
 BENCH_PSQL = $(subst +psycopg,,$(BENCH_PG))# psql takes the URL without SQLAlchemy's driver name
 bench: export REDIS_URL ?= redis://127.0.0.1:6379/15
 bench: install
-	$(BIN)/pip install --quiet -e '.[bench]'
+	$(PIP) install --quiet -e '.[bench]'
 	rm -f instance/bench.sqlite3 instance/bench.sqlite3-wal instance/bench.sqlite3-shm
 	$(BIN)/python bench/generate.py --database-url sqlite:///$(CURDIR)/instance/bench.sqlite3
 	$(BIN)/python bench/load.py --database-url sqlite:///$(CURDIR)/instance/bench.sqlite3 --out bench/results-sqlite.json

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
 
 from .models import (
     ActivityKind,
@@ -106,9 +107,14 @@ def label(value) -> str:
     return str(LABELS.get(value, value))
 
 
-def choices(enum_cls) -> list[tuple[str, str]]:
-    """(value, translated label) pairs for a select field."""
-    return [(member.value, LABELS[member]) for member in enum_cls]
+def choices(enum_cls) -> list[SelectChoice]:
+    """The options of a select field for an enum: its values with their translated names."""
+    return [SelectChoice(member.value, LABELS[member]) for member in enum_cls]
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the options of a select field (WTForms deprecates plain tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 TEMPLATE_GLOBALS = {

@@ -5,10 +5,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField
 
 from ..i18n import LANGUAGE_NAMES
+from ..labels import options
 
 
 class SettingsForm(FlaskForm):
-    language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    language = SelectField(_l("Language"), choices=options(LANGUAGE_NAMES.items()))
     consents_to_named_quotes = BooleanField(
         _l("My name may be shown under quotes picked for the programme"),
         description=_l(

@@ -127,7 +127,7 @@ def _check_parent(unit: Unit | None, parent_id: int | None) -> Unit | None:
     if parent is None:
         raise AdminError("parent", _l("Choose a unit from the list."))
     if unit is not None:
-        parents = dict(db.session.execute(select(Unit.id, Unit.parent_id)).tuples().all())
+        parents = dict(db.session.execute(select(Unit.id, Unit.parent_id)).all())
         current: int | None = parent.id
         seen: set[int] = set()
         while current is not None and current not in seen:

@@ -4,6 +4,7 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from ..i18n import LANGUAGE_NAMES
+from ..labels import options
 
 
 class LoginForm(FlaskForm):
@@ -21,7 +22,7 @@ class LoginForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    language = SelectField(_l("Language"), choices=options(LANGUAGE_NAMES.items()))
     next = HiddenField()
 
 

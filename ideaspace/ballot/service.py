@@ -406,6 +406,7 @@ def publish_after_commit() -> int:
 
 def publish_all() -> int:
     """Publish every full pool of the instance (`ideaspace publish`, for cron)."""
-    scopes = set(db.session.execute(select(Ballot.workspace_id, Ballot.activity_id).distinct()).tuples())
+    pools = select(Ballot.workspace_id, Ballot.activity_id).distinct()
+    scopes = {tuple(row) for row in db.session.execute(pools)}
     db.session.commit()  # end the read: each scope publishes in a transaction of its own
     return publish_scopes(scopes)

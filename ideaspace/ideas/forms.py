@@ -9,7 +9,7 @@ from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from ..forms import single_line
 from ..inputs import MAX_ID, optional_id, page_number
-from ..labels import label
+from ..labels import label, options
 from ..models import IdeaStatus
 from . import service
 
@@ -60,7 +60,7 @@ class IdeaForm(FlaskForm):
             raise ValidationError(_l("Choose one of this workspace's themes."))
 
 
-SORT_CHOICES = [("newest", _l("Newest first")), ("supported", _l("Most supported first"))]
+SORT_CHOICES = options([("newest", _l("Newest first")), ("supported", _l("Most supported first"))])
 
 
 class BarrelFilterForm(Form):

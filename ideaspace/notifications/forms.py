@@ -6,12 +6,13 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..i18n import LANGUAGE_NAMES
+from ..labels import options
 from ..models.notification import DAILY, DIGEST, NOW, OFF, WEEKLY
 from .mailtexts import MAX_LENGTH
 
 
 def _modes():
-    return [(NOW, _l("Immediately")), (DIGEST, _l("In the digest")), (OFF, _l("Never"))]
+    return options([(NOW, _l("Immediately")), (DIGEST, _l("In the digest")), (OFF, _l("Never"))])
 
 
 class NotificationForm(FlaskForm):
@@ -20,7 +21,7 @@ class NotificationForm(FlaskForm):
     idea_decision = SelectField(_l("A decision on my idea"), choices=_modes())
     digest = SelectField(
         _l("The digest of what is new in my workspaces"),
-        choices=[(DAILY, _l("Daily")), (WEEKLY, _l("Weekly")), (OFF, _l("Never"))],
+        choices=options([(DAILY, _l("Daily")), (WEEKLY, _l("Weekly")), (OFF, _l("Never"))]),
     )
 
 
@@ -33,13 +34,15 @@ class MailTextForm(FlaskForm):
 
     kind = SelectField(
         _l("Message"),
-        choices=[
-            ("invitation", _l("Invitation")),
-            ("not_visited", _l("Reminder to those who have not visited")),
-            ("not_contributed", _l("Reminder to those who have not contributed")),
-        ],
+        choices=options(
+            [
+                ("invitation", _l("Invitation")),
+                ("not_visited", _l("Reminder to those who have not visited")),
+                ("not_contributed", _l("Reminder to those who have not contributed")),
+            ]
+        ),
     )
-    language = SelectField(_l("Language"), choices=list(LANGUAGE_NAMES.items()))
+    language = SelectField(_l("Language"), choices=options(LANGUAGE_NAMES.items()))
     body = TextAreaField(
         _l("Text"),
         validators=[Optional(), Length(max=MAX_LENGTH)],

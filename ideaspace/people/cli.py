@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import with_appcontext
 
@@ -16,9 +18,7 @@ from . import service
 def import_users_command(file, dry_run: bool) -> None:
     """Import people and units from a CSV file (name, email, unit, role, language)."""
     rows, errors = service.parse_csv(file.read())
-    with click.progressbar(
-        length=len(rows), label="Checking", file=click.get_text_stream("stderr")
-    ) as bar:
+    with click.progressbar(length=len(rows), label="Checking", file=sys.stderr) as bar:
         plan = service.plan_import(rows, progress=bar.update)
     errors = sorted(errors + plan.errors, key=lambda e: e.row or 0)
     if errors:
@@ -46,9 +46,7 @@ def import_users_command(file, dry_run: bool) -> None:
         db.session.rollback()
         click.echo(f"Dry run: {summary}. Nothing was written.")
         return
-    with click.progressbar(
-        length=len(plan.changes), label="Importing", file=click.get_text_stream("stderr")
-    ) as bar:
+    with click.progressbar(length=len(plan.changes), label="Importing", file=sys.stderr) as bar:
         service.apply_import(plan, None, progress=bar.update)
     db.session.commit()
     click.echo(f"Imported: {summary}.")

@@ -8,7 +8,7 @@ from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from ..i18n import LANGUAGE_NAMES
-from ..labels import choices
+from ..labels import choices, options
 from ..models import Attribution
 from .service import MAX_EXCERPT
 
@@ -25,7 +25,7 @@ class QuoteForm(FlaskForm):
         render_kw={"rows": 6},
     )
     attribution = RadioField(_l("Attribution"), choices=choices(Attribution), default=Attribution.ROLE.value)
-    language = SelectField(_l("Language of the quote"), choices=list(LANGUAGE_NAMES.items()))
+    language = SelectField(_l("Language of the quote"), choices=options(LANGUAGE_NAMES.items()))
 
 
 class EditQuoteForm(QuoteForm):

@@ -28,7 +28,7 @@ from ..anonymity import k_floor
 from ..forms import localized_field, localized_value
 from ..i18n import LANGUAGE_NAMES
 from ..inputs import DayField
-from ..labels import choices
+from ..labels import choices, options
 from ..models import (
     LANGUAGES,
     Comparator,
@@ -133,7 +133,7 @@ def workspace_form(primary: str) -> type[ManageForm]:
             validators=[InputRequired(_l("Write an address.")), Length(max=80)],
         )
         primary_language = SelectField(
-            _l("Primary language"), choices=list(LANGUAGE_NAMES.items()), default="fi"
+            _l("Primary language"), choices=options(LANGUAGE_NAMES.items()), default="fi"
         )
         title = localized_field(_l("Title"), max_length=200, primary=primary)
         introduction = localized_field(_l("Introduction"), rich=True, required=False, max_length=RICH_MAX)
@@ -207,7 +207,7 @@ class ModeratorForm(ManageForm):
 
 
 class MoveForm(ManageForm):
-    direction = SelectField(choices=[("up", _l("Move up")), ("down", _l("Move down"))])
+    direction = SelectField(choices=options([("up", _l("Move up")), ("down", _l("Move down"))]))
 
 
 # --- themes, measures, indicators --------------------------------------------------------------
@@ -265,10 +265,10 @@ def indicator_form(primary: str) -> type[ManageForm]:
         baseline_source = localized_field(_l("Source of the baseline"), required=False, max_length=300)
         comparator = SelectField(
             _l("Target comparator"),
-            choices=lambda: [
-                (value, text if value == Comparator.QUALITATIVE.value else f"{value} ({text})")
-                for value, text in choices(Comparator)
-            ],
+            choices=lambda: options(
+                (c.value, c.label if c.value == Comparator.QUALITATIVE.value else f"{c.value} ({c.label})")
+                for c in choices(Comparator)
+            ),
             default=Comparator.GT.value,
         )
         target_value = LocaleDecimalField(_l("Target value"), validators=[Optional(), _amount])
