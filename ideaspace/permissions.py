@@ -408,6 +408,37 @@ def can_promote_idea(user, workspace: Workspace) -> bool:
     return can_moderate(user, workspace)
 
 
+# --- images: covers of workspaces and themes, pictures of ideas (ideaspace/images) -----------
+
+
+def can_view_image(user, image, workspace: Workspace, idea: Idea | None = None) -> bool:
+    """Whoever may read what the image belongs to: the workspace, or the idea (a hidden idea's
+    picture only to its moderators and author, like the idea itself)."""
+    if image.workspace_id != workspace.id or not can_view_workspace(user, workspace):
+        return False
+    if image.idea_id is None:
+        return True
+    return idea is not None and idea.id == image.idea_id and can_view_idea(user, idea, workspace)
+
+
+def can_change_cover(user, workspace: Workspace) -> bool:
+    """Set or remove the cover image of a workspace or of its themes: its moderators."""
+    return can_moderate(user, workspace)
+
+
+def can_change_idea_image(user, idea: Idea, workspace: Workspace) -> bool:
+    """Add, replace or remove an idea's picture: its named author, while they may still write in
+    the workspace and the idea is not hidden (an anonymous idea has no author to ask)."""
+    return (
+        _signed_in(user)
+        and idea.workspace_id == workspace.id
+        and idea.author_id is not None
+        and idea.author_id == user.id
+        and idea.hidden_at is None
+        and can_participate(user, workspace)
+    )
+
+
 def can_edit_user(actor, target: User) -> bool:
     return is_admin(actor)
 
