@@ -111,6 +111,15 @@ def _fragment(workspace, target, next_url, *, status=200, **extra):
     return render_template("discussion/_thread_response.html", **context), status
 
 
+def _done(workspace, target, next_url, message: str, comment=None):
+    """After a write: the thread with `message` announced (htmx), else back with it flashed."""
+    anchor = f"comment-{comment.id}" if comment is not None else None
+    if htmx:
+        return _fragment(workspace, target, next_url, focus=anchor, announcement=message)
+    flash(message, "success")
+    return redirect(_back(workspace, target, next_url, anchor))
+
+
 def _form_page(workspace, target, form, *, comment=None, status=200):
     """Without JavaScript: a page with just the form (to fix an error, or to edit)."""
     context = {
@@ -211,21 +220,8 @@ def create(slug: str, kind: str, target_id: int):
     )
     if isinstance(comment, ballot.Pending):
         own.remember(comment)
-        message = ballot_message(comment)
-        if htmx:
-            return _fragment(workspace, target, form.next.data, announcement=message)
-        flash(message, "success")
-        return redirect(_back(workspace, target, form.next.data))
-    if htmx:
-        return _fragment(
-            workspace,
-            target,
-            form.next.data,
-            focus=f"comment-{comment.id}",
-            announcement=_("Comment published."),
-        )
-    flash(_("Comment published."), "success")
-    return redirect(_back(workspace, target, form.next.data, f"comment-{comment.id}"))
+        return _done(workspace, target, form.next.data, ballot_message(comment))
+    return _done(workspace, target, form.next.data, _("Comment published."), comment)
 
 
 @bp.route("/w/<slug>/comments/<int:comment_id>/edit", methods=["GET", "POST"])
@@ -254,16 +250,7 @@ def edit(slug: str, comment_id: int):
             )
         return _form_page(workspace, target, form, comment=comment, status=422)
     service.edit_comment(current_user, comment, form.body.data)
-    if htmx:
-        return _fragment(
-            workspace,
-            target,
-            form.next.data,
-            focus=f"comment-{comment.id}",
-            announcement=_("Comment updated."),
-        )
-    flash(_("Comment updated."), "success")
-    return redirect(_back(workspace, target, form.next.data, f"comment-{comment.id}"))
+    return _done(workspace, target, form.next.data, _("Comment updated."), comment)
 
 
 @bp.post("/w/<slug>/comments/<int:comment_id>/withdraw")
@@ -275,16 +262,7 @@ def withdraw(slug: str, comment_id: int):
     if not form.validate_on_submit():
         abort(400)
     service.withdraw_comment(current_user, comment)
-    if htmx:
-        return _fragment(
-            workspace,
-            target,
-            form.next.data,
-            focus=f"comment-{comment.id}",
-            announcement=_("Comment withdrawn."),
-        )
-    flash(_("Comment withdrawn."), "success")
-    return redirect(_back(workspace, target, form.next.data, f"comment-{comment.id}"))
+    return _done(workspace, target, form.next.data, _("Comment withdrawn."), comment)
 
 
 @bp.post("/w/<slug>/comments/<int:comment_id>/like")
