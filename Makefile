@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PIP    := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip
 export FLASK_APP := ideaspace
 
-.PHONY: run test install install-test translations messages browsers pdf-libraries render-programme serve bench lint clean
+.PHONY: run test install install-test translations messages browsers pdf-libraries voikko render-programme serve bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,13 +29,13 @@ messages: install-test
 	$(BIN)/pybabel update -i ideaspace/translations/messages.pot -d ideaspace/translations --no-fuzzy-matching
 
 ## run: install, migrate SQLite under instance/, load the demo once, serve on http://127.0.0.1:5000
-run: install pdf-libraries
+run: install pdf-libraries voikko
 	$(BIN)/ideaspace init-db
 	$(BIN)/ideaspace demo
 	OUTBOX_WORKER=inline $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## test: install everything the suite needs (Chromium too, where possible) and run it
-test: install-test browsers pdf-libraries
+test: install-test browsers pdf-libraries voikko
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 ## browsers: Debian's Chromium for the browser tests (as root through apt; otherwise say what to install)
@@ -60,6 +60,21 @@ pdf-libraries:
 	else \
 		echo "NOTE: Pango is not installed, so there is no PDF export (the Download menu leaves it out)."; \
 		echo "      Install it with: sudo apt-get install -y $(PDF_PACKAGES)"; \
+	fi
+
+## voikko: Debian's Voikko and its Finnish dictionary for Finnish base forms and compound parts
+## (ideaspace/text), as root through apt; otherwise say what to install (without them Finnish falls
+## back to Snowball's much weaker stemmer: `ideaspace doctor` says which analysers are active)
+VOIKKO_PACKAGES := libvoikko1 voikko-fi
+voikko:
+	@if ldconfig -p 2>/dev/null | grep -q 'libvoikko.so.1' && [ -e /usr/lib/voikko/5/mor-standard/mor.vfst ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Voikko for Finnish search and word clouds (apt-get install $(VOIKKO_PACKAGES))"; \
+		apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(VOIKKO_PACKAGES) >/dev/null; \
+	else \
+		echo "NOTE: Voikko is not installed, so Finnish is analysed with Snowball's stemmer (no base forms,"; \
+		echo "      no compound parts: 'perehdytys' does not find 'perehdytysalustan'; the Voikko tests are skipped)."; \
+		echo "      Install it with: sudo apt-get install -y $(VOIKKO_PACKAGES)"; \
 	fi
 
 ## render-programme: the demo programme's Word document (through LibreOffice) and PDF as PNG pages

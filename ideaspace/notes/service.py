@@ -171,7 +171,7 @@ class Wall:
     groups: list[tuple[NoteGroup, list[Note]]] = field(default_factory=list)
     ungrouped: list[Note] = field(default_factory=list)
     all_groups: list[NoteGroup] = field(default_factory=list)
-    cloud: list[wordcloud.Term] = field(default_factory=list)
+    clouds: list[wordcloud.Cloud] = field(default_factory=list)  # one a language the notes use
     can_post: bool = False
     can_moderate: bool = False
     units: dict[int, Unit] = field(default_factory=dict)  # the notes' units (Note has no relationship)
@@ -273,7 +273,7 @@ def walls(user, workspace: Workspace, activities, page: int = 1, preview: bool =
             groups=[(g, in_group[g.id]) for g in groups_of[activity.id]],
             ungrouped=ungrouped,
             all_groups=groups_of[activity.id],
-            cloud=wordcloud.cloud(cloud_texts[activity.id]),
+            clouds=wordcloud.clouds(cloud_texts[activity.id], workspace.primary_language),
             can_post=can_post_in(user, activity, workspace),
             can_moderate=moderator,
             units=units,

@@ -288,7 +288,8 @@ def test_theme_page_shows_the_newest_notes_and_the_wall_page_pages_them_all(worl
     assert f'href="{notes_url(world)}">Show all {PAGE_SIZE + 3} notes</a>' in page
     # The word cloud counts every note, not only those shown.
     assert (
-        f'rekrytointi<span class="wordcloud__count"><span aria-hidden="true">{PAGE_SIZE + 3}</span>' in page
+        f'rekrytointi<span class="wordcloud__count" lang="en"><span aria-hidden="true">{PAGE_SIZE + 3}</span>'
+        in page
     )
     wall_url = notes_url(world)
     first = client.get(wall_url).text

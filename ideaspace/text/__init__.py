@@ -1,0 +1,72 @@
+"""Finnish, Swedish and English text analysis, self-hosted: no text leaves the server.
+
+One component turns a text into the terms that search and the word cloud count: each word's base
+forms (Voikko for Finnish; a Snowball stem for Swedish and English, and for Finnish where Voikko is
+missing) and, for a Finnish compound, its parts, with stop words removed. `analysers` does one
+word, `language` the words, stop words and language of a text; `index` keeps the search index and
+`search` reads it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import analysers, language
+
+MIN_LENGTH = 2
+_TERM = re.compile(r"[^\W_]+")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A text as the index sees it: its language and its terms, in order (repeats kept)."""
+
+    lang: str
+    terms: tuple[str, ...]
+
+
+def _clean(term: str) -> bool:
+    return len(term) >= MIN_LENGTH and _TERM.fullmatch(term) is not None
+
+
+def word_terms(word: str, lang: str) -> tuple[str, ...]:
+    """The terms of one lowercased word: its base forms, then its compound parts; () for a stop word."""
+    stop = language.stop_words(lang)
+    if len(word) < MIN_LENGTH or word in stop:
+        return ()
+    forms = analysers.word_forms(word, lang)
+    if all(base in stop for base in forms.bases):
+        return ()
+    return tuple(t for t in (*forms.bases, *forms.parts) if _clean(t))
+
+
+def analyse(text: str, fallback: str = "fi") -> Analysis:
+    """The language of a plain text (or `fallback` where unclear) and its terms."""
+    words = language.words(text)
+    lang = language.detect(words, fallback)
+    terms: list[str] = []
+    for word in words:
+        terms.extend(word_terms(word, lang))
+    return Analysis(lang, tuple(terms))
+
+
+def query_groups(query: str, limit: int = 12) -> list[tuple[str, ...]]:
+    """A search query as groups of alternatives, one group a word: the word's terms in every
+    language (the query's language is unknown: "arbetslag" is Swedish, "perehdytys" Finnish).
+
+    A stop word of every language leaves no group; at most `limit` groups (the first words)."""
+    groups: list[tuple[str, ...]] = []
+    for word in language.words(query):
+        alternatives: list[str] = []
+        if all(word in language.stop_words(lang) for lang in language.LANGUAGES):
+            continue
+        for lang in language.LANGUAGES:
+            for term in word_terms(word, lang):
+                if term not in alternatives:
+                    alternatives.append(term)
+        if alternatives and tuple(alternatives) not in groups:
+            groups.append(tuple(alternatives))
+        if len(groups) == limit:
+            break
+    return groups
