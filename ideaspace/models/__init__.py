@@ -15,6 +15,7 @@ from .ballot import Ballot, BallotKind, RetiredIdea
 from .base import LANGUAGES, LocalizedText, utcnow
 from .content import Comment, CommentLike, Note, NoteGroup, Report
 from .idea import Idea, IdeaStatus, IdeaStatusChange, IdeaSupport
+from .image import Image, ImageVariant
 from .notification import MailOptOut, MailText, Notification, NotificationSetting
 from .org import Role, Unit, User
 from .outbox import OutboxMessage
@@ -42,6 +43,8 @@ __all__ = [
     "IdeaStatus",
     "IdeaStatusChange",
     "IdeaSupport",
+    "Image",
+    "ImageVariant",
     "Indicator",
     "IndicatorReading",
     "InstanceSetting",
