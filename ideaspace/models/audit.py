@@ -15,6 +15,8 @@ class AuditLog(db.Model):
     """Every moderator and admin action: who, what, when, on what, why."""
 
     __tablename__ = "audit_log"
+    # "Was this item marked reviewed?" for every row of the moderation queue (migration 0005).
+    __table_args__ = (sa.Index("ix_audit_log_action_object", "action", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

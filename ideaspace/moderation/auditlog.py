@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "content.restored": _l("Restored hidden content"),
     "reports.dismissed": _l("Dismissed reports"),
     "queue.cleared": _l("Marked the moderation queue as reviewed"),
+    "content.reviewed": _l("Marked content as reviewed"),
     "idea.status_changed": _l("Changed an idea's status"),
     "idea.merged": _l("Merged an idea into another"),
     "idea.promoted": _l("Made an idea a measure"),

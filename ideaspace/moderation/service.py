@@ -51,6 +51,7 @@ REASON_MAX = 500
 PER_PAGE = 20
 EXCERPT = 300
 CLEARED = "queue.cleared"
+REVIEWED = "content.reviewed"
 SHOWS = ("all", "reported", "new")
 
 
@@ -356,6 +357,14 @@ def _keys(workspace: Workspace, mark: Watermark):
         conditions = [model.workspace_id == workspace.id, model.id > mark.of(kind), model.hidden_at.is_(None)]
         if model is Comment:
             conditions.append(Comment.withdrawn_at.is_(None))
+        # Marked reviewed one by one (bulk moderation): no longer new.
+        reviewed = select(AuditLog.id).where(
+            AuditLog.workspace_id == workspace.id,
+            AuditLog.action == REVIEWED,
+            AuditLog.object_type == kind,
+            AuditLog.object_id == model.id,
+        )
+        conditions.append(~reviewed.exists())
         parts.append(
             select(
                 literal(kind, String).label("kind"),

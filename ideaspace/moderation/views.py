@@ -77,6 +77,34 @@ def _back(workspace, kind, item) -> str:
     return safe_next(request.values.get("next"), item_url(workspace, kind, item))
 
 
+def _attempt(form, action, error=service.ModerationError):
+    """Run `action` for a valid submitted form: (True, its result), or (False, None) with the rule it
+    broke shown on the form."""
+    if not form.validate_on_submit():
+        return False, None
+    try:
+        return True, action()
+    except error as broken:
+        _add_error(form, broken)
+        return False, None
+
+
+def _form_page(template: str, form, **context):
+    """The form's page: 422 when the form shows an error, 200 otherwise."""
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template(template, form=form, **context), status
+
+
+def _item_context(workspace, kind: str, item, back: str) -> dict:
+    return {
+        "workspace": workspace,
+        "kind": kind,
+        "item": item,
+        "excerpt": service.excerpt(item),
+        "back": back,
+    }
+
+
 # --- reports -----------------------------------------------------------------------------------
 
 
@@ -92,25 +120,13 @@ def report(slug: str, kind: str, item_id: int):
     if request.method == "POST" and already:
         flash(_("You have already reported this. The moderators will look at it; thank you."), "info")
         return redirect(back)
-    if form.validate_on_submit():
-        try:
-            service.report(current_user, workspace, item, form.reason.data)
-        except service.ModerationError as error:
-            _add_error(form, error)
-        else:
-            flash(_("Thank you. The moderators will look at what you reported."), "success")
-            return redirect(back)
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
-        "moderation/report.html",
-        workspace=workspace,
-        kind=kind,
-        item=item,
-        excerpt=service.excerpt(item),
-        form=form,
-        back=back,
-        already=already,
-    ), status
+    done, _report = _attempt(form, lambda: service.report(current_user, workspace, item, form.reason.data))
+    if done:
+        flash(_("Thank you. The moderators will look at what you reported."), "success")
+        return redirect(back)
+    return _form_page(
+        "moderation/report.html", form, already=already, **_item_context(workspace, kind, item, back)
+    )
 
 
 # --- the queue ---------------------------------------------------------------------------------
@@ -122,25 +138,28 @@ def _load(slug: str):
     return workspace
 
 
-@bp.get("/w/<slug>/moderation")
-def queue(slug: str):
-    workspace = _load(slug)
-    listing = service.queue(
-        workspace, show=request.args.get("show", "all"), page=page_number(request.args.get("page"))
-    )
-    clear_form = ClearForm(formdata=None, data=listing.latest)
-    return render_template(
-        "moderation/queue.html",
-        workspace=workspace,
-        queue=listing,
-        clear_form=clear_form,
-        allowed={
+def queue_context(workspace, show: str, page: int, **extra) -> dict:
+    """What the queue page and its part swapped after a bulk action show."""
+    listing = service.queue(workspace, show=show, page=page)
+    return {
+        "workspace": workspace,
+        "queue": listing,
+        "clear_form": ClearForm(formdata=None, data=listing.latest),
+        "allowed": {
             e.id: [s for s in ideas.allowed_statuses(e.item) if s is not IdeaStatus.MERGED]
             for e in listing.items
             if e.kind == "idea"
         },
-        queue_url=request.full_path.rstrip("?"),
-    )
+        "queue_url": url_for(".queue", slug=workspace.slug, show=listing.show, page=listing.page),
+        **extra,
+    }
+
+
+@bp.get("/w/<slug>/moderation")
+def queue(slug: str):
+    workspace = _load(slug)
+    context = queue_context(workspace, request.args.get("show", "all"), page_number(request.args.get("page")))
+    return render_template("moderation/queue.html", **context)
 
 
 @bp.post("/w/<slug>/moderation/clear")
@@ -154,41 +173,34 @@ def clear(slug: str):
     return redirect(url_for(".queue", slug=slug))
 
 
-@bp.route(f"/w/<slug>/moderation/{KIND}/<int:item_id>/hide", methods=["GET", "POST"])
-def hide(slug: str, kind: str, item_id: int):
+def _hideable(slug: str, kind: str, item_id: int):
+    """The workspace, the item (404 when not in it) and where to go back to, for someone who may hide."""
     workspace = get_workspace(slug)
     item = service.get_item(workspace, kind, item_id)
     require(can_hide_content(current_user, workspace))
+    return workspace, item, _back(workspace, kind, item)
+
+
+@bp.route(f"/w/<slug>/moderation/{KIND}/<int:item_id>/hide", methods=["GET", "POST"])
+def hide(slug: str, kind: str, item_id: int):
+    workspace, item, back = _hideable(slug, kind, item_id)
     form = HideForm()
-    back = _back(workspace, kind, item)
-    if form.validate_on_submit():
-        try:
-            service.hide(current_user, item, form.reason.data)
-        except service.ModerationError as error:
-            _add_error(form, error)
-        else:
-            flash(_("Hidden. Its author and the moderators still see it, with your reason."), "success")
-            return redirect(back)
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
+    done, _hidden = _attempt(form, lambda: service.hide(current_user, item, form.reason.data))
+    if done:
+        flash(_("Hidden. Its author and the moderators still see it, with your reason."), "success")
+        return redirect(back)
+    return _form_page(
         "moderation/hide.html",
-        workspace=workspace,
-        kind=kind,
-        item=item,
-        excerpt=service.excerpt(item),
+        form,
         reports=service.open_reports_of([item]).get((kind, item.id), []),
-        form=form,
-        back=back,
-    ), status
+        **_item_context(workspace, kind, item, back),
+    )
 
 
 def _simple_action(slug: str, kind: str, item_id: int, operation, message: str, title: str):
     """Restore or dismiss: the buttons post straight here; the page (GET, or an error) asks for a reason."""
-    workspace = get_workspace(slug)
-    item = service.get_item(workspace, kind, item_id)
-    require(can_hide_content(current_user, workspace))
+    workspace, item, back = _hideable(slug, kind, item_id)
     form = OptionalReasonForm()
-    back = _back(workspace, kind, item)
     if form.validate_on_submit():
         try:
             operation(current_user, item, form.reason.data)
@@ -197,18 +209,13 @@ def _simple_action(slug: str, kind: str, item_id: int, operation, message: str, 
             return redirect(back)
         flash(message, "success")
         return redirect(back)
-    status = 422 if form.errors else 200
-    return render_template(
+    return _form_page(
         "moderation/action.html",
-        workspace=workspace,
-        kind=kind,
-        item=item,
-        excerpt=service.excerpt(item),
-        form=form,
-        back=back,
+        form,
         title=title,
         action=request.path,
-    ), status
+        **_item_context(workspace, kind, item, back),
+    )
 
 
 @bp.route(f"/w/<slug>/moderation/{KIND}/<int:item_id>/restore", methods=["GET", "POST"])
@@ -263,23 +270,26 @@ def _idea_url(workspace, idea) -> str:
 def decide(slug: str, idea_id: int):
     workspace, idea = _idea(slug, idea_id)
     form = DecideForm(allowed=ideas.allowed_statuses(idea))
-    if form.validate_on_submit():
-        try:
-            workflow.decide(current_user, idea, IdeaStatus(form.status.data), form.reason.data)
-        except ideas.IdeaError as error:
-            _add_error(form, error)
-        else:
-            flash(_("The idea's status was changed; everyone sees it with your reason."), "success")
-            _notified(idea, workspace)
-            return redirect(safe_next(request.form.get("next"), _idea_url(workspace, idea)))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
-        "moderation/decide.html",
+    done, _decided = _attempt(
+        form,
+        lambda: workflow.decide(current_user, idea, IdeaStatus(form.status.data), form.reason.data),
+        ideas.IdeaError,
+    )
+    if done:
+        flash(_("The idea's status was changed; everyone sees it with your reason."), "success")
+        _notified(idea, workspace)
+        return redirect(safe_next(request.form.get("next"), _idea_url(workspace, idea)))
+    return _idea_form_page("moderation/decide.html", workspace, idea, form)
+
+
+def _idea_form_page(template: str, workspace, idea, form):
+    return _form_page(
+        template,
+        form,
         workspace=workspace,
         idea=idea,
-        form=form,
         notifies=workflow.author_to_notify(idea) is not None,
-    ), status
+    )
 
 
 @bp.route("/w/<slug>/moderation/ideas/<int:idea_id>/merge", methods=["GET", "POST"])
@@ -290,31 +300,22 @@ def merge(slug: str, idea_id: int):
         return redirect(_idea_url(workspace, idea))
     candidates = workflow.merge_candidates(idea)
     form = MergeForm(candidates=candidates)
-    if form.validate_on_submit():
-        kept = next((c for c in candidates if c.id == form.merged_into.data), None)
-        try:
-            result = workflow.merge(current_user, idea, kept, form.reason.data)
-        except ideas.IdeaError as error:
-            _add_error(form, error)
-        else:
-            flash(
-                _(
-                    "Merged. %(supporters)d supporters and %(comments)d comments moved to the kept idea.",
-                    supporters=result.supporters_moved,
-                    comments=result.comments_moved,
-                ),
-                "success",
-            )
-            _notified(idea, workspace, kept)
-            return redirect(_idea_url(workspace, idea))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template(
-        "moderation/merge.html",
-        workspace=workspace,
-        idea=idea,
-        form=form,
-        notifies=workflow.author_to_notify(idea) is not None,
-    ), status
+    kept = next((c for c in candidates if c.id == form.merged_into.data), None)
+    done, result = _attempt(
+        form, lambda: workflow.merge(current_user, idea, kept, form.reason.data), ideas.IdeaError
+    )
+    if done:
+        flash(
+            _(
+                "Merged. %(supporters)d supporters and %(comments)d comments moved to the kept idea.",
+                supporters=result.supporters_moved,
+                comments=result.comments_moved,
+            ),
+            "success",
+        )
+        _notified(idea, workspace, kept)
+        return redirect(_idea_url(workspace, idea))
+    return _idea_form_page("moderation/merge.html", workspace, idea, form)
 
 
 @bp.route("/w/<slug>/moderation/ideas/<int:idea_id>/promote", methods=["GET", "POST"])
@@ -397,3 +398,7 @@ def idea_panel(workspace, idea) -> workflow.IdeaPanel:
         panel.decide_form = DecideForm(formdata=None, allowed=ideas.allowed_statuses(idea))
         panel.merge_form = MergeForm(formdata=None, candidates=panel.candidates) if panel.candidates else None
     return panel
+
+
+# Bulk moderation on the queue (its routes join this blueprint).
+from . import bulk_views  # noqa: E402,F401

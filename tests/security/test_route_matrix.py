@@ -135,6 +135,7 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "moderation.report": {"GET": "login 403 404 403 403 403 403", "POST": "login 403 404 403 403 403 403"},
     "moderation.queue": {"GET": MODERATE},
     "moderation.clear": {"POST": MODERATE_DONE},
+    "moderation.bulk_moderate": {"POST": MODERATE_POST},  # nothing selected: the queue with its error
     "moderation.hide": {"GET": MODERATE, "POST": MODERATE_POST},
     "moderation.restore": {"GET": MODERATE, "POST": MODERATE_DONE},  # not hidden: nothing to do
     "moderation.dismiss": {"GET": MODERATE, "POST": MODERATE_DONE},
