@@ -487,6 +487,30 @@ def in_sudo_mode(user) -> bool:
     return _signed_in(user) and sessions.in_sudo_mode(getattr(viewer(user), "current_session", None))
 
 
+# --- live workshops (ideaspace/workshops, docs/workshops.md) ------------------------------------
+
+
+def can_facilitate(user, workspace: Workspace) -> bool:
+    """Start a live workshop from a theme: a supervisor (a participant with a unit) who may write
+    in the workspace, or its moderators and admins (who choose the unit when they have none)."""
+    if not can_participate(user, workspace):
+        return False
+    return can_moderate(user, workspace) or (user.role is Role.PARTICIPANT and user.unit_id is not None)
+
+
+def can_run_workshop(user, workshop, workspace: Workspace) -> bool:
+    """Pace a session, hold and approve guests' posts, reveal results, present it: its facilitator,
+    and the workspace's moderators and admins. Hiding and reports stay with moderators."""
+    if not _signed_in(user) or workshop.workspace_id != workspace.id:
+        return False
+    return workshop.facilitator_id == user.id or can_moderate(user, workspace)
+
+
+def can_take_part_as_guest(guest, workshop) -> bool:
+    """A guest device answers and posts in the live session it joined, and nowhere else."""
+    return guest is not None and guest.workshop_id == workshop.id and workshop.is_live()
+
+
 # --- enforcing ------------------------------------------------------------------------------
 
 

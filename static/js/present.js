@@ -1,0 +1,16 @@
+// The big screen by keyboard alone: arrow keys move between steps, R shows or hides the results.
+// Each key presses the visible button that says so (data-key), so the form posts as a click would.
+(function () {
+  "use strict";
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
+    var key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    var button = document.querySelector('button[data-key="' + key + '"]');
+    if (button && !button.disabled) {
+      event.preventDefault();
+      button.click();
+    }
+  });
+})();

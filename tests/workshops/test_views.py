@@ -1,0 +1,138 @@
+"""The workshop's pages: start, control, big screen, join and answer on a phone, bad cookies."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ideaspace.models import Answer
+from ideaspace.workshops import service
+from ideaspace.workshops.models import Guest, Workshop
+from ideaspace.workshops.views import COOKIE
+
+from ..conftest import sign_in
+
+
+def _workshop(session) -> Workshop:
+    return session.scalars(select(Workshop)).one()
+
+
+def _phone(app):
+    phone = app.test_client()
+    phone.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return phone
+
+
+def test_the_whole_session_through_the_pages(app, client, session, room):
+    sign_in(client, room.supervisor)
+    page = client.get(f"/w/{room.ws.slug}/themes/{room.theme.id}/workshops/new")
+    assert page.status_code == 200 and "Start the session" in page.get_data(as_text=True)
+    response = client.post(
+        f"/w/{room.ws.slug}/themes/{room.theme.id}/workshops/new",
+        data={"activities": [str(room.poll.id), str(room.wall.id)], "language": "en"},
+    )
+    assert response.status_code == 302
+    workshop = _workshop(session)
+    control = client.get(response.headers["Location"])
+    text = control.get_data(as_text=True)
+    assert service.display_code(workshop.code) in text
+    qr = client.get(f"/w/{room.ws.slug}/workshops/{workshop.id}/qr.svg")
+    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
+
+    phone = _phone(app)
+    assert phone.get("/join").status_code == 200
+    joined = phone.post("/join", data={"code": workshop.code.lower(), "name": "Pirjo"})
+    assert joined.status_code == 302 and joined.headers["Location"].endswith("/live")
+    step = phone.get("/live")
+    assert step.status_code == 200 and "Send your answer" in step.get_data(as_text=True)
+    answered = phone.post("/live/answer", data={"option": str(room.poll.options[0].id)})
+    assert answered.status_code == 200 and "your answer was counted" in answered.get_data(as_text=True)
+    again = phone.post("/live/answer", data={"option": str(room.poll.options[0].id)})
+    assert again.status_code == 422 and "already answered this step" in again.get_data(as_text=True)
+    assert (
+        session.scalar(select(func.count()).select_from(Answer).where(Answer.activity_id == room.poll.id))
+        == 1
+    )
+
+    screen = client.get(f"/present/{workshop.id}")
+    assert screen.status_code == 200 and "1 answer" in screen.get_data(as_text=True)
+    state = service.screen(session.get(Workshop, workshop.id))
+    unchanged = client.get(f"/present/{workshop.id}?v={state.version}", headers={"HX-Request": "true"})
+    assert unchanged.status_code == 204
+    assert (
+        client.post(f"/w/{room.ws.slug}/workshops/{workshop.id}/pace", data={"action": "next"}).status_code
+        == 302
+    )
+    note = phone.post("/live/note", data={"text": "<script>alert(1)</script> tauot"})
+    assert note.status_code == 200 and "Note posted" in note.get_data(as_text=True)
+    client.post(f"/w/{room.ws.slug}/workshops/{workshop.id}/pace", data={"action": "reveal"})
+    wall = client.get(f"/present/{workshop.id}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; tauot" in wall and "<script>alert(1)" not in wall
+    client.post(f"/w/{room.ws.slug}/workshops/{workshop.id}/pace", data={"action": "end"})
+    ended = phone.post("/live/answer", data={"option": "1"})
+    assert ended.status_code == 422
+    refused = _phone(app).post("/join", data={"code": workshop.code})
+    assert refused.status_code == 422 and "has ended" in refused.get_data(as_text=True)
+
+
+def test_wrong_codes_get_a_clear_message_and_no_guest(app, client, session, room):
+    for code in ("", "nonsense", "ACDE-FHJK-X", "ACDEFHJK"):
+        response = client.post("/join", data={"code": code})
+        assert response.status_code == 422
+    assert "No session has this code" in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Guest)) == 0
+
+
+def test_a_cookie_of_another_session_or_forged_is_refused(app, client, session, room):
+    first = service.start(room.supervisor, room.ws, room.theme, [room.poll.id])
+    second = service.start(room.supervisor, room.ws, room.theme, [room.poll.id])
+    session.commit()
+    phone = _phone(app)
+    phone.post("/join", data={"code": first.code})
+    guest = session.scalars(select(Guest)).one()
+    from ideaspace.workshops.views import _serializer
+
+    with app.test_request_context():
+        crossed = _serializer().dumps({"w": second.id, "g": guest.id})
+    thief = _phone(app)
+    thief.set_cookie(COOKIE, crossed, domain="localhost")
+    assert thief.get("/live").status_code == 403
+    assert thief.post("/live/answer", data={"option": str(room.poll.options[0].id)}).status_code == 403
+    forger = _phone(app)
+    forger.set_cookie(COOKIE, phone.get_cookie(COOKIE).value[:-2] + "xx", domain="localhost")
+    assert forger.get("/live").status_code == 403
+    nobody = _phone(app)
+    assert nobody.get("/live").status_code == 302
+
+
+def test_a_replayed_cookie_cannot_answer_twice(app, client, session, room):
+    workshop = service.start(room.supervisor, room.ws, room.theme, [room.poll.id])
+    session.commit()
+    phone = _phone(app)
+    phone.post("/join", data={"code": workshop.code})
+    copy = _phone(app)
+    copy.set_cookie(COOKIE, phone.get_cookie(COOKIE).value, domain="localhost")
+    option = str(room.poll.options[0].id)
+    assert "counted" in phone.post("/live/answer", data={"option": option}).get_data(as_text=True)
+    assert "counted" not in copy.post("/live/answer", data={"option": option}).get_data(as_text=True)
+    assert (
+        session.scalar(select(func.count()).select_from(Answer).where(Answer.activity_id == room.poll.id))
+        == 1
+    )
+
+
+def test_held_notes_are_approved_from_the_control_view(app, client, session, room):
+    workshop = service.start(room.supervisor, room.ws, room.theme, [room.wall.id], premoderate=True)
+    session.commit()
+    phone = _phone(app)
+    phone.post("/join", data={"code": workshop.code, "name": "Eeva"})
+    held = phone.post("/live/note", data={"text": "Pidetään kiinni"})
+    assert "waits for the facilitator" in held.get_data(as_text=True)
+    sign_in(client, room.supervisor)
+    control = client.get(f"/w/{room.ws.slug}/workshops/{workshop.id}").get_data(as_text=True)
+    assert "Pidetään kiinni" in control
+    (post,) = service.held_posts(session.get(Workshop, workshop.id))
+    response = client.post(
+        f"/w/{room.ws.slug}/workshops/{workshop.id}/posts/{post.id}", data={"decision": "approve"}
+    )
+    assert response.status_code == 302
+    assert service.held_posts(session.get(Workshop, workshop.id)) == []
