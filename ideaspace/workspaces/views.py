@@ -7,7 +7,7 @@ from ..ideas.service import has_collection as has_idea_collection
 from ..notes.service import theme_notes
 from ..permissions import can_view_workspace, membership_of, require
 from ..polls.service import theme_context as polls_context
-from . import service
+from . import front, service
 
 bp = Blueprint("workspaces", __name__)
 
@@ -27,11 +27,15 @@ def index():
 def workspace(slug: str):
     workspace = service.get_workspace(slug, member=current_user)
     require(can_view_workspace(current_user, workspace))
-    service.record_visit(current_user, workspace, membership_of(current_user, workspace))
+    membership = membership_of(current_user, workspace)
+    since = membership.last_visit_at if membership is not None else None  # before this visit counts
+    service.record_visit(current_user, workspace, membership)
+    page = front.front_page(current_user, workspace, since)
     return render_template(
         "workspaces/workspace.html",
         workspace=workspace,
-        themes=workspace.themes,
+        front=page,
+        themes=[card.theme for card in page.cards],
         has_idea_barrel=has_idea_collection(workspace),  # ideas: link to the workspace's idea barrel
     )
 
@@ -43,6 +47,7 @@ def theme(slug: str, theme_id: int):
     theme = service.get_theme(workspace, theme_id)
     membership = service.record_visit(current_user, workspace, membership_of(current_user, workspace))
     context = {"workspace": workspace, "theme": theme, "membership": membership}
+    context["todo"] = front.theme_card(current_user, workspace, theme)  # "3 questions, about 5 min"
     # Participation features add what their partials need (each one line, computed in bulk):
     context.update(polls_context(current_user, workspace, theme.activities))  # polls: answered, results
     context["theme_ideas"] = ideas_for_theme(current_user, workspace, theme)  # ideas: latest ideas, counts
