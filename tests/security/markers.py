@@ -65,6 +65,7 @@ EXCLUDED = {
     "notification.about": "the ids of what a notification is about, written by the app (no text)",
     "workspace.slug": "validated as [a-z0-9-] by the form and the importer",
     "outbox_message.kind": "a kind the app registered (outbox.kind)",
+    "workshop.code": "a join code the app draws from its own alphabet (workshops.service.new_code)",
     "outbox_message.language": "chosen from fi/sv/en by outbox.service.enqueue",
     "outbox_message.about": "ids the app writes (no text), read only by the worker",
     "outbox_message.claimed_by": "the worker's host, process and thread",

@@ -201,6 +201,9 @@ def _check_download(content_type: str, data: bytes) -> list[str]:
     if data[:5] == b"%PDF-":  # text drawn on a page runs nowhere; a PDF may not carry scripts
         return ["PDF: a JavaScript action"] if b"/JavaScript" in data or b"/JS " in data else []
     text = data.decode("utf-8", "replace")
+    if "svg" in content_type:  # a drawing (the workshop's QR code): no script, no user data in it
+        scripted = re.search(r"<script|\son\w+=|javascript:", text, re.IGNORECASE)
+        return ["SVG: a script or an element from user data"] if scripted or markers.LIVE.search(text) else []
     if "markdown" in content_type and markers.LIVE.search(text):
         return ["Markdown: a marker not escaped (it would render as HTML)"]
     if "json" in content_type or "csv" in content_type or "markdown" in content_type:

@@ -141,7 +141,10 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "moderation.dismiss": {"GET": MODERATE, "POST": MODERATE_DONE},
     "moderation.decide": {"GET": MODERATE, "POST": MODERATE_POST},
     # merging a new idea shows its form (errors without a target); promoting needs a theme: back to the idea
-    "moderation.merge": {"GET": MODERATE, "POST": MODERATE_POST},  # a new idea may be merged: the form, then its errors
+    "moderation.merge": {
+        "GET": MODERATE,
+        "POST": MODERATE_POST,
+    },  # a new idea may be merged: the form, then its errors
     "moderation.promote": {"GET": MODERATE_DONE, "POST": MODERATE_DONE},
     # managing the workspace
     "workspaces.manage.settings": {"GET": MODERATE},
@@ -153,10 +156,12 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     # an edit form posted without its fields keeps the stored values (WTForms), so it saves
     "workspaces.manage.edit_theme": {"GET": MODERATE, "POST": MODERATE_DONE},
     "workspaces.manage.move_theme": {"POST": MODERATE_POST},
+    "workspaces.manage.reorder_themes": {"POST": MODERATE_POST},  # no order: 422, nothing saved
     "workspaces.manage.delete_theme": {"POST": MODERATE_DONE},
     "workspaces.manage.new_measure": {"GET": MODERATE, "POST": MODERATE_POST},
     "workspaces.manage.edit_measure": {"GET": MODERATE, "POST": MODERATE_DONE},
     "workspaces.manage.move_measure": {"POST": MODERATE_POST},
+    "workspaces.manage.reorder_measures": {"POST": MODERATE_POST},
     "workspaces.manage.delete_measure": {"POST": MODERATE_DONE},
     "workspaces.manage.new_indicator": {"GET": MODERATE, "POST": MODERATE_POST},
     "workspaces.manage.edit_indicator": {"GET": MODERATE, "POST": MODERATE_DONE},
@@ -165,6 +170,7 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "workspaces.manage.new_activity": {"GET": MODERATE, "POST": MODERATE_POST},
     "workspaces.manage.edit_activity": {"GET": MODERATE, "POST": MODERATE_POST},
     "workspaces.manage.move_activity": {"POST": MODERATE_POST},
+    "workspaces.manage.reorder_activities": {"POST": MODERATE_POST},
     "workspaces.manage.delete_activity": {"POST": MODERATE_DONE},
     # invitations and statistics
     "invitations.index": {"GET": MODERATE},
@@ -194,6 +200,36 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "followup.index": {"GET": PROGRAMME_READ},
     "followup.record": {"POST": MODERATE_POST},
     "followup.delete": {"POST": MODERATE_DONE},
+    # live workshops: A's is run by the member (a supervisor with a unit); its moderators and admins
+    # may run it too. Observers and other workspaces' moderators may not start or run one.
+    "workshops.start": {"GET": "login 403 ok 403 403 ok ok", "POST": PARTICIPATE_POST},
+    "workshops.control": {"GET": "login 403 ok 403 403 ok ok"},
+    "workshops.qr": {"GET": "login 403 ok 403 403 ok ok"},
+    "workshops.present": {"GET": "login 403 ok 403 403 ok ok"},
+    "workshops.pace": {"POST": "login 403 redirect 403 403 redirect redirect"},  # no action: a message
+    "workshops.decide": {"POST": "login 403 bad 403 403 bad bad"},
+    # joining is for everyone (no code: a form error); without the session's cookie the phone's
+    # pages send the reader to join first, whoever they are (WORKSHOP_GUEST_EXPECTATIONS: guests)
+    "workshops.join": {"GET": EVERYONE, "POST": "bad bad bad bad bad bad bad"},
+    "workshops.participate": {"GET": "redirect redirect redirect redirect redirect redirect redirect"},
+    "workshops.answer": {"POST": "redirect redirect redirect redirect redirect redirect redirect"},
+    "workshops.note": {"POST": "redirect redirect redirect redirect redirect redirect redirect"},
+}
+
+# Two more roles for the workshop routes, neither signed in: a guest (the device cookie of a guest of
+# A's workshop) and a stranger (a validly signed cookie naming B's guest in A's workshop: refused).
+WORKSHOP_ROLES = ("guest", "stranger")
+WORKSHOP_GUEST_EXPECTATIONS: dict[str, dict[str, str]] = {
+    "workshops.start": {"GET": "login login", "POST": "login login"},
+    "workshops.control": {"GET": "login login"},
+    "workshops.qr": {"GET": "login login"},
+    "workshops.present": {"GET": "login login"},
+    "workshops.pace": {"POST": "login login"},
+    "workshops.decide": {"POST": "login login"},
+    "workshops.join": {"GET": "ok ok", "POST": "bad bad"},
+    "workshops.participate": {"GET": "ok 403"},
+    "workshops.answer": {"POST": "bad 403"},  # the step is a notes wall: no answer to take
+    "workshops.note": {"POST": "bad 403"},  # garbage, no text: a form error
 }
 
 # What the admin gets for the sudo-gated routes above once in sudo mode.
@@ -325,3 +361,46 @@ def test_matrix_size():
     assert all(
         len(spec.split()) == len(ROLES) for methods in EXPECTATIONS.values() for spec in methods.values()
     )
+
+
+def _guest_cookie(app, world, role: str) -> str:
+    from sqlalchemy import select
+
+    from ideaspace.extensions import db
+    from ideaspace.workshops.models import Guest
+    from ideaspace.workshops.views import _serializer
+
+    side = world.a if role == "guest" else world.b
+    guest_id = db.session.scalar(select(Guest.id).where(Guest.workshop_id == side.workshop.id))
+    with app.test_request_context():
+        return _serializer().dumps({"w": world.a.workshop.id, "g": guest_id})
+
+
+def test_workshop_routes_for_guests_and_strangers(app, client, make, session):
+    """Every workshop route as a guest device of A's session, and as a device whose cookie names
+    another session's guest: guests reach only the phone's pages, strangers nothing."""
+    from ideaspace.workshops.views import COOKIE
+
+    world = worlds.build(make, session)
+    by_endpoint = {rule.endpoint: rule for rule in rules(app)}
+    listed = {e for e in EXPECTATIONS if e.startswith("workshops.")}
+    assert listed == set(WORKSHOP_GUEST_EXPECTATIONS), "every workshop route needs its guest expectations"
+    failures = []
+    for endpoint, methods in WORKSHOP_GUEST_EXPECTATIONS.items():
+        rule = by_endpoint[endpoint]
+        url = build_url(app, endpoint, worlds.params_for(endpoint, rule.arguments, world))
+        for method, spec in methods.items():
+            for role, token in zip(WORKSHOP_ROLES, spec.split(), strict=True):
+                with client.session_transaction() as sess:
+                    sess.clear()
+                client.set_cookie(COOKIE, _guest_cookie(app, world, role), domain="localhost")
+                with undone(session):
+                    if method == "GET":
+                        response = client.get(url)
+                    else:
+                        response = client.open(url, method=method, data={"x": "garbage"})
+                    got = outcome(response)
+                if got != token:
+                    failures.append(f"{endpoint} {method} as {role}: expected {token}, got {got} ({url})")
+    client.delete_cookie(COOKIE, domain="localhost")
+    assert not failures, "\n".join(failures)

@@ -52,6 +52,8 @@ class Side:
     quote: object
     snapshot: object
     moderator: object
+    workshop: object = None  # a live workshop run by the author, a guest's note held in it
+    post: object = None
 
 
 @dataclass
@@ -94,7 +96,9 @@ def _side(make, session, unit, author, moderator) -> Side:
     session.flush()
     snapshot = publish(moderator, ws, "Ensimmäinen versio")
     session.commit()
-    return Side(
+    workshop, post = _workshop(author, ws, theme, activities)
+    session.commit()
+    side = Side(
         ws,
         theme,
         measure,
@@ -110,6 +114,21 @@ def _side(make, session, unit, author, moderator) -> Side:
         snapshot,
         moderator,
     )
+    side.workshop, side.post = workshop, post
+    return side
+
+
+def _workshop(author, ws, theme, activities):
+    """A live workshop the author (a supervisor) runs: its first step a notes wall that holds a
+    guest's note for approval."""
+    from ideaspace.workshops import service as workshops
+
+    steps = [activities["notes"].id, activities["single_choice"].id]
+    workshop = workshops.start(author, ws, theme, steps, premoderate=True)
+    workshop.results_revealed = True  # the big screen shows the wall
+    guest = workshops.join(workshop, "Vieras")
+    post = workshops.guest_note(guest, workshop, activities["notes"], "Odottaa")
+    return workshop, post
 
 
 def build(make, session) -> World:
@@ -170,6 +189,8 @@ def params_for(endpoint: str, arguments, world: World, ids_from: str = "a") -> d
         "unit_id": world.unit.id,
         "key": "brand_colour",  # an instance setting
         "session_id": "x" * 43,  # no session of the reader's: refused, but a well-formed id
+        "workshop_id": side.workshop.id,
+        "post_id": side.post.id,
     }
     chosen = {name: values[name] for name in arguments}
     chosen.update(QUERY_FOR.get(endpoint, lambda _side: {})(side))
