@@ -13,6 +13,7 @@ from ..ballot import service as ballot
 from ..ballot.messages import ballot_message
 from ..discussion import service as discussion
 from ..extensions import db, htmx, limiter
+from ..images.service import image_of
 from ..inputs import id_arg, page_number
 from ..models import Idea, IdeaStatus
 from ..moderation import workflow as moderation_workflow
@@ -256,6 +257,7 @@ def _idea_page(workspace, idea, status_form, status=200):
             page=discussion.page_for(discussion.requested_page(request.args), "idea", idea.id),
         ),
         "moderation": idea_panel(workspace, idea),  # moderation: report, hide, decide, merge, promote
+        "image": image_of(idea),  # images: the idea's picture
     }
     return render_template("ideas/idea.html", **context), status
 

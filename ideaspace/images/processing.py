@@ -100,7 +100,7 @@ class Prepared:
 def check_bytes(data: bytes) -> str:
     """The format of an acceptable image file, by its content; raise ImageError otherwise."""
     if not data:
-        raise ImageError(_l("Choose an image file."))
+        raise ImageError(_l("The file is empty: choose an image file."))
     if len(data) > MAX_BYTES:
         raise ImageError(gettext("The image is too large: at most %(mb)d MB.", mb=MAX_BYTES // (1024 * 1024)))
     head = data[:512].lstrip().lower()

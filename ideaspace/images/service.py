@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -74,7 +75,7 @@ def image_of(obj) -> Image | None:
 
 
 def set_image(actor, obj, *, data: bytes | None, alt, primary: str) -> Image:
-    """Give `obj` an image, or replace the one it has; without `data`, change only the alt text.
+    """Give `obj` an image, or replace the one it has; with `data` None, change only the alt text.
 
     The upload is checked and its variants drawn first: a refusal raises ImageError, nothing is
     written, and any image `obj` had stays. Two uploads at once for the same thing: the unique
@@ -82,7 +83,7 @@ def set_image(actor, obj, *, data: bytes | None, alt, primary: str) -> Image:
     """
     alt = clean_alt(alt, primary)
     current = image_of(obj)
-    if not data:
+    if data is None:
         if current is None:
             raise ImageError(_l("Choose an image file."))
         if current.alt != alt:
@@ -222,6 +223,15 @@ def for_serving(image_id: int, size: str) -> Served | None:
     workspace = db.session.get(Workspace, image.workspace_id)
     idea = db.session.get(Idea, image.idea_id) if image.idea_id is not None else None
     return Served(image, workspace, idea, variant)
+
+
+def version(variant: ImageVariant) -> str:
+    """What a variant's URL carries of its ETag: enough to never meet another image's."""
+    return variant.etag[:16]
+
+
+def url(image: Image, variant: ImageVariant) -> str:
+    return url_for("images.show", image_id=image.id, size=variant.size, version=version(variant))
 
 
 def variant_bytes(variant: ImageVariant) -> bytes:

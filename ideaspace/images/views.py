@@ -26,16 +26,24 @@ from .forms import IdeaImageForm, cover_form
 
 bp = Blueprint("images", __name__)
 
-# Each variant's URL names an image that never changes (a new upload is a new image), so a browser
-# keeps it a year without asking; `private`: only that person's browser, never a shared cache,
+# Each variant's URL names bytes that never change (its version is their hash), so a browser keeps
+# it a year without asking; `private`: only that person's browser, never a shared cache,
 # since who may see an image depends on who asks.
 CACHE = "private, max-age=31536000, immutable"
 
 
-@bp.get("/images/<int:image_id>/<any(small, medium, large):size>")
-def show(image_id: int, size: str):
+@bp.app_template_global("image_url")
+def image_url(image, variant) -> str:
+    """A variant's address for templates (the `picture` macro in templates/images/_macros.html)."""
+    return service.url(image, variant)
+
+
+@bp.get("/images/<int:image_id>/<any(small, medium, large):size>/<version>")
+def show(image_id: int, size: str, version: str):
+    """A variant; `version` is the start of its ETag (`service.version`), so a URL always names the
+    same bytes (SQLite may give a replaced image's id to the next one) and may be cached for good."""
     served = service.for_serving(image_id, size)
-    if served is None:
+    if served is None or service.version(served.variant) != version:
         abort(404)
     require(can_view_workspace(current_user, served.workspace))
     if not can_view_image(current_user, served.image, served.workspace, served.idea):
@@ -135,7 +143,7 @@ def _edit(target: Target):
     form = target.form_class()
     if form.validate_on_submit():
         upload = form.image.data
-        data = upload.read(processing.MAX_BYTES + 1) if upload else None
+        data = upload.read(processing.MAX_BYTES + 1) if upload is not None else None
         try:
             service.set_image(
                 current_user,

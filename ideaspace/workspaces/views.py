@@ -4,6 +4,8 @@ from flask_login import current_user, login_required
 from ..discussion.service import theme_discussion
 from ..ideas.service import for_theme as ideas_for_theme
 from ..ideas.service import has_collection as has_idea_collection
+from ..images.service import covers as image_covers
+from ..images.service import image_of
 from ..notes.service import theme_notes
 from ..permissions import can_view_workspace, membership_of, require
 from ..polls.service import theme_context as polls_context
@@ -37,6 +39,7 @@ def workspace(slug: str):
         front=page,
         themes=[card.theme for card in page.cards],
         has_idea_barrel=has_idea_collection(workspace),  # ideas: link to the workspace's idea barrel
+        covers=image_covers(workspace),  # images: the workspace's and its themes' covers (two statements)
     )
 
 
@@ -51,6 +54,7 @@ def theme(slug: str, theme_id: int):
     # Participation features add what their partials need (each one line, computed in bulk):
     context.update(polls_context(current_user, workspace, theme.activities))  # polls: answered, results
     context["theme_ideas"] = ideas_for_theme(current_user, workspace, theme)  # ideas: latest ideas, counts
+    context["cover"] = image_of(theme)  # images: the theme's cover
     # discussion: each thread's newest comments and its counts (the rest on the discussion's page)
     context["discussion"] = theme_discussion(current_user, workspace, theme)
     context["notes"] = theme_notes(current_user, workspace, theme)  # notes walls: newest notes, cloud
