@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import contains_eager
 
 from .. import audit, mail
@@ -139,33 +139,38 @@ def invite(
     )
     now = now or utcnow()
     outcome = Outcome()
-    existing = {
-        m.user_id: m
-        for m in db.session.scalars(select(Membership).where(Membership.workspace_id == workspace.id))
-    }
-    new = {u.id for u in users if u.is_active and u.id not in existing}
-    created = _add_members(actor, workspace, new, now)
-    if new:  # what this call added, and any a racing first visit of an open workspace added
-        existing.update(
-            (m.user_id, m)
-            for m in db.session.scalars(
-                select(Membership).where(Membership.workspace_id == workspace.id, Membership.user_id.in_(new))
+    # Columns, not objects: thousands of loaded memberships cost more in the flush than the
+    # statements themselves.
+    invited_at = dict(
+        db.session.execute(
+            select(Membership.user_id, Membership.invited_at).where(Membership.workspace_id == workspace.id)
+        ).all()
+    )
+    people: dict[int, User] = {}
+    for user in users:
+        if user.is_active:
+            people.setdefault(user.id, user)
+    created = _add_members(actor, workspace, {uid for uid in people if uid not in invited_at}, now)
+    # Members who were never invited (a first visit of an open workspace made them members, maybe
+    # a moment ago): invited now, in one UPDATE.
+    uninvited = [uid for uid in people if uid not in created and invited_at.get(uid) is None]
+    for chunk in _chunks(uninvited):
+        db.session.execute(
+            update(Membership)
+            .where(
+                Membership.workspace_id == workspace.id,
+                Membership.user_id.in_(chunk),
+                Membership.invited_at.is_(None),
             )
+            .values(invited_at=now, invited_by_id=actor.id if actor is not None else None)
         )
     queued = []
-    seen: set[int] = set()
-    for user in users:
-        if user.id in seen or not user.is_active:
-            continue
-        seen.add(user.id)
-        membership = existing[user.id]
-        if membership.invited_at is not None and user.id not in created:
+    for user_id, user in people.items():
+        if user_id in created or invited_at.get(user_id) is None:
+            outcome.sent.append(user)
+            queued.append(_mail_row(user, workspace, actor))
+        else:
             outcome.already.append(user)
-            continue
-        membership.invited_at = now
-        membership.invited_by_id = actor.id if actor is not None else None
-        outcome.sent.append(user)
-        queued.append(_mail_row(user, workspace, actor))
     db.session.flush()
     outbox.enqueue_many(messages.INVITATION, queued)
     audit.record(
@@ -177,6 +182,11 @@ def invite(
         already_invited=len(outcome.already),
     )
     return outcome
+
+
+def _chunks(ids: list[int], size: int = 1000):
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def _mail_row(user: User, workspace: Workspace, actor: User | None, **about) -> dict:

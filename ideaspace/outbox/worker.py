@@ -69,16 +69,21 @@ def claim(me: str, limit: int, now: datetime | None = None) -> list[int]:
         OutboxMessage.not_before <= now,
         or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < expired),
     )
+    # A materialized CTE, not `id IN (subquery)`: PostgreSQL may plan that as a nested loop that
+    # runs the LIMITed, SKIP LOCKED subquery again for outer rows, and claim far more than `limit`
+    # (one worker claimed all 300 messages of the two-worker test, and the other none).
     candidates = (
         select(OutboxMessage.id)
         .where(due)
         .order_by(OutboxMessage.not_before, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("candidates")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     statement = (
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(candidates), due)
+        .where(OutboxMessage.id.in_(select(candidates.c.id)), due)
         .values(claimed_at=now, claimed_by=me)
         .returning(OutboxMessage.id)
     )

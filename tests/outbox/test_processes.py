@@ -153,3 +153,10 @@ def test_two_workers_at_once_on_postgresql_send_each_message_once(database, smtp
         for worker in workers:
             stop(worker)
     assert smtp_server.handler.recipients == addresses  # every message once, whoever sent it
+    with app.app_context():
+        rows = db.session.execute(select(OutboxMessage.claimed_by, OutboxMessage.attempts)).all()
+        db.session.remove()
+    # Both claimed batches (FOR UPDATE SKIP LOCKED): neither waited for the other, and no row
+    # was rendered twice.
+    assert len({claimed_by for claimed_by, _ in rows}) == 2
+    assert {attempts for _, attempts in rows} == {1}

@@ -158,6 +158,22 @@ def test_a_request_that_fails_sends_nothing(client, login, session, make, mail_t
     assert rows(session) == [] and drain().claimed == 0
 
 
+def test_a_claim_takes_at_most_its_batch(app, session, make, mail_to, workspace, moderator):
+    invite(session, make, workspace, moderator, *(f"p{n}@kokkola.fi" for n in range(7)))
+    with app.app_context():
+        first = outbox_worker.claim("one", 3)
+        second = outbox_worker.claim("two", 3)
+        claimed = dict(
+            session.execute(
+                select(OutboxMessage.claimed_by, func.count())
+                .where(OutboxMessage.claimed_by.is_not(None))
+                .group_by(OutboxMessage.claimed_by)
+            ).all()
+        )
+    assert len(first) == len(second) == 3 and not set(first) & set(second)
+    assert claimed == {"one": 3, "two": 3}  # in the table too, not only in what was returned
+
+
 def test_a_claim_is_taken_over_only_after_the_lease(app, session, make, mail_to, workspace, moderator):
     invite(session, make, workspace, moderator, "a@kokkola.fi")
     with app.app_context():
