@@ -234,3 +234,19 @@ def test_a_draft_workspace_cover_is_not_served_to_its_members(client, login, pla
     assert client.get(_url(image)).status_code == 403
     login(place.moderator)
     assert client.get(_url(image)).status_code == 200
+
+
+def test_the_front_page_shows_the_workspace_cover_and_each_theme_cover(client, login, place, make, session):
+    bare = make.theme(place.ws)
+    _cover(place, "Kansikuva")
+    theme_cover = service.set_image(
+        place.moderator, place.theme, data=files.png(), alt={"fi": "Teeman kuva"}, primary="fi"
+    )
+    session.commit()
+    login(place.author)
+    page = client.get(f"/w/{place.ws.slug}/").get_data(as_text=True)
+    assert page.count('class="card__cover"') == 2  # the workspace's and one theme's; none for the bare
+    assert 'alt="Kansikuva"' in page and 'alt="Teeman kuva"' in page
+    medium = next(v for v in theme_cover.variants if v.size == "medium")
+    assert f'src="{_path(service.url(theme_cover, medium))}"' in page
+    assert bare.id != place.theme.id
