@@ -42,6 +42,7 @@ class Settings:
     public_url: str
     min_group_size: int
     comment_edit_minutes: int
+    workshop_hours: int
     signin_link_hours: int
     reminder_interval_hours: int
     accessibility_contact: str
@@ -96,6 +97,7 @@ class Settings:
             public_url=env_str("PUBLIC_URL", "http://127.0.0.1:5000"),
             min_group_size=env_int("MIN_GROUP_SIZE", 5),
             comment_edit_minutes=env_int("COMMENT_EDIT_MINUTES", 30),
+            workshop_hours=env_int("WORKSHOP_HOURS", 4),
             signin_link_hours=env_int("SIGNIN_LINK_HOURS", 72),
             reminder_interval_hours=env_int("REMINDER_INTERVAL_HOURS", 72),
             accessibility_contact=env_str("ACCESSIBILITY_CONTACT", "saavutettavuus@example.fi"),
@@ -165,6 +167,7 @@ class Settings:
             "PUBLIC_URL": self.public_url,
             "MIN_GROUP_SIZE": self.min_group_size,
             "COMMENT_EDIT_MINUTES": self.comment_edit_minutes,
+            "WORKSHOP_HOURS": self.workshop_hours,
             "SIGNIN_LINK_HOURS": self.signin_link_hours,
             "REMINDER_INTERVAL_HOURS": self.reminder_interval_hours,
             # The people import carries the checked CSV (at most 2 MB) from preview to confirmation

@@ -349,8 +349,14 @@ def participate():
     return _participant_page(seat)
 
 
+def _guest_key() -> str:
+    """Rate limits count per device (a room shares one address), per address without a cookie."""
+    raw = request.cookies.get(COOKIE) or ""
+    return f"workshop-guest:{raw[-24:]}" if raw else get_remote_address()
+
+
 @bp.post("/live/answer")
-@limiter.limit("30/minute", methods=["POST"])
+@limiter.limit("30/minute", key_func=_guest_key, methods=["POST"])
 def answer():
     seat = _require_seat()
     activity = service.current_activity(seat.workshop)
@@ -377,11 +383,6 @@ def answer():
     if isinstance(result, ballot.Pending) and seat.member is not None:
         own.remember(result)
     return _participant_page(seat, message=message)
-
-
-def _guest_key() -> str:
-    raw = request.cookies.get(COOKIE) or ""
-    return f"workshop-guest:{raw[-24:]}" if raw else get_remote_address()
 
 
 @bp.post("/live/note")
