@@ -58,7 +58,8 @@ def test_nothing_stored_leads_from_a_guest_to_their_anonymous_answer(app, client
     assert {c.name for c in GuestResponse.__table__.columns} == {"guest_id", "activity_id"}
     for table in (Answer.__table__, AnswerChoice.__table__):
         assert not any(fk.column.table.name in ("workshop_guest", "user") for fk in table.foreign_keys)
-    assert session.scalar(select(Respondent.answer_key).where(Respondent.user_id == room.supervisor.id)) is None
+    own = select(Respondent.answer_key).where(Respondent.user_id == room.supervisor.id)
+    assert session.scalar(own) is None
 
     # 2. Every stored property of the published answers is shared by the whole batch (five people):
     #    the day, the unit label; they were written together after the fifth person's request,
