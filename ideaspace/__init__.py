@@ -38,6 +38,7 @@ BLUEPRINTS = (
     "sso",
     "workshops",
     "images",
+    "design",
 )
 
 

@@ -103,7 +103,11 @@ register(
         _l("Brand colour"),
         hex_colour,
         default=None,
-        hint=_l("The organisation's main colour as a hex code, e.g. #1a5e9c. Empty: IdeaSpace's own."),
+        hint=_l(
+            "The organisation's main colour as a hex code, e.g. #1a5e9c. White text on it and the colour "
+            "as text must reach a contrast of 4.5:1 (WCAG AA); a colour that does not is not used, "
+            "IdeaSpace's own is. Empty: IdeaSpace's own."
+        ),
     )
 )
 register(

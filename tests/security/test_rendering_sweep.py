@@ -206,6 +206,9 @@ def _check_download(content_type: str, data: bytes) -> list[str]:
         return ["SVG: a script or an element from user data"] if scripted or markers.LIVE.search(text) else []
     if "markdown" in content_type and markers.LIVE.search(text):
         return ["Markdown: a marker not escaped (it would render as HTML)"]
+    if "css" in content_type:  # the brand stylesheet: validated colours and the logo's URL only
+        scripted = re.search(r"expression\(|javascript:|@import|</", text, re.IGNORECASE)
+        return ["CSS: user data or a script in a stylesheet"] if scripted or markers.LIVE.search(text) else []
     if "json" in content_type or "csv" in content_type or "markdown" in content_type:
         return []
     return [f"an unexpected download type {content_type!r}"]

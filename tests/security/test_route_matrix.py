@@ -49,6 +49,9 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     # platform
     "healthz": {"GET": EVERYONE},
     "pages.accessibility": {"GET": EVERYONE},
+    # the brand stylesheet, for everyone (the sign-in page wears the brand); the world has no logo
+    "design.brand_css": {"GET": EVERYONE},
+    "design.logo": {"GET": "404 404 404 404 404 404 404"},
     "auth.login": {
         "GET": "ok redirect redirect redirect redirect redirect redirect",
         "POST": "bad redirect redirect redirect redirect redirect redirect",
