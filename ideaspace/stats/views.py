@@ -6,6 +6,7 @@ from flask_login import current_user
 from .. import numbers
 from ..i18n import current_language
 from ..permissions import can_view_statistics, require
+from ..workshops.service import work_communities
 from ..workspaces.service import get_workspace
 from . import charts, exports
 from .service import unit_groups, workspace_statistics
@@ -40,6 +41,7 @@ def statistics(slug: str):
         daily_chart=charts.daily_chart(stats.daily, language),
         chart_max=charts.FUNNEL_BAR_MAX,
         unit_groups=unit_groups(stats.units),
+        work_communities=work_communities(workspace),
         theme_title=lambda row: exports.theme_title(row, language, workspace.primary_language),
         unit_name=lambda row, with_parent=True: exports.unit_name(
             row, language, stats.min_group_size, with_parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from ideaspace.models import Answer
+from ideaspace.models import Answer, Role
 from ideaspace.workshops import service
 from ideaspace.workshops.models import Guest, Workshop
 from ideaspace.workshops.views import COOKIE
@@ -136,3 +136,27 @@ def test_held_notes_are_approved_from_the_control_view(app, client, session, roo
     )
     assert response.status_code == 302
     assert service.held_posts(session.get(Workshop, workshop.id)) == []
+
+
+def test_the_statistics_count_work_communities(app, client, session, room, make):
+    workshop = service.start(room.supervisor, room.ws, room.theme, [room.poll.id])
+    session.commit()
+    for _ in range(3):
+        phone = _phone(app)
+        phone.post("/join", data={"code": workshop.code})
+        phone.post("/live/answer", data={"option": str(room.poll.options[0].id)})
+    sign_in(client, room.moderator)
+    page = client.get(f"/w/{room.ws.slug}/statistics").get_data(as_text=True)
+    assert "Work communities in live workshops" in page
+    assert "Kotihoito" in page
+    row = page.split("Kotihoito", 1)[1].split("</tr>", 1)[0]
+    assert '<td class="number">1</td><td class="number">3</td>' in row
+
+
+def test_the_theme_page_offers_a_workshop_to_whoever_may_run_one(app, client, session, room, make):
+    url = f"/w/{room.ws.slug}/themes/{room.theme.id}"
+    sign_in(client, room.supervisor)
+    assert "Run a live workshop" in client.get(url).get_data(as_text=True)
+    observer = make.user(Role.OBSERVER)
+    sign_in(client, observer)
+    assert "Run a live workshop" not in client.get(url).get_data(as_text=True)
