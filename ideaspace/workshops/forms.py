@@ -20,7 +20,7 @@ def _ids(values) -> list[int]:
 
 class StartForm(FlaskForm):
     activities = SelectMultipleField(
-        _l("Activities to run, in this order"), coerce=str, validate_choice=False
+        _l("Activities to run"), coerce=str, validate_choice=False
     )
     unit = SelectField(_l("The unit the session is for"), coerce=str, validate_choice=False)
     language = SelectField(
