@@ -355,7 +355,7 @@ def test_the_seed_poll_in_finnish_shows_finnish_percentages(client, session, wor
     html = client.get(world.theme_url).text
     for text in ("8,57\u00a0%", "34,29\u00a0%", "5,71\u00a0%", "22,86\u00a0%", "28,57\u00a0%"):
         assert text in html
-    assert 'class="bar__fill w-34"' in html
+    assert 'class="bars__fill w-34"' in html
 
 
 def test_the_seed_poll_in_english(client, session, world, make, login):
