@@ -1,18 +1,10 @@
-import re
-
-from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectMultipleField, TextAreaField
-from wtforms.validators import Length, ValidationError
+from wtforms import BooleanField, Form, SearchField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.validators import Length, Optional
 
-from ..people.service import EMAIL_RE
-
-SEPARATORS = re.compile(r"[\s,;]+")
-
-
-def split_emails(text: str | None) -> list[str]:
-    return [part.strip().lower() for part in SEPARATORS.split(text or "") if part.strip()]
+from ..inputs import optional_id
+from . import batch, roster
 
 
 class InviteForm(FlaskForm):
@@ -23,21 +15,39 @@ class InviteForm(FlaskForm):
         validators=[Length(max=100_000)],
         description=_l("One or more addresses, separated by spaces, commas or new lines."),
     )
-
-    def validate_emails(self, field):
-        bad = [email for email in split_emails(field.data) if not EMAIL_RE.match(email)]
-        if bad:
-            # gettext, not a lazy string: the addresses are what the person typed, and must be escaped
-            listed = ", ".join(bad[:20])
-            raise ValidationError(gettext("Not valid email addresses: %(emails)s", emails=listed))
+    # Shown only while the instance setting lets moderators invite new addresses.
+    new_unit = SelectField(
+        _l("Unit for new people"),
+        coerce=optional_id,
+        validators=[Optional()],
+        description=_l("Addresses nobody has yet become participants in this unit."),
+    )
 
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
             return False
-        if not self.units.data and not split_emails(self.emails.data):
+        if not self.units.data and not batch.split(self.emails.data):
             self.units.errors = [
                 *self.units.errors,
                 _l("Choose at least one unit or write an email address."),
             ]
             return False
         return True
+
+
+class RosterFilterForm(Form):
+    """The filters of the invited list, read from the query string (a GET form, no CSRF)."""
+
+    q = SearchField(_l("Search by name or email"), validators=[Optional(), Length(max=200)])
+    unit = SelectField(_l("Unit"), coerce=optional_id, validators=[Optional()])
+    state = SelectField(_l("Taken part"), validators=[Optional()])
+
+    def __init__(self, *args, unit_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit.choices = unit_choices
+        self.state.choices = [
+            ("", _l("Everyone invited")),
+            (roster.NOT_VISITED, _l("Not visited")),
+            (roster.VISITED, _l("Visited, not contributed")),
+            (roster.CONTRIBUTED, _l("Contributed")),
+        ]

@@ -111,18 +111,6 @@ def people_to_invite(
     return users, [email for email in wanted if email not in known]
 
 
-def members(workspace: Workspace) -> list[Membership]:
-    return list(
-        db.session.scalars(
-            select(Membership)
-            .join(Membership.user)
-            .where(Membership.workspace_id == workspace.id, Membership.invited_at.is_not(None))
-            .options(contains_eager(Membership.user).joinedload(User.unit))
-            .order_by(User.name, User.id)
-        ).unique()
-    )
-
-
 # --- inviting -------------------------------------------------------------------------------
 
 

@@ -8,16 +8,18 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from ..admin.service import unit_choices
 from ..auth import sign_in
 from ..auth.links import link_minutes, request_new_link
-from ..extensions import db, limiter
+from ..extensions import db, htmx, limiter
 from ..i18n import current_language
+from ..inputs import page_number
 from ..models import LANGUAGES, Workspace
 from ..outbox import service as outbox
 from ..permissions import can_invite, require
 from ..workspaces.service import get_workspace
-from . import service, tokens
-from .forms import InviteForm, split_emails
+from . import batch, roster, service, tokens
+from .forms import InviteForm, RosterFilterForm
 
 bp = Blueprint("invitations", __name__)
 
@@ -45,21 +47,46 @@ def _invite_form() -> tuple[InviteForm, list]:
     rows = service.unit_rows()
     form = InviteForm()
     form.units.choices = [(unit.id, (unit.name or {}).get("fi", "")) for unit, _depth in rows]
+    form.new_unit.choices = unit_choices([unit for unit, _depth in rows], _("Choose a unit"))
     return form, rows
 
 
-def _page(workspace: Workspace, form: InviteForm, rows, status: int = 200):
+def _roster(workspace: Workspace, units: list):
+    """The filters from the query string and the page of invited people they select."""
+    filters = RosterFilterForm(request.args, unit_choices=unit_choices(units, _("All units")))
+    valid = filters.validate()
+    page = roster.roster(
+        workspace,
+        search=(filters.q.data or "") if valid else "",
+        unit_id=filters.unit.data if valid else None,
+        state=filters.state.data if valid else None,
+        page=page_number(request.args.get("page")),
+        units=units,
+    )
+    args = {key: value for key, value in request.args.items() if key in ("q", "unit", "state") and value}
+    return filters, page, args, valid
+
+
+def _page(workspace: Workspace, form: InviteForm, rows, status: int = 200, rejected=None):
+    units = [unit for unit, _depth in rows]
+    filters, page, args, valid = _roster(workspace, units)
     return render_template(
         "invitations/index.html",
         workspace=workspace,
         form=form,
         unit_rows=rows,
-        members=service.members(workspace),
+        filters=filters,
+        roster=page,
+        roster_args=args,
+        unit_paths=dict(unit_choices(units, "")[1:]),
         counts=service.reminder_counts(workspace),
         audiences=service.AUDIENCES,
         undelivered=outbox.failures(workspace.id),
         unsent=outbox.pending_count(workspace.id),
-    ), status
+        may_create=batch.may_create(),
+        rejected=rejected or [],
+        reasons=batch.REASONS,
+    ), status if valid else 422
 
 
 @bp.get("/w/<slug>/invitations")
@@ -67,6 +94,18 @@ def index(slug: str):
     workspace = get_workspace(slug)
     require(can_invite(current_user, workspace))
     form, rows = _invite_form()
+    if htmx and htmx.target == "roster":
+        units = [unit for unit, _depth in rows]
+        filters, page, args, valid = _roster(workspace, units)
+        return render_template(
+            "invitations/_roster.html",
+            workspace=workspace,
+            filters=filters,
+            roster=page,
+            roster_args=args,
+            unit_paths=dict(unit_choices(units, "")[1:]),
+            focus_roster=True,
+        ), 200 if valid else 422
     return _page(workspace, form, rows)
 
 
@@ -77,24 +116,33 @@ def invite(slug: str):
     form, rows = _invite_form()
     if not form.validate_on_submit():
         return _page(workspace, form, rows, 422)
-    users, unknown = service.people_to_invite(
-        form.units.data, form.include_subunits.data, split_emails(form.emails.data)
-    )
-    if unknown:
-        form.emails.errors = [
-            _(
-                "Nobody here has these addresses (import them first): %(emails)s",
-                emails=", ".join(unknown[:20]),
-            )
-        ]
-        return _page(workspace, form, rows, 422)
-    if not users:
+    users, _unknown = service.people_to_invite(form.units.data, form.include_subunits.data)
+    new_unit = next((unit for unit, _depth in rows if unit.id == form.new_unit.data), None)
+    found = batch.resolve(current_user, batch.split(form.emails.data), new_unit)
+    users += found.people
+    if not users and not found.rejected:
         form.units.errors = [_("There is nobody in the chosen units.")]
         return _page(workspace, form, rows, 422)
-    outcome = service.invite(current_user, workspace, users)
-    _report(
-        outcome, ngettext("%(num)d person was invited.", "%(num)d people were invited.", len(outcome.sent))
-    )
+    outcome = service.invite(current_user, workspace, users) if users else service.Outcome()
+    if users:
+        _report(
+            outcome,
+            ngettext("%(num)d person was invited.", "%(num)d people were invited.", len(outcome.sent)),
+        )
+    if found.created:
+        flash(
+            ngettext(
+                "%(num)d new person was added in the chosen unit.",
+                "%(num)d new people were added in the chosen unit.",
+                len(found.created),
+            ),
+            "info",
+        )
+    if found.rejected:
+        # Nothing is lost: the page lists each address with its reason, and keeps them in the
+        # form to correct and send again (those invited meanwhile are not invited twice).
+        form.emails.data = "\n".join(item.address for item in found.rejected)
+        return _page(workspace, form, rows, 200 if users else 422, rejected=found.rejected)
     return redirect(url_for("invitations.index", slug=workspace.slug))
 
 

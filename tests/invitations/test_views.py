@@ -198,8 +198,8 @@ def test_sign_in_post_needs_csrf(client, make, session, world):
     ("data", "message"),
     [
         ({}, "Choose at least one unit or write an email address."),
-        ({"emails": "not-an-address, x@"}, "Not valid email addresses"),
-        ({"emails": "stranger@nowhere.fi"}, "Nobody here has these addresses"),
+        ({"emails": "not-an-address, x@"}, "Not a valid email address."),
+        ({"emails": "stranger@nowhere.fi"}, "Nobody in IdeaSpace has this address."),
         ({"units": ["999999"]}, "not a valid choice"),
     ],
 )
