@@ -116,4 +116,3 @@ def unit_paths(units: list[Unit]) -> dict[int, str]:
     from ..admin.service import unit_choices
 
     return {unit_id: label for unit_id, label in unit_choices(units, "") if unit_id != ""}
-

@@ -139,12 +139,15 @@ def test_resolve_gives_every_address_a_person_or_a_reason(make, session, world):
     ]
     found = batch.resolve(moderator, addresses, department)
     assert found.people == [known] and found.created == []
-    assert [(r.address, r.reason) for r in found.rejected] == [
-        ("gone@kokkola.fi", batch.INACTIVE),
-        ("new@kokkola.fi", batch.UNKNOWN),  # the instance setting is off by default
-        ("not-an-address", batch.INVALID),
-        (("x" * 300 + "@k.fi")[:300], batch.INVALID),
-    ]
+    assert (
+        [(r.address, r.reason) for r in found.rejected]
+        == [
+            ("gone@kokkola.fi", batch.INACTIVE),
+            ("new@kokkola.fi", batch.UNKNOWN),  # the instance setting is off by default
+            ("not-an-address", batch.INVALID),
+            (("x" * 300 + "@k.fi")[:300], batch.INVALID),
+        ]
+    )
     assert inactive not in found.people
     assert session.scalar(select(func.count()).select_from(User).where(User.email == "new@kokkola.fi")) == 0
 
