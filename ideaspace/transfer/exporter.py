@@ -39,6 +39,7 @@ from ..models import (
     Workspace,
 )
 from ..models.ballot import Ballot
+from . import images
 from .schema import FORMAT, UNIT_SEPARATOR, VERSION
 
 
@@ -399,6 +400,7 @@ class Exporter:
         for v in snapshots:
             self.person(v.published_by_id)
 
+        self.images = images.load(self, ws_id)  # covers and ideas' pictures, with their files
         people = self.load_people()
         units = self.unit_tree()
         comment_tree = self.comment_tree(comments, likes)
@@ -416,12 +418,18 @@ class Exporter:
             "primary_language": workspace.primary_language,
             "min_group_size": workspace.min_group_size,
             "created_at": _moment(workspace.created_at),
+            **images.field(self, self.images, "workspace", ws_id, "cover"),
         }
         # The structure as plain dicts now: the ORM objects expire when the request commits, before
         # the download is written.
         structure = [
             (
-                {"key": self.theme_keys[t.id], "title": t.title, "introduction": t.introduction},
+                {
+                    "key": self.theme_keys[t.id],
+                    "title": t.title,
+                    "introduction": t.introduction,
+                    **images.field(self, self.images, "theme", t.id, "cover"),
+                },
                 [self.measure(m, comment_tree) for m in t.measures],
                 [(a.id, self.activity_head(a)) for a in t.activities],
                 t.id,
@@ -744,6 +752,7 @@ class Exporter:
                 for h in history.pop(i.id, ())
             ],
             "comments": self.comments_on(comment_tree, ("idea", i.id)),
+            **images.field(self, self.images, "idea", i.id, "image"),
         }
 
     def quote(self, q) -> dict:

@@ -35,6 +35,7 @@ from ..models import (
     Workspace,
 )
 from ..models.ballot import Ballot, BallotKind
+from . import images
 from .exporter import unit_paths
 from .schema import TransferError
 
@@ -202,6 +203,7 @@ class Importer:
         self.build_content(spec)
         self.build_memberships(spec["memberships"])
         self.build_pending(spec.get("pending", []))
+        self.build_images(spec)
         for v in spec["programme_versions"]:
             snapshot = ProgrammeSnapshot(
                 workspace_id=ws.id,
@@ -256,6 +258,14 @@ class Importer:
                         **({"created_at": s["at"]} if s["at"] else {}),
                     )
                 )
+
+    def build_images(self, spec: dict) -> None:
+        """The workspace's and the themes' covers, the ideas' pictures, as they were stored."""
+        images.restore(self, self.ws, spec.get("cover"))
+        for t in spec["themes"]:
+            images.restore(self, self.themes[t["key"]], t.get("cover"))
+        for i in spec["ideas"]:
+            images.restore(self, self.ideas[i["key"]], i.get("image"))
 
     def _stamp(self, obj, spec: dict) -> None:
         if spec.get("created_at"):

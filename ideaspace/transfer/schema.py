@@ -28,6 +28,7 @@ from ..models import (
 )
 from ..models.ballot import BallotKind
 from ..sanitize import clean_html
+from . import images
 from .reader import Reader, TransferError
 
 FORMAT = "ideaspace.workspace"
@@ -58,6 +59,7 @@ WORKSPACE = (
     "ideas",
     "programme_versions",
     "pending",
+    "cover",
 )
 MEMBERSHIP = (
     "person",
@@ -71,7 +73,7 @@ MEMBERSHIP = (
     "last_reminded_at",
     "visits",
 )
-THEME = ("key", "title", "introduction", "measures", "activities", "comments", "quotes")
+THEME = ("key", "title", "introduction", "measures", "activities", "comments", "quotes", "cover")
 MEASURE = (
     "key",
     "goal",
@@ -155,6 +157,7 @@ IDEA = (
     "supporters",
     "history",
     "comments",
+    "image",
 )
 SUPPORT = ("person", "at")
 CHANGE = ("from", "to", "reason", "by", "at")
@@ -424,6 +427,7 @@ class _Parser:
             "themes": [self.theme(t, p) for t, p in self.r.items(w, "themes", path)],
             "ideas": [self.idea(i, p) for i, p in self.r.items(w, "ideas", path)],
             "programme_versions": self.programme_versions(w, path),
+            "cover": images.parse(self, w, "cover", path),
         }
         if out["opens_on"] and out["closes_on"] and out["closes_on"] < out["opens_on"]:
             self.r.fail(f"{path}.closes_on", "is before opens_on")
@@ -458,6 +462,7 @@ class _Parser:
             "activities": [self.activity(a, p) for a, p in self.r.items(t, "activities", path)],
             "comments": self.comments(t, path),
             "quotes": [self.quote(q, p) for q, p in self.r.items(t, "quotes", path)],
+            "cover": images.parse(self, t, "cover", path),
         }
 
     def measure(self, data, path) -> dict:
@@ -697,6 +702,7 @@ class _Parser:
             "supporters": supporters,
             "history": history,
             "comments": self.comments(i, path),
+            "image": images.parse(self, i, "image", path),
         }
 
     def quote(self, data, path) -> dict:
