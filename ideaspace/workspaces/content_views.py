@@ -10,12 +10,20 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db, htmx
-from ..models import Theme
+from ..models import Activity, Measure, Theme
 from ..permissions import can_moderate, require
 from . import activities, manage, measures, service
 from .activity_forms import activity_form
 from .forms import indicator_form, measure_form
-from .manage_views import _theme_context, attempt, bp, move_direction, moved_context, refused
+from .manage_views import (
+    _theme_context,
+    attempt,
+    bp,
+    move_direction,
+    moved_context,
+    refused,
+    reorder_response,
+)
 
 
 def theme_url(workspace, theme_id: int, anchor: str = "") -> str:
@@ -34,6 +42,40 @@ def _moved(workspace, theme_id: int, obj, direction: str, name: dict):
         template = "_activities.html" if type(obj).__tablename__ == "activity" else "_measures.html"
         return render_template(f"workspaces/manage/{template}", **context)
     return redirect(theme_url(workspace, theme_id, anchor))
+
+
+def _reorder(slug: str, theme_id: int, model, name_of, anchor: str):
+    """Save the order of a theme's measures or activities dragged into place."""
+    workspace = service.get_workspace(slug)
+    theme = service.get_theme(workspace, theme_id)
+    require(can_moderate(current_user, workspace))
+
+    def context_of(**extra):
+        db.session.flush()
+        db.session.expire_all()  # the theme's lists were loaded in their old order
+        return _theme_context(workspace, service.get_theme(workspace, theme_id), **extra)
+
+    fragment = "_activities.html" if model is Activity else "_measures.html"
+    return reorder_response(
+        workspace,
+        model,
+        theme,
+        name_of=name_of,
+        fragment=f"workspaces/manage/{fragment}",
+        page="workspaces/manage/theme.html",
+        context_of=context_of,
+        back=theme_url(workspace, theme_id, anchor),
+    )
+
+
+@bp.post("/w/<slug>/manage/themes/<int:theme_id>/measures/reorder")
+def reorder_measures(slug: str, theme_id: int):
+    return _reorder(slug, theme_id, Measure, lambda measure: measure.text, "#measures-heading")
+
+
+@bp.post("/w/<slug>/manage/themes/<int:theme_id>/activities/reorder")
+def reorder_activities(slug: str, theme_id: int):
+    return _reorder(slug, theme_id, Activity, lambda activity: activity.title, "#activities-heading")
 
 
 def _form_page(template: str, form, **context):

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from .. import audit
 from ..anonymity import K_FLOOR, k_floor
 from ..extensions import db
+from ..inputs import parse_id
 from ..models import (
     Activity,
     Answer,
@@ -115,6 +116,49 @@ def move(actor, obj, direction: str, *, workspace_id: int) -> bool:
             position=obj.position,
         )
     return moved
+
+
+MAX_ORDER = 500  # longer than any list of themes, measures or activities; refused before parsing
+
+
+def parse_order(values) -> list[int]:
+    """The ids of a submitted order: repeated fields, or one field of comma-separated ids."""
+    raw = [part for value in (values or []) for part in str(value).split(",")]
+    if not raw or len(raw) > MAX_ORDER:
+        raise Refused(_("The new order is not valid. Reload the page and try again; nothing was changed."))
+    ids = [parse_id(part) for part in raw]
+    if None in ids:
+        raise Refused(_("The new order is not valid. Reload the page and try again; nothing was changed."))
+    return ids
+
+
+def reorder(actor, model, parent, ids: list[int], *, workspace_id: int) -> list:
+    """Put the `model` children of `parent` (a workspace's themes, a theme's measures or activities)
+    in the order of `ids`, which must name each of them exactly once and nothing else."""
+    column = getattr(model, _PARENT[model])
+    items = list(
+        db.session.scalars(
+            select(model).where(column == parent.id).order_by(model.position, model.id).with_for_update()
+        )
+    )
+    by_id = {item.id: item for item in items}
+    if len(ids) != len(set(ids)) or set(ids) != set(by_id):
+        # A list changed in another tab (an item added or deleted) or ids from elsewhere: the
+        # person sees the list as it is now and can drag again.
+        raise Refused(_("The list has changed since the page was loaded. Check the order and try again."))
+    ordered = [by_id[i] for i in ids]
+    if ordered == items:
+        return ordered
+    renumber(ordered)
+    db.session.flush()
+    audit.record(
+        actor,
+        f"{model.__tablename__}.reorder",
+        parent,
+        workspace_id=workspace_id,
+        order=ids,
+    )
+    return ordered
 
 
 def describe_counts(counts: dict[str, int]) -> str:

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ..extensions import db, htmx
 from ..i18n import localize
-from ..models import User
+from ..models import Theme, User
 from ..permissions import can_create_workspace, can_moderate, require
 from . import activities, manage, service
 from .forms import ModeratorForm, MoveForm, submitted_language, theme_form, workspace_form
@@ -65,6 +65,34 @@ def moved_context(obj, direction: str, name: dict, language: str) -> dict:
             count=len(items),
         ),
     }
+
+
+def reorder_response(workspace, model, parent, *, name_of, fragment: str, page: str, context_of, back: str):
+    """Save an order dragged into place (every id of the list once, posted as `order`, the dragged
+    item as `moved`). htmx gets the list as saved and the new position for the live region; without
+    htmx, the page. A list that changed meanwhile or ids from elsewhere: 422, nothing saved."""
+    try:
+        ids = manage.parse_order(request.form.getlist("order"))
+        ordered = manage.reorder(current_user, model, parent, ids, workspace_id=workspace.id)
+    except manage.Refused as error:
+        if htmx:
+            return render_template(fragment, **context_of(moved_message=str(error))), 422
+        flash(str(error), "error")
+        return render_template(page, **context_of()), 422
+    moved = next((item for item in ordered if str(item.id) == request.form.get("moved", "")), None)
+    if moved is None:
+        message = _("The new order was saved.")
+    else:
+        message = _(
+            "“%(name)s” is now %(position)d of %(count)d.",
+            name=localize(name_of(moved), workspace.primary_language),
+            position=ordered.index(moved) + 1,
+            count=len(ordered),
+        )
+    if htmx:
+        return render_template(fragment, **context_of(moved_message=message))
+    flash(message, "success")
+    return redirect(back)
 
 
 def settings_url(workspace) -> str:
@@ -230,6 +258,21 @@ def move_theme(slug: str, theme_id: int):
         context = _settings_context(workspace, **moved)
         return render_template("workspaces/manage/_themes.html", **context)
     return redirect(settings_url(workspace) + f"#theme-{theme.id}")
+
+
+@bp.post("/w/<slug>/manage/themes/reorder")
+def reorder_themes(slug: str):
+    workspace = load(slug)
+    return reorder_response(
+        workspace,
+        Theme,
+        workspace,
+        name_of=lambda theme: theme.title,
+        fragment="workspaces/manage/_themes.html",
+        page="workspaces/manage/settings.html",
+        context_of=lambda **extra: _settings_context(workspace, **extra),
+        back=settings_url(workspace) + "#themes-heading",
+    )
 
 
 @bp.post("/w/<slug>/manage/themes/<int:theme_id>/delete")

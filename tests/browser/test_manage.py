@@ -81,3 +81,26 @@ def test_reorder_themes_without_javascript(new_page, live_server, sign_in):
     page.locator("#themes-manage li").nth(index).locator("button[value=up]").click()
     page.wait_for_load_state()
     assert theme_titles(page).index("Ilman JS:ää") == index - 1
+
+
+def test_drag_a_theme_into_a_new_place(page, live_server, sign_in, assert_accessible):
+    sign_in(page, PEOPLE["moderator"][0], PASSWORD)
+    add_theme(page, live_server, "Raahattava A")
+    add_theme(page, live_server, "Raahattava B")
+    page.goto(f"{live_server.url}/w/{SLUG}/manage/")
+    titles = theme_titles(page)
+    a, b = titles.index("Raahattava A"), titles.index("Raahattava B")
+    assert b == a + 1
+    # Drag B's handle onto A (the two new themes, so the demo's first theme stays first).
+    handle = page.locator("#themes-manage li", has_text="Raahattava B").locator(".reorder-handle")
+    expect(handle).to_be_visible()
+    handle.drag_to(page.locator("#themes-manage li", has_text="Raahattava A"))
+    # The server's list replaces the dragged one and the new place is announced.
+    expect(page.locator("#reorder-status")).to_contain_text("Raahattava B")
+    assert theme_titles(page).index("Raahattava B") == a
+    moved_away = page.locator("#themes-manage li", has_text="Raahattava A")
+    expect(moved_away.locator(".reorder-handle")).to_be_visible()  # the new list has its handles
+    assert_accessible(page, "after dragging a theme")
+    page.reload()
+    assert theme_titles(page).index("Raahattava B") == a  # saved
+    assert page.js_errors == []

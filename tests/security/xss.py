@@ -21,7 +21,9 @@ def payloads() -> list[str]:
     return found
 
 
-OWN_SCRIPTS = re.compile(r"^/static/(js/(app|markdown)\.js|vendor/htmx-[\d.]+/htmx\.min\.js)(\?.*)?$")
+OWN_SCRIPTS = re.compile(
+    r"^/static/(js/(app|markdown|reorder)\.js|vendor/(htmx-[\d.]+/htmx|sortablejs-[\d.]+/Sortable)\.min\.js)(\?.*)?$"
+)
 FORBIDDEN_TAGS = {"iframe", "object", "embed", "base", "frame", "frameset", "applet", "style", "link"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href", "background", "poster", "cite"}
 BAD_SCHEMES = ("javascript:", "data:", "vbscript:")
