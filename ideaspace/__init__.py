@@ -36,6 +36,7 @@ BLUEPRINTS = (
     "settings",
     "transfer",
     "sso",
+    "text",
     "workshops",
     "images",
     "design",

@@ -79,6 +79,7 @@ def register_commands(app: Flask) -> None:
     from .outbox.cli import worker_command
     from .people.cli import import_users_command
     from .stats.cli import stats_command
+    from .text.cli import doctor_command, reindex_command
     from .transfer.cli import export_workspace_command, import_workspace_command
 
     for command in (
@@ -94,6 +95,8 @@ def register_commands(app: Flask) -> None:
         publish_command,
         worker_command,
         digest_command,
+        doctor_command,
+        reindex_command,
     ):
         app.cli.add_command(command)
     app.cli.add_command(import_workspace_command, "import")  # `ideaspace import FILE.json`

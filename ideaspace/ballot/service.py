@@ -239,6 +239,11 @@ def publish(workspace: Workspace, activity_id: int | None, *, now: datetime | No
         by_kind[ballot.kind].append((ballot, labels[ballot.contributor]))
     for kind, items in by_kind.items():
         _WRITERS[kind](workspace, activity_id, items, now)
+    # The search index rows of the published notes, comments and ideas: written here, in the
+    # publication's transaction, never in the request that recorded who took part.
+    from ..text.index import index_published
+
+    index_published(workspace, now)
     # Only the ballots read above: any sealed meanwhile wait for the next batch.
     db.session.execute(delete(Ballot.__table__).where(Ballot.id.in_([b.id for b in ballots])))
     for ballot in ballots:

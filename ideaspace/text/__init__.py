@@ -30,15 +30,16 @@ def _clean(term: str) -> bool:
     return len(term) >= MIN_LENGTH and _TERM.fullmatch(term) is not None
 
 
-def word_terms(word: str, lang: str) -> tuple[str, ...]:
-    """The terms of one lowercased word: its base forms, then its compound parts; () for a stop word."""
+def word_terms(word: str, lang: str, parts: bool = True) -> tuple[str, ...]:
+    """The terms of one lowercased word: its base forms, then (with `parts`) its compound parts;
+    () for a stop word."""
     stop = language.stop_words(lang)
     if len(word) < MIN_LENGTH or word in stop:
         return ()
     forms = analysers.word_forms(word, lang)
     if all(base in stop for base in forms.bases):
         return ()
-    return tuple(t for t in (*forms.bases, *forms.parts) if _clean(t))
+    return tuple(t for t in (*forms.bases, *(forms.parts if parts else ())) if _clean(t))
 
 
 def analyse(text: str, fallback: str = "fi") -> Analysis:
@@ -55,14 +56,16 @@ def query_groups(query: str, limit: int = 12) -> list[tuple[str, ...]]:
     """A search query as groups of alternatives, one group a word: the word's terms in every
     language (the query's language is unknown: "arbetslag" is Swedish, "perehdytys" Finnish).
 
-    A stop word of every language leaves no group; at most `limit` groups (the first words)."""
+    A stop word of any language leaves no group; at most `limit` groups (the first words)."""
     groups: list[tuple[str, ...]] = []
     for word in language.words(query):
         alternatives: list[str] = []
-        if all(word in language.stop_words(lang) for lang in language.LANGUAGES):
+        if word in language.all_stop_words():  # "och", "the", "että": too common in any language
             continue
         for lang in language.LANGUAGES:
-            for term in word_terms(word, lang):
+            # Base forms only: a compound's parts are indexed so that "perehdytys" finds
+            # "perehdytysalustan", but "ilmapiiri" should not find every "ilma".
+            for term in word_terms(word, lang, parts=False):
                 if term not in alternatives:
                     alternatives.append(term)
         if alternatives and tuple(alternatives) not in groups:

@@ -20,7 +20,9 @@ LANGUAGES = ("fi", "sv", "en")
 _WORD = re.compile(r"[^\W\d_]+")
 # Finnish case endings and long vowels (Swedish and English have neither); Swedish å, and
 # Swedish and English endings Finnish does not have.
-_FINNISH = re.compile(r"(aa|ee|ii|oo|uu|yy|ää|öö)|(ssa|ssä|sta|stä|lla|llä|lta|ltä|ksi|een|iin|nen|set|sia|siä)$")
+_FINNISH = re.compile(
+    r"(aa|ee|ii|oo|uu|yy|ää|öö)|(ssa|ssä|sta|stä|lla|llä|lta|ltä|ksi|een|iin|nen|set|sia|siä)$"
+)
 _SWEDISH = re.compile(r"å|(tion|het|ning|ering|arna|erna|orna|ande|ende|lig|liga|ska|ar|or|er|et|ens)$")
 _ENGLISH = re.compile(r"(ing|tion|ness|ment|ly|ed|ous|ies)$|w|th|sh|ch")
 
@@ -46,6 +48,11 @@ def all_stop_words() -> frozenset[str]:
 def words(text: str) -> list[str]:
     """Every word of a text, lowercased, in order."""
     return _WORD.findall((text or "").lower())
+
+
+def spans(text: str):
+    """The words of a text as regular-expression matches (their positions kept), in order."""
+    return _WORD.finditer(text or "")
 
 
 def detect(text: str | list[str], fallback: str = "fi") -> str:

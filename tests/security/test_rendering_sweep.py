@@ -50,6 +50,7 @@ def _query_variants(endpoint: str, world) -> list[dict]:
     variants = {
         "admin.users": [{}, {"q": m}],
         "ideas.index": [{}, {"q": m}],
+        "text.search": [{}, {"q": m}],
         "invitations.index": [{}, {"q": m}],
         "auth.login": [{}, {"next": m}],
         "discussion.show": [{}, {"next": m}],

@@ -129,6 +129,7 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "notes.assign": {"POST": MODERATE_DONE},  # no group: the note leaves its group
     "ideas.index": {"GET": READ},
     "ideas.mine": {"GET": READ},
+    "text.search": {"GET": READ},  # only what the searcher may read (tests/text)
     "ideas.idea": {"GET": READ},
     "ideas.submit": {"POST": PARTICIPATE_POST},
     "ideas.support": {"POST": "login 403 redirect 403 403 redirect redirect"},  # a toggle

@@ -1,0 +1,49 @@
+"""The search index: one row of base forms and compound parts per comment, note and idea.
+
+PostgreSQL searches `to_tsvector('simple', terms)` through a GIN expression index (the terms are
+already base forms, so the 'simple' configuration only splits them); SQLite searches the FTS5 table
+`search_fts`, whose content is this table, kept in step by triggers (migration 0006).
+
+Anonymous content gets its row in the transaction that publishes it (ideaspace.ballot), written in
+the batch's shuffled order, so the row carries nothing the published row does not.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+
+FTS_TABLE = "search_fts"
+TERMS_INDEX = "ix_search_entry_terms"  # PostgreSQL's GIN index over to_tsvector('simple', terms)
+
+
+def made_by_migration(name: str, type_: str) -> bool:
+    """The engine-specific search objects of migration 0006 that no model describes: SQLite's FTS5
+    table and its shadow tables, PostgreSQL's expression index (for autogenerate to leave alone)."""
+    if type_ == "table":
+        return name == FTS_TABLE or name.startswith(f"{FTS_TABLE}_")
+    return type_ == "index" and name == TERMS_INDEX
+
+
+class SearchEntry(db.Model):
+    __tablename__ = "search_entry"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(CASE WHEN comment_id IS NULL THEN 0 ELSE 1 END + CASE WHEN note_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN idea_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_source",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("comment.id", ondelete="CASCADE"), unique=True
+    )
+    note_id: Mapped[int | None] = mapped_column(sa.ForeignKey("note.id", ondelete="CASCADE"), unique=True)
+    idea_id: Mapped[int | None] = mapped_column(sa.ForeignKey("idea.id", ondelete="CASCADE"), unique=True)
+    language: Mapped[str] = mapped_column(sa.String(2))
+    # Space-separated base forms and compound parts, in text order, repeats kept (for ranking).
+    terms: Mapped[str] = mapped_column(sa.Text)

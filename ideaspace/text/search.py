@@ -1,0 +1,223 @@
+"""Search a workspace's comments, notes and ideas by base forms and compound parts, ranked.
+
+The query's words become groups of alternatives (each word's terms in every language, see
+`ideaspace.text.query_groups`); a result holds a term of every group. PostgreSQL ranks with
+`ts_rank` over `to_tsvector('simple', terms)`, SQLite with FTS5's `bm25`. Only what the searcher
+may read is found: never hidden or withdrawn content, nothing in a draft activity unless they
+moderate the workspace, no comment on a hidden idea. Anonymous content shows no author, unit or
+date (`Hit.anonymous`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext
+from sqlalchemy.orm import aliased, joinedload
+
+from ..extensions import db
+from ..models import Activity, ActivityStatus, Comment, Idea, Note, Workspace
+from ..permissions import can_moderate, viewer
+from ..sanitize import html_to_text
+from . import language, query_groups, word_terms
+from .index import text_of
+from .models import FTS_TABLE, SearchEntry
+
+PAGE_SIZE = 20
+MAX_WORDS = 12
+MAX_LENGTH = 500  # characters of a query read; the rest is left out (and the searcher told)
+EXCERPT_WORDS = 40
+EXCERPT_SCAN = 4000  # characters of an item read for its excerpt
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: what it is, where, and an excerpt as (text, matched) pieces (the template marks
+    the matched ones; no markup is built here)."""
+
+    kind: str  # comment, note, idea
+    item: Comment | Note | Idea
+    title: str | None  # an idea's title
+    excerpt: tuple[tuple[str, bool], ...]
+    lang: str
+    anonymous: bool
+    author: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass
+class Results:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    pages: int = 1
+    message: str | None = None  # why nothing was searched, or what was left out
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def search(user, workspace: Workspace, query: str | None, page: int = 1) -> Results:
+    """One page of the workspace's content matching `query`, best first (the view checks that the
+    user may read the workspace)."""
+    query = (query or "").strip()
+    results = Results(query=query[:MAX_LENGTH])
+    words = language.words(query[:MAX_LENGTH])
+    if not words:
+        if query:
+            results.message = gettext("Type words to search for: letters, not only punctuation or numbers.")
+        return results
+    groups = query_groups(query[:MAX_LENGTH], limit=MAX_WORDS)
+    if not groups:
+        results.message = gettext("Those words are too common to search for. Try a more specific word.")
+        return results
+    if len(query) > MAX_LENGTH or len(words) > MAX_WORDS:
+        results.message = gettext(
+            "Only the first %(num)d words were searched.", num=min(len(groups), MAX_WORDS)
+        )
+    matches = _matching(user, workspace, groups)
+    results.total = db.session.scalar(sa.select(sa.func.count()).select_from(matches.subquery()))
+    results.pages = max(1, -(-results.total // PAGE_SIZE))
+    results.page = min(max(1, page), results.pages)
+    ranked = db.session.execute(
+        matches.order_by(sa.text("rank DESC"), SearchEntry.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((results.page - 1) * PAGE_SIZE)
+    ).all()
+    wanted = {term for group in groups for term in group}
+    results.hits = _hits(ranked, wanted)
+    return results
+
+
+def _matching(user, workspace: Workspace, groups: list[tuple[str, ...]]) -> sa.Select:
+    """The visible entries of the workspace that match every group: (id, kind ids, language, rank)."""
+    entry = SearchEntry
+    columns = [entry.id, entry.comment_id, entry.note_id, entry.idea_id, entry.language]
+    if db.session.get_bind().dialect.name == "postgresql":
+        tsquery = " & ".join("(" + " | ".join(group) + ")" for group in groups)
+        vector = sa.func.to_tsvector(sa.literal_column("'simple'"), SearchEntry.terms)
+        parsed = sa.func.to_tsquery(sa.literal_column("'simple'"), sa.bindparam("tsquery", tsquery))
+        rank = sa.func.ts_rank(vector, parsed).label("rank")
+        select = sa.select(*columns, rank).where(vector.op("@@")(parsed))
+    else:
+        fts = sa.table(FTS_TABLE, sa.column("rowid"), sa.column(FTS_TABLE))
+        match = " AND ".join("(" + " OR ".join(f'"{term}"' for term in group) + ")" for group in groups)
+        # bm25 is lower for a better match: negated, so both engines sort by rank descending.
+        rank = (-sa.func.bm25(sa.literal_column(FTS_TABLE))).label("rank")
+        select = (
+            sa.select(*columns, rank)
+            .select_from(SearchEntry)
+            .join(fts, fts.c.rowid == SearchEntry.id)
+            .where(sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam("match", match)))
+        )
+    return select.where(SearchEntry.workspace_id == workspace.id, _visible(user, workspace))
+
+
+def _visible(user, workspace: Workspace):
+    """What the searcher may read: nothing hidden or withdrawn, no draft activity's content unless
+    they moderate, no comment on a hidden idea."""
+    moderator = can_moderate(viewer(user), workspace)
+    open_activity = sa.true() if moderator else Activity.status != ActivityStatus.DRAFT
+    comment_ok = (
+        sa.select(Comment.id)
+        .outerjoin(Activity, Activity.id == Comment.activity_id)
+        .outerjoin(Idea, Idea.id == Comment.idea_id)
+        .where(
+            Comment.id == SearchEntry.comment_id,
+            Comment.hidden_at.is_(None),
+            Comment.withdrawn_at.is_(None),
+            sa.or_(Comment.activity_id.is_(None), open_activity),
+            sa.or_(Comment.idea_id.is_(None), Idea.hidden_at.is_(None)),
+        )
+    )
+    parent = aliased(Comment)
+    comment_ok = comment_ok.where(
+        sa.or_(
+            Comment.parent_id.is_(None),
+            sa.select(parent.id).where(parent.id == Comment.parent_id, parent.hidden_at.is_(None)).exists(),
+        )
+    )
+    note_ok = (
+        sa.select(Note.id)
+        .join(Activity, Activity.id == Note.activity_id)
+        .where(Note.id == SearchEntry.note_id, Note.hidden_at.is_(None), open_activity)
+    )
+    idea_ok = sa.select(Idea.id).where(Idea.id == SearchEntry.idea_id, Idea.hidden_at.is_(None))
+    return sa.or_(
+        sa.and_(SearchEntry.comment_id.is_not(None), comment_ok.exists()),
+        sa.and_(SearchEntry.note_id.is_not(None), note_ok.exists()),
+        sa.and_(SearchEntry.idea_id.is_not(None), idea_ok.exists()),
+    )
+
+
+def _hits(ranked, wanted: set[str]) -> list[Hit]:
+    """The page's items, loaded in one query per kind, in rank order, with their excerpts."""
+    ids = {
+        kind: [getattr(r, f"{kind}_id") for r in ranked if getattr(r, f"{kind}_id")]
+        for kind in ("comment", "note", "idea")
+    }
+    loaded = {}
+    for kind, model in (("comment", Comment), ("note", Note), ("idea", Idea)):
+        if ids[kind]:
+            query = sa.select(model).where(model.id.in_(ids[kind])).options(joinedload(model.author))
+            loaded.update({(kind, obj.id): obj for obj in db.session.scalars(query)})
+    hits = []
+    for row in ranked:
+        kind = "comment" if row.comment_id else "note" if row.note_id else "idea"
+        item = loaded.get((kind, getattr(row, f"{kind}_id")))
+        if item is None:
+            continue
+        anonymous = item.author_id is None
+        text = html_to_text(item.body) if kind == "idea" else text_of(kind, item)
+        hits.append(
+            Hit(
+                kind=kind,
+                item=item,
+                title=item.title if kind == "idea" else None,
+                excerpt=excerpt(text, row.language, wanted),
+                lang=row.language,
+                anonymous=anonymous,
+                author=None if anonymous or item.author is None else item.author.name,
+                created_at=None if anonymous else item.created_at,
+            )
+        )
+    return hits
+
+
+def excerpt(
+    text: str, lang: str, wanted: set[str], size: int = EXCERPT_WORDS
+) -> tuple[tuple[str, bool], ...]:
+    """About `size` words of `text` around its first match, as (piece, matched) pieces."""
+    pieces: list[tuple[str, bool]] = []
+    position = 0
+    first = None
+    text = text[:EXCERPT_SCAN]
+    for index, match in enumerate(language.spans(text)):
+        hit = bool(set(word_terms(match.group().lower(), lang)) & wanted)
+        if hit and first is None:
+            first = index
+        pieces.append((text[position : match.start()], False))
+        pieces.append((match.group(), hit))
+        position = match.end()
+    pieces.append((text[position:], False))
+    start = max(0, (first or 0) - size // 4)
+    window = pieces[2 * start : 2 * (start + size) + 1]
+    if start > 0:
+        window.insert(0, ("… ", False))
+    if 2 * (start + size) + 1 < len(pieces) - 1:
+        window.append((" …", False))
+    merged: list[tuple[str, bool]] = []
+    for piece, hit in window:
+        if merged and not hit and not merged[-1][1]:
+            merged[-1] = (merged[-1][0] + piece, False)
+        elif piece:
+            merged.append((piece, hit))
+    return tuple(merged)

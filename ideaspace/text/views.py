@@ -1,0 +1,43 @@
+"""The workspace's search page: comments, notes and ideas by base forms, ranked and paged."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+from flask_login import current_user
+
+from ..inputs import page_number
+from ..permissions import can_view_workspace, require
+from ..workspaces import service as workspaces
+from . import search as service
+
+bp = Blueprint("text", __name__)
+
+
+@bp.get("/w/<slug>/search")
+def search(slug: str):
+    workspace = workspaces.get_workspace(slug, current_user)
+    require(can_view_workspace(current_user, workspace))
+    query = request.args.get("q", "")
+    results = service.search(current_user, workspace, query, page_number(request.args.get("page")))
+    return render_template(
+        "text/search.html",
+        workspace=workspace,
+        results=results,
+        links=[_link(workspace, hit) for hit in results.hits],
+    )
+
+
+def _link(workspace, hit: service.Hit) -> str:
+    """Where a result is read: an idea's page, a note on its wall, a comment in its thread."""
+    item, slug = hit.item, workspace.slug
+    if hit.kind == "idea":
+        return url_for("ideas.idea", slug=slug, idea_id=item.id)
+    if hit.kind == "note":
+        return url_for("notes.wall", slug=slug, activity_id=item.activity_id) + f"#note-{item.id}"
+    anchor = f"#comment-{item.id}"
+    if item.idea_id:
+        return url_for("ideas.idea", slug=slug, idea_id=item.idea_id) + anchor
+    if item.measure_id:
+        return url_for("discussion.measure", slug=slug, measure_id=item.measure_id) + anchor
+    kind, target = ("theme", item.theme_id) if item.theme_id else ("activity", item.activity_id)
+    return url_for("discussion.show", slug=slug, kind=kind, target_id=target) + anchor
