@@ -26,6 +26,7 @@ from ..ballot import own
 from ..ballot import service as ballot
 from ..ballot.messages import ballot_message
 from ..extensions import db, htmx, limiter
+from ..i18n import current_language
 from ..labels import options
 from ..models import Unit
 from ..permissions import (
@@ -128,7 +129,7 @@ def start(slug: str, theme_id: int):
     form = StartForm()
     if request.method == "GET":
         form.activities.data = [str(a.id) for a in activities]
-        form.language.data = current_user.locale or workspace_language(workspace)
+        form.language.data = current_language()  # the facilitator's; guests may switch
     chooses_unit = current_user.role.value != "participant"
     form.unit.choices = _unit_choices() if chooses_unit else []
     if request.method == "GET" and chooses_unit and current_user.unit_id:
@@ -164,10 +165,6 @@ def start(slug: str, theme_id: int):
         "hours": service.max_hours(),
     }
     return render_template("workshops/start.html", **context), status
-
-
-def workspace_language(workspace) -> str:
-    return getattr(workspace, "primary_language", None) or "fi"
 
 
 def _join_url(workshop: Workshop) -> str:
