@@ -19,6 +19,7 @@ from .extensions import db, login_manager
 from .i18n import LANGUAGE_NAMES, current_language, localize, localize_markup
 from .labels import TEMPLATE_GLOBALS
 from .models.base import LANGUAGES
+from .sanitize import html_to_text
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -75,6 +76,7 @@ def init_web(app: Flask) -> None:
         percent=format_percent,
         number=format_number,
         date=format_short_date,
+        plain=plain_text,
     )
 
 
@@ -228,6 +230,11 @@ def format_short_date(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         value = to_user_timezone(value).date()
     return numbers.day(value, current_language())
+
+
+def plain_text(html: str | None) -> str:
+    """Stored HTML as one line of its visible text, paragraphs and items a space apart (excerpts)."""
+    return " ".join(html_to_text(html or "").split())
 
 
 def safe_next(target: str | None, fallback: str) -> str:

@@ -31,6 +31,46 @@
     });
   });
 
+  // Character counters (macros.html `counter`): how many characters are left, or how many too many.
+  // The limit is shown, not enforced: maxlength would cut a long paste without a word, while the
+  // server refuses it with a clear error and keeps the text. Screen readers hear the count once
+  // typing pauses, not at every key.
+  var announceTimers = {};
+
+  function updateCounter(counter, announce) {
+    var field = document.getElementById(counter.getAttribute("data-counter-for"));
+    if (!field) return;
+    var left = parseInt(counter.getAttribute("data-max"), 10) - field.value.length;
+    var text = counter.getAttribute(left >= 0 ? "data-left" : "data-over").replace("{n}", String(Math.abs(left)));
+    counter.textContent = text;
+    counter.hidden = false;
+    counter.classList.toggle("field__error", left < 0);
+    if (!announce) return;
+    var status = document.getElementById(counter.id + "-status");
+    clearTimeout(announceTimers[counter.id]);
+    announceTimers[counter.id] = setTimeout(function () {
+      if (status) status.textContent = text;
+    }, 1000);
+  }
+
+  function updateCounters(root) {
+    root.querySelectorAll("[data-counter-for]").forEach(function (counter) {
+      updateCounter(counter, false);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    updateCounters(document);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    updateCounters(event.detail.elt || document);
+  });
+  document.addEventListener("input", function (event) {
+    var id = event.target && event.target.id;
+    var counter = id && document.getElementById(id + "-counter");
+    if (counter && counter.hasAttribute("data-counter-for")) updateCounter(counter, true);
+  });
+
   // Confirm destructive buttons marked with data-confirm (no inline handlers: the CSP forbids them).
   document.addEventListener("submit", function (event) {
     var button = event.submitter;
