@@ -32,6 +32,7 @@ messages: install-test
 run: install pdf-libraries voikko
 	$(BIN)/ideaspace init-db
 	$(BIN)/ideaspace demo
+	$(BIN)/ideaspace reindex --missing
 	OUTBOX_WORKER=inline $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## test: install everything the suite needs (Chromium too, where possible) and run it

@@ -1,5 +1,5 @@
 """`ideaspace doctor` (which language analysers are active, how complete the search index is) and
-`ideaspace reindex [--workspace SLUG]` (rebuild the search index from the content)."""
+`ideaspace reindex [--workspace SLUG] [--missing]` (rebuild the search index from the content)."""
 
 from __future__ import annotations
 
@@ -32,8 +32,9 @@ def doctor_command() -> None:
 
 @click.command("reindex")
 @click.option("--workspace", "slug", default=None, help="Only this workspace (its address).")
+@click.option("--missing", is_flag=True, help="Only add what the index lacks (fast when it is complete).")
 @with_appcontext
-def reindex_command(slug: str | None) -> None:
+def reindex_command(slug: str | None, missing: bool) -> None:
     """Rebuild the search index from the comments, notes and ideas."""
     from sqlalchemy import select
 
@@ -48,7 +49,7 @@ def reindex_command(slug: str | None) -> None:
         if workspace is None:
             raise click.ClickException(f"No workspace with the address {slug!r}.")
     started = time.perf_counter()
-    counts = reindex(workspace)
+    counts = reindex(workspace, missing=missing)
     db.session.commit()
     click.echo(
         f"Indexed {counts['comment']} comments, {counts['note']} notes and {counts['idea']} ideas"

@@ -128,18 +128,22 @@ def index_published(workspace: Workspace, now: datetime) -> None:
 # --- rebuilt (`ideaspace reindex`) -------------------------------------------------------------
 
 
-def reindex(workspace: Workspace | None = None) -> dict[str, int]:
-    """Rebuild the index of one workspace (or every one) from the content; returns rows per kind.
+def reindex(workspace: Workspace | None = None, missing: bool = False) -> dict[str, int]:
+    """Rebuild the index of one workspace (or every one) from the content, or with `missing` only
+    add the rows it lacks (after upgrading to migration 0006); returns rows written per kind.
 
     Runs in the caller's transaction (the command commits). The rows are written in each kind's
     id order, which for anonymous content is its batch's shuffled order."""
     connection = db.session.connection()
-    scope = [] if workspace is None else [SearchEntry.workspace_id == workspace.id]
-    connection.execute(sa.delete(SearchEntry.__table__).where(*scope))
+    if not missing:
+        scope = [] if workspace is None else [SearchEntry.workspace_id == workspace.id]
+        connection.execute(sa.delete(SearchEntry.__table__).where(*scope))
     counts = {}
     for kind, model in _MODEL.items():
         columns = [model.id, model.workspace_id, *(getattr(model, c) for c in _TEXT[kind])]
         where = [] if workspace is None else [model.workspace_id == workspace.id]
+        if missing:
+            where.append(~sa.exists().where(_COLUMN[kind] == model.id))
         last, count = 0, 0
         while True:
             rows = connection.execute(
