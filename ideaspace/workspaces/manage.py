@@ -138,7 +138,10 @@ def reorder(actor, model, parent, ids: list[int], *, workspace_id: int) -> list:
     column = getattr(model, _PARENT[model])
     items = list(
         db.session.scalars(
-            select(model).where(column == parent.id).order_by(model.position, model.id).with_for_update()
+            select(model)
+            .where(column == parent.id)
+            .order_by(model.position, model.id)
+            .with_for_update(of=model)
         )
     )
     by_id = {item.id: item for item in items}
