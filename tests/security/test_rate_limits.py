@@ -41,6 +41,9 @@ LIMITED = [
     "ideas.support",
     "polls.answer",
     "moderation.report",
+    "workshops.join",
+    "workshops.answer",
+    "workshops.note",
 ]
 
 
