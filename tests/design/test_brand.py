@@ -86,14 +86,20 @@ def test_every_page_links_the_brand_stylesheet_after_the_tokens(get):
 def test_logo_is_a_png_or_jpeg_by_its_content(make, get):
     admin = make.user(Role.ADMIN)
     assert get("/brand/logo").status_code == 404
-    for blob in (b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>", b"GIF89a....", b"<html>"):
+    for blob in (
+        b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
+        b"GIF89a....",
+        b"<html>",
+    ):
         with pytest.raises(SettingError):
             settings.put(admin, "logo", {"filename": "logo.png"}, blob=blob, content_type="image/png")
     with pytest.raises(SettingError):
         settings.put(admin, "logo", {"filename": "big.png"}, blob=b"\x89PNG\r\n\x1a\n" + b"0" * (1024 * 1024))
-    settings.put(admin, "logo", {"filename": "kokkola.png"}, blob=png(), content_type="application/octet-stream")
+    settings.put(
+        admin, "logo", {"filename": "kokkola.png"}, blob=png(), content_type="application/octet-stream"
+    )
     css = get("/brand.css").text
-    assert ".brand__logo { display: block; background-image: url(\"/brand/logo?v=" in css
+    assert '.brand__logo { display: block; background-image: url("/brand/logo?v=' in css
     url = css.split('url("', 1)[1].split('"', 1)[0]
     response = get(url)
     assert response.status_code == 200 and response.mimetype == "image/png" and response.data == png()
