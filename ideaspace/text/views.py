@@ -8,9 +8,16 @@ from flask_login import current_user
 from ..inputs import page_number
 from ..permissions import can_view_workspace, require
 from ..workspaces import service as workspaces
+from . import analysers
 from . import search as service
 
 bp = Blueprint("text", __name__)
+
+
+@bp.app_template_global()
+def finnish_analyser() -> str:
+    """Which analyser Finnish uses here, "voikko" or "snowball" (the instance settings page says)."""
+    return analysers.finnish_analyser()
 
 
 @bp.get("/w/<slug>/search")

@@ -93,3 +93,20 @@ def test_a_query_of_stop_words_says_so(world, client, login):
     login(world.member)
     page = client.get(url(world, q="ja och the")).text
     assert "too common" in page and 'aria-describedby="search-message"' in page
+
+
+def test_the_settings_page_says_which_analysers_are_active(world, client, login):
+    from ideaspace.text import analysers
+
+    login(world.admin, sudo=True)
+    page = client.get("/admin/settings").text
+    assert "Language analysis for search and word clouds" in page
+    voikko = "Finnish: Voikko (base forms and parts of compound words)" in page
+    assert voikko is analysers.voikko_available()
+    assert ("apt-get install libvoikko1 voikko-fi" in page) is not voikko
+
+
+def test_the_workspace_page_links_to_search(world, client, login):
+    login(world.member)
+    page = client.get(f"/w/{world.ws.slug}/").text
+    assert f'href="/w/{world.ws.slug}/search"' in page
