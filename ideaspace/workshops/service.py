@@ -231,6 +231,11 @@ def current_activity(workshop: Workshop) -> Activity | None:
     return activities[min(workshop.position, len(activities) - 1)]
 
 
+def phone_version(workshop: Workshop) -> str:
+    """What a phone's view depends on besides its own answers: the pace, and whether it is live."""
+    return f"{workshop.revision}-{int(workshop.is_live())}"
+
+
 # --- joining -------------------------------------------------------------------------------------
 
 

@@ -324,6 +324,7 @@ def _participant_page(seat: _Seat, *, status=200, form=None, note_form=None, mes
         "message": message,
         "error": error,
         "poll_seconds": POLL_SECONDS,
+        "version": service.phone_version(workshop),
     }
     if htmx:
         return render_template("workshops/_step.html", **context), status
@@ -341,7 +342,7 @@ def _require_seat() -> _Seat:
 @bp.get("/live")
 def participate():
     seat = _require_seat()
-    if htmx and request.args.get("v") == str(seat.workshop.revision):
+    if htmx and request.args.get("v") == service.phone_version(seat.workshop):
         return Response(status=204)  # the facilitator has not moved: nothing to redraw
     return _participant_page(seat)
 

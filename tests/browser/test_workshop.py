@@ -54,6 +54,10 @@ def test_a_workshop_from_start_to_the_wall(new_page, live_server, sign_in, room,
     qr = facilitator.locator("img.workshop-qr")
     expect(qr).to_have_attribute("alt", re.compile("QR code"))
     assert facilitator.evaluate("(img) => img.naturalWidth", qr.element_handle()) > 0
+    assert_accessible(facilitator, "the control view")
+    facilitator.set_viewport_size(PHONE)  # a facilitator may run it from a phone
+    assert_accessible(facilitator, "the control view at 390 px")
+    assert facilitator.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
     screen = facilitator.context.new_page()
     screen.js_errors = []
