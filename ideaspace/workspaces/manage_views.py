@@ -286,3 +286,7 @@ def delete_theme(slug: str, theme_id: int):
         return refused(error, settings_url(workspace) + f"#theme-{theme.id}")
     flash(_("The theme was deleted."), "success")
     return redirect(settings_url(workspace))
+
+
+# Copying a workspace as a template (its routes join this blueprint).
+from . import copying_views  # noqa: E402,F401

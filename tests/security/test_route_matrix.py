@@ -157,6 +157,7 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "workspaces.manage.remove_moderator": {"POST": MODERATE_DONE},
     "workspaces.manage.new_theme": {"GET": MODERATE, "POST": MODERATE_POST},
     "workspaces.manage.theme": {"GET": MODERATE},
+    "workspaces.manage.copy_workspace": {"GET": MODERATE, "POST": MODERATE_POST},  # copy as a template
     # an edit form posted without its fields keeps the stored values (WTForms), so it saves
     "workspaces.manage.edit_theme": {"GET": MODERATE, "POST": MODERATE_DONE},
     "workspaces.manage.move_theme": {"POST": MODERATE_POST},
