@@ -43,17 +43,30 @@ def _private(response):
 # --- moderators -----------------------------------------------------------------------------
 
 
-def _invite_form() -> tuple[InviteForm, list]:
-    rows = service.unit_rows()
+class _Units:
+    """The units once per request: in tree order with depth (the checkboxes), and each one's full
+    path (the selects and the list's unit column), computed once for all three."""
+
+    def __init__(self) -> None:
+        self.rows = service.unit_rows()
+        self.units = [unit for unit, _depth in self.rows]
+        self.paths = unit_choices(self.units, "")[1:]
+
+    def choices(self, blank) -> list:
+        return [("", str(blank)), *self.paths]
+
+
+def _invite_form(units: _Units) -> InviteForm:
     form = InviteForm()
-    form.units.choices = [(unit.id, (unit.name or {}).get("fi", "")) for unit, _depth in rows]
-    form.new_unit.choices = unit_choices([unit for unit, _depth in rows], _("Choose a unit"))
-    return form, rows
+    form.units.choices = [(unit.id, (unit.name or {}).get("fi", "")) for unit in units.units]
+    form.new_unit.choices = units.choices(_("Choose a unit"))
+    return form
 
 
-def _roster(workspace: Workspace, units: list):
-    """The filters from the query string and the page of invited people they select."""
-    filters = RosterFilterForm(request.args, unit_choices=unit_choices(units, _("All units")))
+def _roster(workspace: Workspace, units: _Units) -> dict:
+    """The filters from the query string, the page of invited people they select, and whether
+    the filters were valid (else the whole list, answered with 422)."""
+    filters = RosterFilterForm(request.args, unit_choices=units.choices(_("All units")))
     valid = filters.validate()
     page = roster.roster(
         workspace,
@@ -61,24 +74,24 @@ def _roster(workspace: Workspace, units: list):
         unit_id=filters.unit.data if valid else None,
         state=filters.state.data if valid else None,
         page=page_number(request.args.get("page")),
-        units=units,
+        units=units.units,
     )
-    args = {key: value for key, value in request.args.items() if key in ("q", "unit", "state") and value}
-    return filters, page, args, valid
+    return {
+        "filters": filters,
+        "roster": page,
+        "roster_args": {k: v for k, v in request.args.items() if k in ("q", "unit", "state") and v},
+        "unit_paths": dict(units.paths),
+        "valid": valid,
+    }
 
 
-def _page(workspace: Workspace, form: InviteForm, rows, status: int = 200, rejected=None):
-    units = [unit for unit, _depth in rows]
-    filters, page, args, valid = _roster(workspace, units)
+def _page(workspace: Workspace, form: InviteForm, units: _Units, status: int = 200, rejected=None):
+    listing = _roster(workspace, units)
     return render_template(
         "invitations/index.html",
         workspace=workspace,
         form=form,
-        unit_rows=rows,
-        filters=filters,
-        roster=page,
-        roster_args=args,
-        unit_paths=dict(unit_choices(units, "")[1:]),
+        unit_rows=units.rows,
         counts=service.reminder_counts(workspace),
         audiences=service.AUDIENCES,
         undelivered=outbox.failures(workspace.id),
@@ -86,43 +99,38 @@ def _page(workspace: Workspace, form: InviteForm, rows, status: int = 200, rejec
         may_create=batch.may_create(),
         rejected=rejected or [],
         reasons=batch.REASONS,
-    ), status if valid else 422
+        **listing,
+    ), status if listing["valid"] else 422
 
 
 @bp.get("/w/<slug>/invitations")
 def index(slug: str):
     workspace = get_workspace(slug)
     require(can_invite(current_user, workspace))
-    form, rows = _invite_form()
+    units = _Units()
     if htmx and htmx.target == "roster":
-        units = [unit for unit, _depth in rows]
-        filters, page, args, valid = _roster(workspace, units)
+        listing = _roster(workspace, units)
         return render_template(
-            "invitations/_roster.html",
-            workspace=workspace,
-            filters=filters,
-            roster=page,
-            roster_args=args,
-            unit_paths=dict(unit_choices(units, "")[1:]),
-            focus_roster=True,
-        ), 200 if valid else 422
-    return _page(workspace, form, rows)
+            "invitations/_roster.html", workspace=workspace, focus_roster=True, **listing
+        ), 200 if listing["valid"] else 422
+    return _page(workspace, _invite_form(units), units)
 
 
 @bp.post("/w/<slug>/invitations")
 def invite(slug: str):
     workspace = get_workspace(slug)
     require(can_invite(current_user, workspace))
-    form, rows = _invite_form()
+    units = _Units()
+    form = _invite_form(units)
     if not form.validate_on_submit():
-        return _page(workspace, form, rows, 422)
+        return _page(workspace, form, units, 422)
     users, _unknown = service.people_to_invite(form.units.data, form.include_subunits.data)
-    new_unit = next((unit for unit, _depth in rows if unit.id == form.new_unit.data), None)
+    new_unit = next((unit for unit in units.units if unit.id == form.new_unit.data), None)
     found = batch.resolve(current_user, batch.split(form.emails.data), new_unit)
     users += found.people
     if not users and not found.rejected:
         form.units.errors = [_("There is nobody in the chosen units.")]
-        return _page(workspace, form, rows, 422)
+        return _page(workspace, form, units, 422)
     outcome = service.invite(current_user, workspace, users) if users else service.Outcome()
     if users:
         _report(
@@ -142,7 +150,7 @@ def invite(slug: str):
         # Nothing is lost: the page lists each address with its reason, and keeps them in the
         # form to correct and send again (those invited meanwhile are not invited twice).
         form.emails.data = "\n".join(item.address for item in found.rejected)
-        return _page(workspace, form, rows, 200 if users else 422, rejected=found.rejected)
+        return _page(workspace, form, units, 200 if users else 422, rejected=found.rejected)
     return redirect(url_for("invitations.index", slug=workspace.slug))
 
 
