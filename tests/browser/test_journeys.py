@@ -442,7 +442,7 @@ def test_admin_imports_people_and_invites_their_unit(new_page, live_app, live_se
         # Sends invitations to the new unit.
         page.goto(f"{live_server.url}/w/{DEMO_SLUG}/invitations")
         page.locator(f"#unit-{unit_id}").check()
-        page.locator("form[action$='/invitations'] button[type=submit]").last.click()
+        page.locator("form[method=post][action$='/invitations'] button[type=submit]").click()
         page.wait_for_load_state()
         for i in range(3):
             (message,) = outbox_messages(live_app, f"tuotu{i}-{tag}@demo.ideaspace.fi")
