@@ -54,6 +54,9 @@ SHORTEST = 16
 
 # Columns a user cannot write, with why (primary keys and codes shorter than SHORTEST are left out).
 EXCLUDED = {
+    "image.owner": "which thing an image belongs to (workspace:1, theme:2, idea:3), written by the app",
+    "image_variant.content_type": "image/webp, written by the app (ideaspace/images/processing.py)",
+    "image_variant.etag": "a hash",
     "respondent.answer_key": "the answer's random key",
     "audit_log.action": "an action code of the app (audit.record's literals)",
     "audit_log.object_type": "a table name",

@@ -205,6 +205,15 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "followup.index": {"GET": PROGRAMME_READ},
     "followup.record": {"POST": MODERATE_POST},
     "followup.delete": {"POST": MODERATE_DONE},
+    # images (issue 18): a variant of the member's idea's picture goes to whoever may read the idea;
+    # covers are set by moderators (garbage: no file, no alt text), an idea's picture by its author
+    "images.show": {"GET": READ},
+    "images.workspace_cover": {"GET": MODERATE, "POST": MODERATE_POST},
+    "images.remove_workspace_cover": {"POST": MODERATE_DONE},
+    "images.theme_cover": {"GET": MODERATE, "POST": MODERATE_POST},
+    "images.remove_theme_cover": {"POST": MODERATE_DONE},
+    "images.idea_image": {"GET": "login 403 ok 403 403 403 403", "POST": "login 403 bad 403 403 403 403"},
+    "images.remove_idea_image": {"POST": "login 403 redirect 403 403 403 403"},
     # live workshops: A's is run by the member (a supervisor with a unit); its moderators and admins
     # may run it too. Observers and other workspaces' moderators may not start or run one.
     "workshops.start": {"GET": "login 403 ok 403 403 ok ok", "POST": PARTICIPATE_POST},

@@ -226,6 +226,9 @@ def test_participant_fields(client, session, world, make):
         failures,
         follow=False,
     )
+    # The alt text of the member's idea's picture (issue 18), shown on the idea's page.
+    idea_page = f"/w/{slug}/ideas/{a.idea.id}"
+    _run(client, session, world, "member", f"{idea_page}/image", f"{idea_page}/image", [idea_page], failures)
     for role in ("moderator", "member"):
         as_role(client, world, role)
         for url in (theme, wall, f"/w/{slug}/ideas", f"/w/{slug}/ideas/{a.idea.id}", f"/w/{slug}/moderation"):
@@ -256,6 +259,9 @@ def test_moderator_fields(client, session, world):
         (f"/w/{slug}/manage/themes/{a.theme.id}/measures/new", "/measures/new"),
         (f"/w/{slug}/moderation/idea/{a.idea.id}/hide", "/hide"),
         (f"/w/{slug}/programme", "/programme/publish"),
+        # images (issue 18): the alt texts of the covers (the world has both; no file: only the text)
+        (f"/w/{slug}/manage/cover", "/manage/cover"),
+        (f"/w/{slug}/manage/themes/{a.theme.id}/cover", f"/themes/{a.theme.id}/cover"),
     ]
     for page, action in forms:
         _run(client, session, world, "moderator", page, action, shown, failures, keep=("slug",))

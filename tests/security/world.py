@@ -52,6 +52,8 @@ class Side:
     quote: object
     snapshot: object
     moderator: object
+    # images (issue 18): the workspace's and the theme's covers, the idea's picture
+    images: dict = field(default_factory=dict)
     workshop: object = None  # a live workshop run by the author, a guest's note held in it
     post: object = None
 
@@ -95,6 +97,7 @@ def _side(make, session, unit, author, moderator) -> Side:
     session.add_all([report, quote])
     session.flush()
     snapshot = publish(moderator, ws, "Ensimmäinen versio")
+    images = _images(ws, theme, idea, moderator, author)
     session.commit()
     workshop, post = _workshop(author, ws, theme, activities)
     session.commit()
@@ -115,7 +118,23 @@ def _side(make, session, unit, author, moderator) -> Side:
         moderator,
     )
     side.workshop, side.post = workshop, post
+    side.images = images
     return side
+
+
+def _images(ws, theme, idea, moderator, author) -> dict:
+    """A cover for the workspace and its theme, a picture for the author's idea (real WebP variants)."""
+    from ideaspace.images import processing
+    from ideaspace.images import service as images
+
+    from ..images import files
+
+    variants = processing.prepare(files.png(48, 32)).variants
+    return {
+        "workspace": images.store(moderator, ws, variants, {"fi": "Kansikuva"}),
+        "theme": images.store(moderator, theme, variants, {"fi": "Teeman kuva"}),
+        "idea": images.store(author, idea, variants, {"fi": "Idean kuva"}),
+    }
 
 
 def _workshop(author, ws, theme, activities):
@@ -189,6 +208,10 @@ def params_for(endpoint: str, arguments, world: World, ids_from: str = "a") -> d
         "unit_id": world.unit.id,
         "key": "brand_colour",  # an instance setting
         "session_id": "x" * 43,  # no session of the reader's: refused, but a well-formed id
+        # an image: the idea's picture (whoever may read the idea sees it), its small variant
+        "image_id": side.images["idea"].id,
+        "size": "small",
+        "version": next(v.etag[:16] for v in side.images["idea"].variants if v.size == "small"),
         "workshop_id": side.workshop.id,
         "post_id": side.post.id,
     }
