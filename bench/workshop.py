@@ -1,7 +1,8 @@
 """Workshop bench (issue 15): phones join one live session within 60 s, answer a poll and post a
 note, while one big screen and one control view follow live.
 
-    .venv/bin/python bench/workshop.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_workshop \
+    .venv/bin/python bench/workshop.py \
+        --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_workshop \
         [--phones 300] [--redis redis://127.0.0.1:6379/14]
 
 It makes a fresh schema in the given database (PostgreSQL: the database is dropped and created
@@ -83,7 +84,9 @@ def prepare(database_url: str) -> dict:
     with app.app_context():
         upgrade()
         unit = Unit(name={"fi": "Kotihoito"})
-        supervisor = User(email="esihenkilo@bench.example.fi", name="Esihenkilö", role=Role.PARTICIPANT, unit=unit)
+        supervisor = User(
+            email="esihenkilo@bench.example.fi", name="Esihenkilö", role=Role.PARTICIPANT, unit=unit
+        )
         ws = Workspace(slug="bench-workshop", title={"fi": "Työpaja"}, status=WorkspaceStatus.OPEN)
         db.session.add_all([unit, supervisor, ws])
         db.session.flush()
@@ -91,7 +94,9 @@ def prepare(database_url: str) -> dict:
         theme = Theme(workspace_id=ws.id, title={"fi": "Hyvinvointi"})
         db.session.add(theme)
         db.session.flush()
-        poll = Activity(theme_id=theme.id, kind=ActivityKind.SINGLE_CHOICE, title={"fi": "Mikä auttaa?"}, position=1)
+        poll = Activity(
+            theme_id=theme.id, kind=ActivityKind.SINGLE_CHOICE, title={"fi": "Mikä auttaa?"}, position=1
+        )
         wall = Activity(theme_id=theme.id, kind=ActivityKind.NOTES, title={"fi": "Ideoita"}, position=2)
         db.session.add_all([poll, wall])
         db.session.flush()
@@ -164,7 +169,11 @@ def classes(plan: dict, phones: int):
             headers = {**ip, "HX-Request": "true", "X-CSRFToken": csrf.group(1) if csrf else ""}
             option = plan["options"][n % len(plan["options"])]
             with self.client.post(
-                "/live/answer", name="POST /live/answer", headers=headers, data={"option": str(option)}, catch_response=True
+                "/live/answer",
+                name="POST /live/answer",
+                headers=headers,
+                data={"option": str(option)},
+                catch_response=True,
             ) as response:
                 if response.status_code != 200 or "field__error" in (response.text or ""):
                     response.failure(f"answer: {response.status_code}")
@@ -272,7 +281,9 @@ def percentile(values: list[float], p: float) -> float | None:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--phones", type=int, default=300)
     parser.add_argument("--arrival-seconds", type=float, default=60)
