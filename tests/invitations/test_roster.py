@@ -315,3 +315,26 @@ def test_inviting_the_same_people_twice_invites_nobody_twice(make, session, worl
     assert len(first.sent) == 4 and first.already == []
     assert again.sent == [] and len(again.already) == 4
     assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 4
+
+
+def test_hostile_addresses_and_searches_come_back_as_text(client, login, make, session, world):
+    from tests.security.xss import dangers, payloads
+
+    ws, moderator, *_ = world
+    make.user(email="good@kokkola.fi")
+    session.commit()
+    as_user(login, moderator)
+    failures = []
+
+    def body(response) -> str:  # user data is only in the body; the head is the layout's own
+        return response.text.split("<body", 1)[1]
+
+    for payload in payloads():
+        response = client.post(f"/w/{ws.slug}/invitations", data={"emails": f"{payload}\ngood@kokkola.fi"})
+        assert response.status_code < 500, payload
+        failures += [f"POST {payload!r}: {found}" for found in dangers(body(response))]
+        listed = client.get(f"/w/{ws.slug}/invitations", query_string={"q": payload[:200]})
+        assert listed.status_code < 500, payload
+        failures += [f"GET q={payload!r}: {found}" for found in dangers(body(listed))]
+    assert not failures, "\n".join(failures[:20])
+    assert session.scalar(select(func.count()).select_from(User).where(User.email.like("%<%"))) == 0
