@@ -18,6 +18,8 @@ nothing; `-m "not fuzz_heavy"` leaves it out locally).
 
 from __future__ import annotations
 
+import functools
+import io
 import re
 import time
 from dataclasses import dataclass, field
@@ -87,9 +89,33 @@ COMMON_QUERY = (
 )
 NEVER_FUZZED = {"csrf_token"}  # a hostile token is a 400 before anything else runs
 
+
+@functools.cache
+def hostile_files(full: bool) -> list[tuple[str, bytes, str]]:
+    """Files for every upload field the pages show (issue 18): (label, bytes, the name sent). The
+    sharpest first: a decompression bomb, an image that is also a ZIP, an SVG named .png."""
+    from ..images import files
+
+    sharpest = [
+        ("a 400-megapixel PNG bomb", files.png_bomb(20000), "photo.png"),
+        ("a PNG+ZIP polyglot", files.png_zip_polyglot(), "photo.png"),
+        ("an SVG named .png", files.SVG, "photo.png"),
+    ]
+    rest = [
+        ("a PNG+HTML polyglot", files.png_html_polyglot(), "photo.png"),
+        ("a GIF named .jpg", files.gif(), "photo.jpg"),
+        ("a truncated PNG", files.truncated_png(), "photo.png"),
+        ("an empty file", b"", "photo.png"),
+        ("a text-chunk bomb", files.png_text_bomb(), "photo.png"),
+        ("a file over the request limit", b"\x89PNG\r\n\x1a\n" + b"\x00" * (5 * 1024 * 1024), "photo.png"),
+    ]
+    return sharpest + rest if full else sharpest
+
+
 SOURCE = Path(__file__).resolve().parents[2] / "ideaspace"
 _ARG = re.compile(r"""request\.(?:args|values)(?:\.get\(|\[)\s*["']([A-Za-z_]\w*)["']""")
 _FIELD = re.compile(r"""<(?:input|select|textarea|button)\b[^>]*?\bname="([^"]+)\"""")
+_FILE_FIELD = re.compile(r"""<input\b(?=[^>]*\btype="file")[^>]*?\bname="([^"]+)\"""")
 _GET_FORM = re.compile(r"""<form\b(?![^>]*method="post")[^>]*>(.*?)</form>""", re.S | re.I)
 _LINK_QUERY = re.compile(r"""href="[^"?]*\?([^"#]+)""")
 _PLACEHOLDER = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>")
@@ -106,6 +132,7 @@ class Fuzz:
     clients: dict = field(default_factory=dict)  # role -> a client signed in once, its CSRF token
     query: set[str] = field(default_factory=set)
     fields: set[str] = field(default_factory=set)
+    files: set[str] = field(default_factory=set)  # upload fields, sent hostile files too
 
 
 @pytest.fixture(scope="module")
@@ -157,6 +184,7 @@ def _harvest(app, state: Fuzz) -> None:
                 continue
             page = response.get_data(as_text=True)
             state.fields |= set(_FIELD.findall(page))
+            state.files |= set(_FILE_FIELD.findall(page))
             for form in _GET_FORM.findall(page):
                 state.query |= set(_FIELD.findall(form))
             for query in _LINK_QUERY.findall(page):
@@ -186,7 +214,9 @@ def _open(state: Fuzz, role: str, method: str, url: str, data=None):
         with undone(state.session):
             if method == "GET":
                 return client.get(url)
-            return client.open(url, method=method, data=data or {}, headers={"X-CSRFToken": token})
+            # A file is made afresh for each request (the test client closes what it sent).
+            data = {k: v() if callable(v) else v for k, v in (data or {}).items()}
+            return client.open(url, method=method, data=data, headers={"X-CSRFToken": token})
     finally:
         client._cookies.clear()
         client._cookies.update(cookies)
@@ -276,6 +306,16 @@ def plan_for(app, state: Fuzz, rules_, full: bool) -> Plan:
                 query = {**extra, **{name: value for name in sorted(state.query)}}
                 data = _form(state, value) if method != "GET" else None
                 plan.add(roles, method, base + "?" + urlencode(query), f"query/form={_short(value)}", data)
+            if method == "POST" and state.files:
+                # Every upload field at once with each hostile file, the other fields plausible: not a
+                # prefixed form's CSRF field (Flask-WTF would read "x" as the token: a 400 before the view).
+                plausible = {k: v for k, v in _form(state, "x").items() if not k.endswith("csrf_token")}
+                for label, content, name in hostile_files(full):
+                    data = {
+                        **plausible,
+                        **{f: (lambda c=content, n=name: (io.BytesIO(c), n)) for f in state.files},
+                    }
+                    plan.add(roles, method, base, f"files={label}", data)
             if full and method == "GET":
                 # Each query parameter on its own (one refused value must not hide another), as the
                 # admin, who reaches every page.
@@ -352,6 +392,20 @@ def test_the_harvest_found_the_forms(fuzz):
     """The field and query names come from the pages: if the harvest breaks, the fuzzing is hollow."""
     assert {"parent_id", "title", "body", "reason"} <= fuzz.fields
     assert {"page", "q", "since", "until", "theme", "next", "lang"} <= fuzz.query
+    assert "image" in fuzz.files  # the image forms' upload field (issue 18)
+
+
+def test_the_hostile_files_reach_the_upload_checks(app, fuzz):
+    """Not hollow: each hostile file, as the fuzzer sends it, gets the image form's refusal (422, or
+    413 over the request limit), not an earlier one (a CSRF or expired-form 400)."""
+    rules_ = [r for r in rules(app) if r.endpoint == "images.workspace_cover"]
+    requests = [r for r in plan_for(app, fuzz, rules_, full=True).requests if r[3].startswith("files=")]
+    got = {
+        (label, _open(fuzz, "moderator", method, url, data).status_code)
+        for role, method, url, label, data in requests
+        if method == "POST" and role == "moderator"
+    }
+    assert {code for _label, code in got} == {422, 413} and len(got) == len(hostile_files(True)), got
 
 
 @pytest.mark.parametrize("blueprint", BLUEPRINTS)
