@@ -49,6 +49,7 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     # platform
     "healthz": {"GET": EVERYONE},
     "pages.accessibility": {"GET": EVERYONE},
+    "pages.favicon": {"GET": "redirect redirect redirect redirect redirect redirect redirect"},
     # the brand stylesheet, for everyone (the sign-in page wears the brand); the world has no logo
     "design.brand_css": {"GET": EVERYONE},
     "design.logo": {"GET": "404 404 404 404 404 404 404"},
