@@ -40,6 +40,12 @@ def text_of(kind: str, values) -> str:
     return f"{values.title}\n{values.title}\n{html_to_text(values.body or '')}"
 
 
+def workspace_token(workspace_id: int) -> str:
+    """The term every entry of a workspace starts with, so that SQLite's full-text match can keep
+    to one workspace (a real term is letters only, so none is ever this)."""
+    return f"w{workspace_id}"
+
+
 def _entry(kind: str, source_id: int, workspace_id: int, text: str, fallback: str) -> dict:
     analysis = analyse(text, fallback)
     return {
@@ -48,7 +54,7 @@ def _entry(kind: str, source_id: int, workspace_id: int, text: str, fallback: st
         "note_id": source_id if kind == "note" else None,
         "idea_id": source_id if kind == "idea" else None,
         "language": analysis.lang,
-        "terms": " ".join(analysis.terms),
+        "terms": " ".join((workspace_token(workspace_id), *analysis.terms)),
     }
 
 

@@ -22,7 +22,7 @@ from ..models import Activity, ActivityStatus, Comment, Idea, Note, Workspace
 from ..permissions import can_moderate, viewer
 from ..sanitize import html_to_text
 from . import language, query_groups, word_terms
-from .index import text_of
+from .index import text_of, workspace_token
 from .models import FTS_TABLE, SearchEntry
 
 PAGE_SIZE = 20
@@ -83,15 +83,18 @@ def search(user, workspace: Workspace, query: str | None, page: int = 1) -> Resu
         results.message = gettext(
             "Only the first %(num)d words were searched.", num=min(len(groups), MAX_WORDS)
         )
-    matches = _matching(user, workspace, groups)
-    results.total = db.session.scalar(sa.select(sa.func.count()).select_from(matches.subquery()))
+    # One statement: the page and (a window over every match) the total, so the match runs once.
+    matches = _matching(user, workspace, groups).add_columns(sa.func.count().over().label("total"))
+    ordered = matches.order_by(sa.text("rank DESC"), SearchEntry.id.desc()).limit(PAGE_SIZE)
+    page = max(1, page)
+    ranked = db.session.execute(ordered.offset((page - 1) * PAGE_SIZE)).all()
+    if not ranked and page > 1:  # past the last page: the last page
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(matches.subquery()))
+        page = max(1, -(-total // PAGE_SIZE))
+        ranked = db.session.execute(ordered.offset((page - 1) * PAGE_SIZE)).all()
+    results.total = ranked[0].total if ranked else 0
     results.pages = max(1, -(-results.total // PAGE_SIZE))
-    results.page = min(max(1, page), results.pages)
-    ranked = db.session.execute(
-        matches.order_by(sa.text("rank DESC"), SearchEntry.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((results.page - 1) * PAGE_SIZE)
-    ).all()
+    results.page = page
     wanted = {term for group in groups for term in group}
     results.hits = _hits(ranked, wanted)
     return results
@@ -109,14 +112,28 @@ def _matching(user, workspace: Workspace, groups: list[tuple[str, ...]]) -> sa.S
         select = sa.select(*columns, rank).where(vector.op("@@")(parsed))
     else:
         fts = sa.table(FTS_TABLE, sa.column("rowid"), sa.column(FTS_TABLE))
-        match = " AND ".join("(" + " OR ".join(f'"{term}"' for term in group) + ")" for group in groups)
-        # bm25 is lower for a better match: negated, so both engines sort by rank descending.
-        rank = (-sa.func.bm25(sa.literal_column(FTS_TABLE))).label("rank")
-        select = (
-            sa.select(*columns, rank)
-            .select_from(SearchEntry)
-            .join(fts, fts.c.rowid == SearchEntry.id)
+        # The workspace's own token first (ideaspace.text.index.workspace_token): FTS5 intersects
+        # its posting list with the words', so only this workspace's matches are ranked.
+        match = " AND ".join(
+            [f'"{workspace_token(workspace.id)}"']
+            + ["(" + " OR ".join(f'"{term}"' for term in group) + ")" for group in groups]
+        )
+        # Materialized: the full-text match runs once, first; otherwise SQLite may walk the
+        # workspace's entries and run the match once for each of them.
+        hits = (
+            sa.select(
+                fts.c.rowid.label("entry_id"),
+                # bm25 is lower for a better match: negated, so both engines sort by rank descending.
+                (-sa.func.bm25(sa.literal_column(FTS_TABLE))).label("rank"),
+            )
             .where(sa.literal_column(FTS_TABLE).op("MATCH")(sa.bindparam("match", match)))
+            .cte("hits")
+            .prefix_with("MATERIALIZED")
+        )
+        select = (
+            sa.select(*columns, hits.c.rank)
+            .select_from(hits)
+            .join(SearchEntry, SearchEntry.id == hits.c.entry_id)
         )
     return select.where(SearchEntry.workspace_id == workspace.id, _visible(user, workspace))
 

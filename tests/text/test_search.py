@@ -73,6 +73,8 @@ def test_every_word_must_match_and_more_mentions_rank_first(world, make):
 
 
 def test_an_ideas_title_weighs_more_than_its_body(world, make):
+    for title in ("Palkitseminen", "Kahvihetki", "Mentorointi", "Työnkierto"):  # the word is rare
+        make.idea(world.ws, world.member, title=title, body=clean_html(f"{title} kaikille"))
     make.idea(world.ws, world.member, title="Muuta", body=clean_html("Etätyöpäivä viikossa kaikille"))
     make.idea(world.ws, world.member, title="Etätyöpäivä", body=clean_html("Viikossa kaikille muuta"))
     assert [hit.title for hit in found(world.member, world, "etätyöpäivä").hits] == ["Etätyöpäivä", "Muuta"]
