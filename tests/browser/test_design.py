@@ -103,7 +103,7 @@ def test_the_measures_table_is_a_list_of_cards_on_a_phone_and_a_table_on_a_lapto
                 label = row.locator("td[data-label]").first.evaluate(
                     "td => getComputedStyle(td, '::before').content"
                 )
-                assert label == '"Tavoite"'
+                assert label == '"Tavoite: "'
                 assert row.locator("th").bounding_box()["y"] < row.locator("td").first.bounding_box()["y"]
         finally:
             context.close()
