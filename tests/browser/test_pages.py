@@ -28,7 +28,7 @@ def test_signed_in_pages_are_accessible(new_page, live_server, sign_in, assert_a
         assert_accessible(page, path)
     # The demo's first theme has measures (other browser tests add themes to the seed workspace).
     page.goto(f"{live_server.url}/w/{DEMO_SLUG}/")
-    page.locator(".theme-list a").first.click()
+    page.locator(".theme-card__link").first.click()
     page.wait_for_load_state()
     assert page.locator("table.measures").count() == 1
     assert_accessible(page, "theme")
@@ -40,7 +40,7 @@ def test_layout_works_at_320_pixels(new_page, live_server, sign_in, assert_acces
     page.set_viewport_size({"width": 320, "height": 640})
     sign_in(page, PEOPLE["participant"][0], PASSWORD)
     page.goto(f"{live_server.url}/w/{SLUG}/")
-    page.locator(".theme-list a").first.click()
+    page.locator(".theme-card__link").first.click()
     page.wait_for_load_state()
     # Nothing but the table region scrolls sideways.
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
@@ -73,14 +73,15 @@ def test_skip_link_moves_focus_to_main(page, live_server):
 def test_demo_measures_poll_shows_the_seed_percentages(
     new_page, live_server, sign_in, assert_accessible, lang
 ):
-    """The Kokkola measures poll: 3/12/2/8/10 of 35, in the reader's number format."""
+    """The Kokkola measures poll: 3/12/2/8/10 of 35, in the reader's number format (HR sees the
+    results; supervisors once they have voted, as in the seed)."""
     page = new_page(locale=LOCALES[lang])
-    sign_in(page, "johtoryhma@demo.ideaspace.fi", DEMO_PASSWORD)
-    # The observer's saved language is Finnish; the switcher overrides it.
+    sign_in(page, "hr@demo.ideaspace.fi", DEMO_PASSWORD)
+    # HR's saved language is Finnish; the switcher overrides it.
     page.locator(f".language-switcher button[lang={lang}]").click()
     page.wait_for_load_state()
     page.goto(f"{live_server.url}/w/{DEMO_SLUG}/")
-    page.locator(".theme-list a").nth(1).click()
+    page.locator(".theme-card__link").nth(1).click()
     page.wait_for_load_state()
     text = page.locator("main").inner_text()
     expected = {"fi": "34,29\u00a0%", "sv": "34,29\u00a0%", "en": "34.29%"}[lang]
