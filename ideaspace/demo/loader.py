@@ -10,13 +10,13 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import Workspace
+from ..models import Activity, Theme, Workspace
 from ..transfer import import_workspace
 
 DEMO_DIR = Path(__file__).resolve().parent
@@ -124,11 +124,27 @@ def load_demo() -> DemoResult:
         if db.session.scalar(select(Workspace.id).where(Workspace.slug == slug)):
             result.skipped.append(slug)
             continue
-        import_workspace(document)
+        _dated_from_opening(import_workspace(document))
         result.created.append(slug)
     if result.created:
         _organisation_name()
     return result
+
+
+def _dated_from_opening(workspace: Workspace) -> None:
+    """The demo's themes and activities date from the workspace's opening, not from the moment it
+    was loaded: otherwise the front page would show every theme as new to the demo people, whose
+    last visits are in 2022."""
+    if workspace.opens_on is None:
+        return
+    opened = datetime.combine(workspace.opens_on, time(8), tzinfo=UTC)
+    themes = select(Theme.id).where(Theme.workspace_id == workspace.id).scalar_subquery()
+    db.session.execute(update(Theme).where(Theme.workspace_id == workspace.id).values(created_at=opened))
+    db.session.execute(
+        update(Activity)
+        .where(Activity.theme_id.in_(themes), Activity.opened_at.is_not(None))
+        .values(opened_at=opened)
+    )
 
 
 def _organisation_name() -> None:

@@ -371,3 +371,19 @@ def test_fresh_instance_init_db_then_demo_twice(tmp_path, monkeypatch):
         assert db.session.scalar(select(func.count()).select_from(Workspace)) == 2
         assert db.session.scalar(select(func.count()).select_from(User)) == 167
         db.engine.dispose()
+
+
+def test_the_demo_themes_date_from_the_opening_so_nothing_is_new_to_a_returning_supervisor(demo, session):
+    """Loaded today, the themes still date from 1.9.2022: the front page must not call every theme
+    new to a supervisor whose last visit was in 2022 (issue 17)."""
+    from ideaspace.models import Membership, User
+    from ideaspace.workspaces import front
+
+    _, ws = demo
+    assert {theme.created_at.date() for theme in ws.themes} == {ws.opens_on}
+    person = session.scalar(select(User).where(User.email == "esihenkilo1@demo.ideaspace.fi"))
+    membership = session.scalar(
+        select(Membership).where(Membership.user_id == person.id, Membership.workspace_id == ws.id)
+    )
+    page = front.front_page(person, ws, membership.last_visit_at)
+    assert not any(card.is_new or card.new_activities for card in page.cards)
