@@ -39,3 +39,13 @@ def test_the_key_is_the_type_and_the_exact_text():
     assert numbers.percent(34.275, "en") == "34.27%"
     assert numbers.percent("34.275", "en") == numbers.percent(Decimal("34.275"), "en") == "34.28%"
     assert [numbers.percent(12.5, "fi", d) for d in (0, 1, 2)] == ["12\u00a0%", "12,5\u00a0%", "12,50\u00a0%"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("fi", "2.1.2023"), ("sv", "2.1.2023"), ("en", "2 Jan 2023")]
+)
+def test_a_day_as_the_language_writes_it_in_finland(language, expected):
+    # Sweden's sv writes 2023-01-02; Finland-Swedish readers (and the seed) write 2.1.2023.
+    from datetime import date
+
+    assert numbers.day(date(2023, 1, 2), language) == numbers.day("2023-01-02", language) == expected
