@@ -63,7 +63,8 @@ class ThemeCard:
     open_activities: list[Activity] = field(default_factory=list)
     summary: Summary = field(default_factory=Summary)
     # The person's progress: activities done of those they can be counted in; None when they cannot
-    # take part (an observer, or the workspace is not open: progress is there to invite action).
+    # take part (an observer, or the workspace is not open: progress is there to invite action) or
+    # moderate the workspace.
     done: int | None = None
     countable: int = 0
     done_ids: set[int] = field(default_factory=set)
@@ -117,20 +118,24 @@ def _cards(user: User, workspace: Workspace, themes: list[Theme], since: datetim
     """A card per theme (activities loaded): two statements in all, none per theme."""
     moderator = can_moderate(user, workspace)
     participant = can_participate(user, workspace) and getattr(user, "is_authenticated", False)
+    # Progress is for those who take part; a workspace's moderators run it (they still see what to do).
+    counted = participant and not moderator
     visible = {
         theme.id: [a for a in theme.activities if moderator or a.status is not ActivityStatus.DRAFT]
         for theme in themes
     }
-    done_ids = _done(user, workspace, visible) if participant else set()
+    done_ids = _done(user, workspace, visible) if counted else set()
     new_comments = _new_comments(user, workspace, since) if since is not None else Counter()
     cards = []
     for theme in themes:
         open_ = [a for a in visible[theme.id] if activity_is_open(a, workspace)] if participant else []
         card = ThemeCard(theme=theme, open_activities=open_, summary=summarise(open_))
-        if participant:
-            counted = [a for a in visible[theme.id] if a.status is not ActivityStatus.DRAFT and _countable(a)]
-            card.countable = len(counted)
-            card.done_ids = {a.id for a in counted if a.id in done_ids}
+        if counted:
+            countable = [
+                a for a in visible[theme.id] if a.status is not ActivityStatus.DRAFT and _countable(a)
+            ]
+            card.countable = len(countable)
+            card.done_ids = {a.id for a in countable if a.id in done_ids}
             card.done = len(card.done_ids)
         if since is not None:
             card.is_new = theme.created_at is not None and theme.created_at > since

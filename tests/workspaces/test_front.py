@@ -135,3 +135,11 @@ def test_observer_sees_cards_without_progress(client, login, make, world):
     html = client.get(f"/w/{world.ws.slug}/").text
     assert 'class="card theme-card' in html
     assert "You have taken part" not in html and "What to do here" not in html
+
+
+def test_moderators_see_what_to_do_but_no_progress_of_their_own(make, world):
+    theme, *_ = _theme_with_everything(make, world.ws)
+    page = front.front_page(world.users["moderator"], world.ws, None)
+    assert page.done is None and page.cards[0].done is None
+    assert len(page.cards[0].open_activities) == 5  # what supervisors are asked, for who runs it
+    assert front.theme_card(world.users["moderator"], world.ws, theme).summary.total == 5
