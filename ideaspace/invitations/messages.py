@@ -51,26 +51,34 @@ def render(
             "name": name,
             "workspace_title": title,
             "link": link,
-            "workspace_url": mail.public_url("workspaces.workspace", slug=workspace.slug),
-            "login_url": mail.public_url("auth.request_link"),
+            "workspace_url": outbox.shared(
+                ("workspace_url", workspace.slug),
+                lambda: mail.public_url("workspaces.workspace", slug=workspace.slug),
+            ),
+            "login_url": outbox.shared(("login_url",), lambda: mail.public_url("auth.request_link")),
             "hours": current_app.config["SIGNIN_LINK_HOURS"],
             "closes_on": format_date(workspace.closes_on, "long") if workspace.closes_on else "",
             "inviter": inviter,
             "language": language,
         }
         # The workspace's own text for this mail and language, if its moderators wrote one.
-        own = own_text if own_text is not None else mailtexts.get(workspace.id, kind, language)
+        if own_text is None:
+            key = ("mail_text", workspace.id, kind, language)
+            own = outbox.shared(key, lambda: mailtexts.get(workspace.id, kind, language))
+        else:
+            own = own_text
         if own:
             own = mailtexts.fill(
                 own, {"name": name, "workspace": title, "closes_on": context["closes_on"]}
             )
         context["own_text"] = own or ""
         context["own_paragraphs"] = mailtexts.paragraphs(own) if own else []
-        context["introduction_text"] = html_to_text(
-            localize(workspace.introduction, workspace.primary_language, language)
-        )
-        context["introduction"] = localize_markup(
-            workspace.introduction, workspace.primary_language, rich=True
+        context["introduction_text"], context["introduction"] = outbox.shared(
+            ("introduction", workspace.id, language),
+            lambda: (
+                html_to_text(localize(workspace.introduction, workspace.primary_language, language)),
+                localize_markup(workspace.introduction, workspace.primary_language, rich=True),
+            ),
         )
         template = "invitation" if kind == INVITATION else "reminder"
         text = env.get_template(f"mail/{template}.txt").render(**context)

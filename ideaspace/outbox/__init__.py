@@ -72,7 +72,20 @@ def _unsubscribable(render: Renderer) -> Renderer:
     return rendered
 
 
+def shared(key: tuple, compute: Callable[[], object]):
+    """A value the renderers of one batch share (a workspace's own text, its introduction as
+    text): computed once per batch by the worker, and every time outside a batch (previews)."""
+    from flask import g
+
+    cache = g.get("_outbox_batch")
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
 from . import service  # noqa: E402  (service needs KINDS)
 from .worker import drain  # noqa: E402
 
-__all__ = ["KINDS", "Mail", "OutboxMessage", "drain", "kind", "service"]
+__all__ = ["KINDS", "Mail", "OutboxMessage", "drain", "kind", "service", "shared"]

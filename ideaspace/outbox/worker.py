@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask_babel import force_locale
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -141,25 +141,40 @@ def _render_batch(ids: list[int], me: str, counts: Counts) -> list[tuple[int, ob
     from . import KINDS
 
     max_attempts = int(current_app.config["OUTBOX_MAX_ATTEMPTS"])
-    ready = []
-    for message_id in ids:
-        savepoint = db.session.begin_nested()
-        stamped = db.session.execute(
+    # One UPDATE stamps the batch (a new lease from now, an attempt counted) and one SELECT reads
+    # it: rows whose lease ran out and that another worker took meanwhile are not ours any more.
+    stamped = set(
+        db.session.scalars(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == me, _pending())
-            .values(claimed_at=utcnow(), attempts=OutboxMessage.attempts + 1),
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == me, _pending())
+            .values(claimed_at=utcnow(), attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage.id),
             execution_options={"synchronize_session": False},
-        ).rowcount
-        if stamped != 1:  # our lease ran out and another worker has it now
-            savepoint.rollback()
-            continue
-        message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-        render = KINDS.get(message.kind)
-        if message.attempts > max_attempts:  # the worker died on it again and again
-            _fail(message, message.last_error or "", counts, gave_up=True)
-        elif render is None:
-            _fail(message, f"unknown kind {message.kind!r}", counts)
-        else:
+        )
+    )
+    messages = {
+        message.id: message
+        for message in db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.id.in_(stamped))
+            .execution_options(populate_existing=True)
+        )
+    }
+    ready = []
+    g._outbox_batch = {}  # what renderers share within this batch (outbox.shared)
+    try:
+        for message_id in ids:
+            message = messages.get(message_id)
+            if message is None:
+                continue
+            render = KINDS.get(message.kind)
+            if message.attempts > max_attempts:  # the worker died on it again and again
+                _fail(message, message.last_error or "", counts, gave_up=True)
+                continue
+            if render is None:
+                _fail(message, f"unknown kind {message.kind!r}", counts)
+                continue
+            savepoint = db.session.begin_nested()  # what a failing renderer wrote is undone
             try:
                 with force_locale(message.language):
                     content = render(message)
@@ -168,35 +183,40 @@ def _render_batch(ids: list[int], me: str, counts: Counts) -> list[tuple[int, ob
                 log.exception("Outbox message %s (%s) could not be rendered", message_id, message.kind)
                 savepoint.rollback()
                 message = db.session.get(OutboxMessage, message_id, populate_existing=True)
-                message.attempts += 1
                 _retry(message, f"rendering failed: {type(error).__name__}", counts)
                 continue
+            savepoint.commit()
             if email is None:
                 message.skipped_at = utcnow()
                 counts.skipped += 1
             else:
                 ready.append((message_id, email))
-        savepoint.commit()
+    finally:
+        g.pop("_outbox_batch", None)
     db.session.commit()
     return ready
 
 
 def _send(message_id: int, email, transport, counts: Counts) -> None:
     """Send one rendered message; sent_at is committed right after the server accepted it."""
-    message = db.session.get(OutboxMessage, message_id)
     try:
         transport.send(email)
     except mail.Permanent as error:
-        _fail(message, str(error), counts)
+        _fail(db.session.get(OutboxMessage, message_id), str(error), counts)
     except mail.ConnectionLost as error:
-        _retry(message, str(error), counts)
+        _retry(db.session.get(OutboxMessage, message_id), str(error), counts)
         db.session.commit()
         raise
     except mail.Transient as error:
-        _retry(message, str(error), counts)
+        _retry(db.session.get(OutboxMessage, message_id), str(error), counts)
     else:
-        message.sent_at = utcnow()
-        message.last_error = None
+        # One UPDATE, no read: the row is this worker's (claimed and stamped), sent once.
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(sent_at=utcnow(), last_error=None),
+            execution_options={"synchronize_session": False},
+        )
         counts.sent += 1
     db.session.commit()
 
