@@ -19,9 +19,7 @@ def _ids(values) -> list[int]:
 
 
 class StartForm(FlaskForm):
-    activities = SelectMultipleField(
-        _l("Activities to run"), coerce=str, validate_choice=False
-    )
+    activities = SelectMultipleField(_l("Activities to run"), coerce=str, validate_choice=False)
     unit = SelectField(_l("The unit the session is for"), coerce=str, validate_choice=False)
     language = SelectField(
         _l("Language of the session"),

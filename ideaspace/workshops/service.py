@@ -259,6 +259,9 @@ def pace(actor: User, workshop: Workshop, action: str) -> Workshop:
     """Move the session (next, back), open or close answering, reveal or hide results, end it."""
     if action not in ACTIONS:
         raise WorkshopError(_("Unknown step."))
+    # Two clicks at once (two moderators, a double press) take turns: "next" twice is two steps,
+    # each from what the other committed (PostgreSQL; SQLite's writer lock already serialises).
+    db.session.refresh(workshop, with_for_update=True)
     if workshop.status is WorkshopStatus.ENDED:
         raise WorkshopError(_("This session has ended."))
     last = max(len(workshop.steps) - 1, 0)
@@ -480,6 +483,7 @@ def held_posts(workshop: Workshop) -> list[WorkshopPost]:
 
 def decide(actor: User, workshop: Workshop, post: WorkshopPost, approve: bool) -> WorkshopPost:
     """Let a held note onto the wall, or keep it off (it stays stored, as everything people wrote)."""
+    db.session.refresh(post, with_for_update=True)  # two approvals at once make one note
     if post.status is not PostStatus.HELD:
         raise WorkshopError(_("This note has already been decided."))
     if approve:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ideaspace.ballot import service as ballot
+from ideaspace.extensions import db
 from ideaspace.models import Answer, AuditLog, Ballot, MemberRole, Note, Role, utcnow
 from ideaspace.workshops import service
 from ideaspace.workshops.models import Guest, GuestResponse, PostStatus, Workshop, WorkshopPost
@@ -25,6 +26,7 @@ def _start(room, actor=None, activities=None, **kw):
 
 def _at(workshop, activity):
     workshop.position = [s.activity_id for s in workshop.steps].index(activity.id)
+    db.session.flush()
 
 
 def test_a_supervisor_starts_a_session_for_their_own_unit(app, session, room):
@@ -272,3 +274,34 @@ def test_members_who_join_take_part_as_themselves(app, session, room):
         service.member_answer(room.supervisor, workshop, room.poll, option_ids=[room.poll.options[0].id])
     assert service.screen(workshop).answers == 1
     assert MemberRole  # the member's own membership records the contribution
+
+
+def test_moderators_hide_a_guests_note_as_any_other_audited(app, session, room):
+    from ideaspace.moderation import service as moderation
+
+    workshop = _start(room)
+    _at(workshop, room.wall)
+    post = service.guest_note(service.join(workshop, "Kalle"), workshop, room.wall, "Asiaton")
+    note = session.get(Note, post.note_id)
+    moderation.hide(room.moderator, note, "Asiaton kieli")
+    assert note.hidden_at is not None
+    session.flush()
+    hidden = select(AuditLog).where(AuditLog.action == "content.hidden", AuditLog.object_id == note.id)
+    assert session.scalar(hidden) is not None
+    assert service.screen(workshop, with_results=True).notes == []
+
+
+def test_decisions_and_pacing_read_the_row_again(app, session, room):
+    """What another request committed meanwhile counts: a post decided elsewhere is not decided twice,
+    and pacing moves on from the stored step."""
+    workshop = _start(room, activities=[room.poll.id, room.wall.id, room.scale.id])
+    _at(workshop, room.wall)
+    service.pace(room.supervisor, workshop, "premoderate")
+    held = service.guest_note(service.join(workshop), workshop, room.wall, "Odottaa")
+    session.commit()
+    session.execute(WorkshopPost.__table__.update().values(status=PostStatus.APPROVED))
+    with pytest.raises(service.WorkshopError):
+        service.decide(room.supervisor, workshop, held, approve=True)
+    session.execute(Workshop.__table__.update().values(position=2))
+    with pytest.raises(service.WorkshopError):
+        service.pace(room.supervisor, workshop, "next")  # already on the last step
