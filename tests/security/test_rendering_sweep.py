@@ -187,6 +187,13 @@ def _check_html(html: str) -> tuple[list[str], list[str]]:
         )
     tree = lxml.html.document_fromstring(html)
     problems += _element_problems(tree)
+    # Not markup from users, but a promise about their text: a long paste is never cut silently.
+    problems += [
+        f"<textarea name={area.get('name')!r} maxlength>: the browser would cut a long paste without a word "
+        "(use the counter of macros.html; the server's error keeps the text)"
+        for area in tree.iter("textarea")
+        if area.get("maxlength")
+    ]
     return problems, _unguarded(tree) + _disabled_controls(tree)
 
 
