@@ -6,7 +6,7 @@ from flask_login import current_user
 from .. import numbers
 from ..i18n import current_language
 from ..permissions import can_view_statistics, require
-from ..workshops.service import work_communities
+from ..workshops.screens import work_communities
 from ..workspaces.service import get_workspace
 from . import charts, exports
 from .service import unit_groups, workspace_statistics

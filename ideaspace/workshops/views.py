@@ -38,7 +38,7 @@ from ..permissions import (
 )
 from ..polls.forms import AnswerForm
 from ..workspaces import service as workspaces
-from . import service
+from . import screens, service
 from .forms import DecideForm, GuestNoteForm, JoinForm, PaceForm, StartForm
 from .models import Workshop
 
@@ -174,7 +174,7 @@ def _join_url(workshop: Workshop) -> str:
 @bp.get("/w/<slug>/workshops/<int:workshop_id>")
 def control(slug: str, workshop_id: int):
     workspace, workshop = _load(slug, workshop_id)
-    state = service.screen(workshop, with_results=True)
+    state = screens.screen(workshop, with_results=True)
     context = {
         "workspace": workspace,
         "workshop": workshop,
@@ -252,7 +252,7 @@ def present(workshop_id: int):
     workspace = service.workspace_of(workshop)
     require(can_view_workspace(current_user, workspace))
     require(can_run_workshop(current_user, workshop, workspace))
-    state = service.screen(workshop)
+    state = screens.screen(workshop)
     if htmx and request.args.get("v") == state.version:
         return Response(status=204)  # nothing new: the big screen keeps what it shows
     context = {
@@ -301,7 +301,7 @@ def join(code: str | None = None):
 
 def _participant_page(seat: _Seat, *, status=200, form=None, note_form=None, message=None, error=None):
     workshop = seat.workshop
-    state = service.screen(workshop)
+    state = screens.screen(workshop)
     activity = state.activity
     answered = False
     if activity is not None and activity.kind.is_answered:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ideaspace.ballot import service as ballot
 from ideaspace.extensions import db
 from ideaspace.models import Answer, AuditLog, Ballot, MemberRole, Note, Role, utcnow
-from ideaspace.workshops import service
+from ideaspace.workshops import screens, service
 from ideaspace.workshops.models import Guest, GuestResponse, PostStatus, Workshop, WorkshopPost
 
 
@@ -144,7 +144,7 @@ def test_a_guest_answers_a_named_poll_once(app, session, room):
         session.scalar(select(func.count()).select_from(Answer).where(Answer.activity_id == room.poll.id))
         == 1
     )
-    assert service.screen(workshop).answers == 1
+    assert screens.screen(workshop).answers == 1
 
 
 def test_a_guest_cannot_answer_another_step_or_when_closed(app, session, room):
@@ -179,7 +179,7 @@ def test_guests_anonymous_answers_go_through_the_ballot_box(app, session, room):
         assert isinstance(pending, ballot.Pending)
     session.commit()
     assert ballot.publish_all() == 0
-    state = service.screen(workshop, with_results=True)
+    state = screens.screen(workshop, with_results=True)
     assert state.answers == 4 and state.held == 4 and state.waiting_for_k
     service.guest_answer(guests[4], workshop, room.secret, option_ids=[room.secret.options[0].id])
     session.commit()
@@ -191,7 +191,7 @@ def test_guests_anonymous_answers_go_through_the_ballot_box(app, session, room):
     assert {c.name for c in GuestResponse.__table__.columns} == {"guest_id", "activity_id"}
     assert not {c.name for c in Answer.__table__.columns} & {"guest_id", "user_id", "created_at"}
     assert len({a.answered_on for a in answers}) == 1
-    state = service.screen(workshop, with_results=True)
+    state = screens.screen(workshop, with_results=True)
     assert state.results.answers == 5 and not state.waiting_for_k
 
 
@@ -217,10 +217,10 @@ def test_named_notes_show_at_once_or_wait_for_approval(app, session, room):
     held = service.guest_note(guest, workshop, room.wall, "<b>Odottaa</b>")
     assert held.status is PostStatus.HELD and held.note_id is None
     assert service.held_posts(workshop) == [held]
-    assert service.screen(workshop).answers == 1
+    assert screens.screen(workshop).answers == 1
     service.decide(room.supervisor, workshop, held, approve=True)
     assert held.status is PostStatus.APPROVED
-    state = service.screen(workshop, with_results=True)
+    state = screens.screen(workshop, with_results=True)
     assert state.answers == 2
     assert ("<b>Odottaa</b>", "Kalle") in state.notes
     rejected = service.guest_note(guest, workshop, room.wall, "Pois")
@@ -261,7 +261,7 @@ def test_work_communities_count_sessions_and_guests(app, session, room, make):
     idle = _start(room)  # nobody took part: not a contribution
     service.join(idle)
     session.flush()
-    (community,) = service.work_communities(room.ws)
+    (community,) = screens.work_communities(room.ws)
     assert community.unit.id == room.unit.id and community.sessions == 1 and community.guests == 2
     assert session.scalar(select(func.count()).select_from(Guest)) == 4
 
@@ -272,7 +272,7 @@ def test_members_who_join_take_part_as_themselves(app, session, room):
     assert service.member_has_answered(room.supervisor, room.poll)
     with pytest.raises(service.WorkshopError):
         service.member_answer(room.supervisor, workshop, room.poll, option_ids=[room.poll.options[0].id])
-    assert service.screen(workshop).answers == 1
+    assert screens.screen(workshop).answers == 1
     assert MemberRole  # the member's own membership records the contribution
 
 
@@ -288,7 +288,7 @@ def test_moderators_hide_a_guests_note_as_any_other_audited(app, session, room):
     session.flush()
     hidden = select(AuditLog).where(AuditLog.action == "content.hidden", AuditLog.object_id == note.id)
     assert session.scalar(hidden) is not None
-    assert service.screen(workshop, with_results=True).notes == []
+    assert screens.screen(workshop, with_results=True).notes == []
 
 
 def test_decisions_and_pacing_read_the_row_again(app, session, room):

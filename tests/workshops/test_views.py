@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from ideaspace.models import Answer, Role
-from ideaspace.workshops import service
+from ideaspace.workshops import screens, service
 from ideaspace.workshops.models import Guest, Workshop
 from ideaspace.workshops.views import COOKIE
 
@@ -55,7 +55,7 @@ def test_the_whole_session_through_the_pages(app, client, session, room):
 
     screen = client.get(f"/present/{workshop.id}")
     assert screen.status_code == 200 and "1 answer" in screen.get_data(as_text=True)
-    state = service.screen(session.get(Workshop, workshop.id))
+    state = screens.screen(session.get(Workshop, workshop.id))
     unchanged = client.get(f"/present/{workshop.id}?v={state.version}", headers={"HX-Request": "true"})
     assert unchanged.status_code == 204
     assert (
