@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from .test_accessibility import demo, sweep  # noqa: F401  (the demo's page list, a module fixture)
+
 DEMO_PASSWORD = "demo-password-2023"
 W = "/w/henkilostoohjelma-2023-2025"
 SUPERVISOR = "esihenkilo1@demo.ideaspace.fi"  # Finnish
@@ -123,5 +125,19 @@ def test_theme_page_starts_with_what_to_do(browser, live_server, sign_in):
         first.click()
         assert page.url.endswith(target)
         assert page.locator(target).bounding_box()["y"] < 200  # scrolled to the activity
+    finally:
+        context.close()
+
+
+def test_every_page_type_at_390_px_has_no_axe_violations(
+    browser, live_server, sign_in, assert_accessible, request
+):
+    """The accessibility suite's every page type (as the admin, in Finnish), now on a phone."""
+    context, page = _page(browser, 390)
+    try:
+        sign_in(page, "admin@demo.ideaspace.fi", DEMO_PASSWORD)
+        pages = request.getfixturevalue("demo")["pages"]
+        failures = sweep(page, live_server.url, pages, assert_accessible)
+        assert not failures, "\n\n".join(failures)
     finally:
         context.close()
