@@ -104,3 +104,44 @@ def test_drag_a_theme_into_a_new_place(page, live_server, sign_in, assert_access
     page.reload()
     assert theme_titles(page).index("Raahattava B") == a  # saved
     assert page.js_errors == []
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_copy_as_a_template_page_is_accessible(page, live_server, sign_in, assert_accessible, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, PEOPLE["moderator"][0], PASSWORD)
+    page.goto(f"{live_server.url}/w/{SLUG}/manage/")
+    page.locator(f"a[href$='/w/{SLUG}/manage/copy']").click()
+    page.wait_for_load_state()
+    expect(page.locator("h1")).to_have_count(1)
+    assert page.locator("input[name=slug]").is_visible()
+    assert_accessible(page, f"copy as a template at {width} px")
+    # Sent empty: the errors, focus on their summary, nothing made.
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert_accessible(page, f"copy form with errors at {width} px")
+    assert page.js_errors == []
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_bulk_moderation_form_with_htmx(new_page, live_server, sign_in, assert_accessible, width):
+    page = new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, "admin@demo.ideaspace.fi", "demo-password-2023")
+    page.goto(f"{live_server.url}/w/henkilostoohjelma-2023-2025/moderation")
+    boxes = page.locator("#moderation-queue input[type=checkbox][form=bulk-moderation]")
+    expect(boxes.first).to_be_visible()
+    assert_accessible(page, f"queue with the bulk form at {width} px")
+    # Two ticked, "hide" without a reason: htmx swaps in the error, the ticks are kept, nothing changes.
+    first, second = boxes.nth(0).get_attribute("value"), boxes.nth(1).get_attribute("value")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    page.locator("#bulk-action-hide").check()
+    page.locator("#bulk-moderation button[type=submit]").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#error-summary a[href='#bulk-reason']")).to_be_visible()  # the reason is missing
+    assert page.locator(f"#select-{first}").is_checked() and page.locator(f"#select-{second}").is_checked()
+    assert page.locator("html").count() == 1  # swapped in place, not a page inside the page
+    assert_accessible(page, f"queue after a refused bulk action at {width} px")
+    assert page.js_errors == []
