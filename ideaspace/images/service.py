@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from flask import url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -95,10 +95,9 @@ def set_image(actor, obj, *, data: bytes | None, alt, primary: str) -> Image:
     try:
         with db.session.begin_nested():
             if current is not None:
-                db.session.delete(current)
-                db.session.flush()
+                _delete(current)
             image = store(actor, obj, prepared.variants, alt)
-    except IntegrityError:
+    except IntegrityError:  # another upload stored its image first
         raise ImageError(
             _l("Someone changed this picture at the same moment. Look at it again and try once more.")
         ) from None
@@ -137,9 +136,15 @@ def remove_image(actor, obj) -> bool:
     if current is None:
         return False
     _audit(actor, "image.remove", current, obj)
-    db.session.delete(current)
-    db.session.flush()
+    _delete(current)
     return True
+
+
+def _delete(image: Image) -> None:
+    """Delete an image and its variants (the foreign key's cascade) by a statement: two requests
+    deleting the same image at once both succeed, where the ORM would count the rows it missed."""
+    db.session.execute(delete(Image).where(Image.id == image.id))
+    db.session.expunge(image)
 
 
 def _audit(actor, action: str, image: Image, obj) -> None:
