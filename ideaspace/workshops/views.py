@@ -277,7 +277,7 @@ def _failed(response) -> bool:
 
 @bp.route("/join", methods=["GET", "POST"])
 @limiter.limit("20/minute;100/hour", key_func=get_remote_address, methods=["POST"], deduct_when=_failed)
-def join(code: str | None = None):
+def join():
     form = JoinForm()
     if request.method == "GET":
         form.code.data = request.args.get("code", "")[:40]
@@ -301,7 +301,7 @@ def join(code: str | None = None):
 
 def _participant_page(seat: _Seat, *, status=200, form=None, note_form=None, message=None, error=None):
     workshop = seat.workshop
-    state = screens.screen(workshop)
+    state = screens.screen(workshop, with_results=False)  # a phone shows the question, not the results
     activity = state.activity
     answered = False
     if activity is not None and activity.kind.is_answered:
