@@ -1,8 +1,9 @@
 """The search index: one row of base forms and compound parts per comment, note and idea.
 
-PostgreSQL searches `to_tsvector('simple', terms)` through a GIN expression index (the terms are
-already base forms, so the 'simple' configuration only splits them); SQLite searches the FTS5 table
-`search_fts`, whose content is this table, kept in step by triggers (migration 0006).
+PostgreSQL searches the generated column `document`, `to_tsvector('simple', terms)`, through a
+GIN index (the terms are already base forms, so the 'simple' configuration only splits them);
+SQLite searches the FTS5 table `search_fts`, whose content is this table, kept in step by
+triggers (migration 0006).
 
 Anonymous content gets its row in the transaction that publishes it (ideaspace.ballot), written in
 the batch's shuffled order, so the row carries nothing the published row does not.
@@ -16,15 +17,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 
 FTS_TABLE = "search_fts"
-TERMS_INDEX = "ix_search_entry_terms"  # PostgreSQL's GIN index over to_tsvector('simple', terms)
+DOCUMENT = "document"  # PostgreSQL's stored to_tsvector('simple', terms)
+TERMS_INDEX = "ix_search_entry_terms"  # PostgreSQL's GIN index over it
 
 
 def made_by_migration(name: str, type_: str) -> bool:
     """The engine-specific search objects of migration 0006 that no model describes: SQLite's FTS5
-    table and its shadow tables, PostgreSQL's expression index (for autogenerate to leave alone)."""
+    table and its shadow tables, PostgreSQL's generated column and its GIN index (for autogenerate
+    to leave alone)."""
     if type_ == "table":
         return name == FTS_TABLE or name.startswith(f"{FTS_TABLE}_")
-    return type_ == "index" and name == TERMS_INDEX
+    return (type_, name) in {("index", TERMS_INDEX), ("column", DOCUMENT)}
 
 
 class SearchEntry(db.Model):

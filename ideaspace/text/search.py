@@ -2,10 +2,10 @@
 
 The query's words become groups of alternatives (each word's terms in every language, see
 `ideaspace.text.query_groups`); a result holds a term of every group. PostgreSQL ranks with
-`ts_rank` over `to_tsvector('simple', terms)`, SQLite with FTS5's `bm25`. Only what the searcher
-may read is found: never hidden or withdrawn content, nothing in a draft activity unless they
-moderate the workspace, no comment on a hidden idea. Anonymous content shows no author, unit or
-date (`Hit.anonymous`).
+`ts_rank` over the stored `to_tsvector('simple', terms)`, SQLite with FTS5's `bm25`. Only what the
+searcher may read is found: never hidden or withdrawn content, nothing in a draft activity unless
+they moderate the workspace, no comment on a hidden idea. Anonymous content shows no author, unit
+or date (`Hit.anonymous`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..permissions import can_moderate, viewer
 from ..sanitize import html_to_text
 from . import language, query_groups, word_terms
 from .index import text_of, workspace_token
-from .models import FTS_TABLE, SearchEntry
+from .models import DOCUMENT, FTS_TABLE, SearchEntry
 
 PAGE_SIZE = 20
 MAX_WORDS = 12
@@ -106,7 +106,7 @@ def _matching(user, workspace: Workspace, groups: list[tuple[str, ...]]) -> sa.S
     columns = [entry.id, entry.comment_id, entry.note_id, entry.idea_id, entry.language]
     if db.session.get_bind().dialect.name == "postgresql":
         tsquery = " & ".join("(" + " | ".join(group) + ")" for group in groups)
-        vector = sa.func.to_tsvector(sa.literal_column("'simple'"), SearchEntry.terms)
+        vector = sa.literal_column(f"{SearchEntry.__tablename__}.{DOCUMENT}")  # migration 0006
         parsed = sa.func.to_tsquery(sa.literal_column("'simple'"), sa.bindparam("tsquery", tsquery))
         rank = sa.func.ts_rank(vector, parsed).label("rank")
         select = sa.select(*columns, rank).where(vector.op("@@")(parsed))
@@ -135,43 +135,47 @@ def _matching(user, workspace: Workspace, groups: list[tuple[str, ...]]) -> sa.S
             .select_from(hits)
             .join(SearchEntry, SearchEntry.id == hits.c.entry_id)
         )
-    return select.where(SearchEntry.workspace_id == workspace.id, _visible(user, workspace))
+    return _visible(select.where(SearchEntry.workspace_id == workspace.id), user, workspace)
 
 
-def _visible(user, workspace: Workspace):
-    """What the searcher may read: nothing hidden or withdrawn, no draft activity's content unless
-    they moderate, no comment on a hidden idea."""
+def _visible(select: sa.Select, user, workspace: Workspace) -> sa.Select:
+    """Keep what the searcher may read: nothing hidden or withdrawn, no draft activity's content
+    unless they moderate, no comment on a hidden idea or under a hidden comment. Outer joins on
+    primary keys, so each match costs a few index lookups whatever the plan."""
     moderator = can_moderate(viewer(user), workspace)
-    open_activity = sa.true() if moderator else Activity.status != ActivityStatus.DRAFT
-    comment_ok = (
-        sa.select(Comment.id)
-        .outerjoin(Activity, Activity.id == Comment.activity_id)
-        .outerjoin(Idea, Idea.id == Comment.idea_id)
+    comment, parent, comment_activity, comment_idea = (
+        aliased(Comment),
+        aliased(Comment),
+        aliased(Activity),
+        aliased(Idea),
+    )
+    note, note_activity, idea = aliased(Note), aliased(Activity), aliased(Idea)
+
+    def open_(activity):
+        return sa.true() if moderator else activity.status != ActivityStatus.DRAFT
+
+    return (
+        select.outerjoin(comment, comment.id == SearchEntry.comment_id)
+        .outerjoin(parent, parent.id == comment.parent_id)
+        .outerjoin(comment_activity, comment_activity.id == comment.activity_id)
+        .outerjoin(comment_idea, comment_idea.id == comment.idea_id)
+        .outerjoin(note, note.id == SearchEntry.note_id)
+        .outerjoin(note_activity, note_activity.id == note.activity_id)
+        .outerjoin(idea, idea.id == SearchEntry.idea_id)
         .where(
-            Comment.id == SearchEntry.comment_id,
-            Comment.hidden_at.is_(None),
-            Comment.withdrawn_at.is_(None),
-            sa.or_(Comment.activity_id.is_(None), open_activity),
-            sa.or_(Comment.idea_id.is_(None), Idea.hidden_at.is_(None)),
+            sa.or_(
+                sa.and_(
+                    SearchEntry.comment_id.is_not(None),
+                    comment.hidden_at.is_(None),
+                    comment.withdrawn_at.is_(None),
+                    sa.or_(comment.parent_id.is_(None), parent.hidden_at.is_(None)),
+                    sa.or_(comment.activity_id.is_(None), open_(comment_activity)),
+                    sa.or_(comment.idea_id.is_(None), comment_idea.hidden_at.is_(None)),
+                ),
+                sa.and_(SearchEntry.note_id.is_not(None), note.hidden_at.is_(None), open_(note_activity)),
+                sa.and_(SearchEntry.idea_id.is_not(None), idea.hidden_at.is_(None)),
+            )
         )
-    )
-    parent = aliased(Comment)
-    comment_ok = comment_ok.where(
-        sa.or_(
-            Comment.parent_id.is_(None),
-            sa.select(parent.id).where(parent.id == Comment.parent_id, parent.hidden_at.is_(None)).exists(),
-        )
-    )
-    note_ok = (
-        sa.select(Note.id)
-        .join(Activity, Activity.id == Note.activity_id)
-        .where(Note.id == SearchEntry.note_id, Note.hidden_at.is_(None), open_activity)
-    )
-    idea_ok = sa.select(Idea.id).where(Idea.id == SearchEntry.idea_id, Idea.hidden_at.is_(None))
-    return sa.or_(
-        sa.and_(SearchEntry.comment_id.is_not(None), comment_ok.exists()),
-        sa.and_(SearchEntry.note_id.is_not(None), note_ok.exists()),
-        sa.and_(SearchEntry.idea_id.is_not(None), idea_ok.exists()),
     )
 
 
