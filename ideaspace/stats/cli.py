@@ -34,9 +34,13 @@ def stats_command(slug: str, fmt: str, language: str | None) -> None:
         raise click.ClickException(f"No workspace with the address {slug!r}.")
     language = language or workspace.primary_language
     stats = workspace_statistics(workspace)
+    from ..workshops.screens import work_communities
+
+    communities = work_communities(workspace)
     with force_locale(language):
         if fmt == "json":
-            data = exports.to_json(stats, language, workspace.primary_language)
+            data = exports.to_json(stats, language, workspace.primary_language, communities)
             click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         else:
-            click.echo(exports.to_csv(stats, language, workspace.primary_language), nl=False)
+            text = exports.to_csv(stats, language, workspace.primary_language, communities=communities)
+            click.echo(text, nl=False)

@@ -64,9 +64,9 @@ def _number(rate: Decimal | None) -> float | None:
 # --- JSON -----------------------------------------------------------------------------------
 
 
-def to_json(stats: WorkspaceStatistics, language: str, primary: str = "fi") -> dict:
+def to_json(stats: WorkspaceStatistics, language: str, primary: str = "fi", communities=()) -> dict:
     funnel = stats.funnel
-    return {
+    data = {
         "workspace": stats.slug,
         "invited": funnel.invited,
         "visited": funnel.visited,
@@ -115,12 +115,26 @@ def to_json(stats: WorkspaceStatistics, language: str, primary: str = "fi") -> d
             for day in stats.daily
         ],
     }
+    # Live workshops (ideaspace/workshops): sessions and guest devices that contributed, per unit.
+    data["work_communities"] = [
+        {"unit_id": c.unit.id if c.unit else None, "unit": _unit(c, language), **_community(c)}
+        for c in communities
+    ]
+    return data
+
+
+def _unit(community, language: str) -> str:
+    return localize(community.unit.name, "fi", language) if community.unit else ""
+
+
+def _community(community) -> dict:
+    return {"sessions": community.sessions, "guests": community.guests}
 
 
 # --- CSV ------------------------------------------------------------------------------------
 
 
-def csv_rows(stats: WorkspaceStatistics, language: str, primary: str = "fi"):
+def csv_rows(stats: WorkspaceStatistics, language: str, primary: str = "fi", communities=()):
     """One number per row: (section, id, name, group, measure, value)."""
     funnel = stats.funnel
     for measure in (
@@ -151,6 +165,10 @@ def csv_rows(stats: WorkspaceStatistics, language: str, primary: str = "fi"):
     for day in stats.daily:
         for measure in DAILY_FIELDS:
             yield ("daily", day.day.isoformat(), "", "", measure, getattr(day, measure))
+    for community in communities:
+        ident = _plain(community.unit.id) if community.unit else ""
+        for measure, value in _community(community).items():
+            yield ("work_community", ident, _unit(community, language), "", measure, value)
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -169,13 +187,15 @@ def _plain(value) -> str | int:
     return value
 
 
-def to_csv(stats: WorkspaceStatistics, language: str, primary: str = "fi", bom: bool = False) -> str:
+def to_csv(
+    stats: WorkspaceStatistics, language: str, primary: str = "fi", bom: bool = False, communities=()
+) -> str:
     out = io.StringIO()
     if bom:
         out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
-    for section, ident, name, group, measure, value in csv_rows(stats, language, primary):
+    for section, ident, name, group, measure, value in csv_rows(stats, language, primary, communities):
         writer.writerow((section, ident, _safe_text(name), _safe_text(group), measure, value))
     return out.getvalue()
 
@@ -183,7 +203,7 @@ def to_csv(stats: WorkspaceStatistics, language: str, primary: str = "fi", bom: 
 # --- XLSX -----------------------------------------------------------------------------------
 
 
-def to_xlsx(stats: WorkspaceStatistics, language: str, primary: str = "fi") -> bytes:
+def to_xlsx(stats: WorkspaceStatistics, language: str, primary: str = "fi", communities=()) -> bytes:
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
     from openpyxl.styles import Font
@@ -288,6 +308,13 @@ def to_xlsx(stats: WorkspaceStatistics, language: str, primary: str = "fi") -> b
         chart.set_categories(Reference(daily, min_col=1, min_row=2, max_row=last))
         chart.width, chart.height = 24, 9
         daily.add_chart(chart, "K2")
+    if communities:
+        sheet(
+            _("Work communities"),
+            [_("Unit"), _("Sessions"), _("Guest participants")],
+            [[_unit(c, language), c.sessions, c.guests] for c in communities],
+            widths=[48, 12, 18],
+        )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

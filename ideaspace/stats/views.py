@@ -54,12 +54,17 @@ def statistics(slug: str):
 @bp.get("/w/<slug>/statistics.csv")
 def statistics_csv(slug: str):
     workspace, stats = _load(slug)
-    body = exports.to_csv(stats, current_language(), workspace.primary_language, bom=True)
+    communities = work_communities(workspace)
+    body = exports.to_csv(
+        stats, current_language(), workspace.primary_language, bom=True, communities=communities
+    )
     return _download(body.encode("utf-8"), "text/csv; charset=utf-8", f"{workspace.slug}-statistics.csv")
 
 
 @bp.get("/w/<slug>/statistics.xlsx")
 def statistics_xlsx(slug: str):
     workspace, stats = _load(slug)
-    body = exports.to_xlsx(stats, current_language(), workspace.primary_language)
+    body = exports.to_xlsx(
+        stats, current_language(), workspace.primary_language, communities=work_communities(workspace)
+    )
     return _download(body, XLSX, f"{workspace.slug}-statistics.xlsx")

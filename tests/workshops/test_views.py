@@ -160,3 +160,36 @@ def test_the_theme_page_offers_a_workshop_to_whoever_may_run_one(app, client, se
     observer = make.user(Role.OBSERVER)
     sign_in(client, observer)
     assert "Run a live workshop" not in client.get(url).get_data(as_text=True)
+
+
+def test_the_statistics_downloads_and_command_carry_work_communities(app, client, session, room, make):
+    import csv
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    workshop = service.start(room.supervisor, room.ws, room.theme, [room.poll.id])
+    session.commit()
+    for _ in range(2):
+        phone = _phone(app)
+        phone.post("/join", data={"code": workshop.code})
+        phone.post("/live/answer", data={"option": str(room.poll.options[0].id)})
+    sign_in(client, room.moderator)
+    rows = list(
+        csv.reader(io.StringIO(client.get(f"/w/{room.ws.slug}/statistics.csv").get_data(as_text=True)))
+    )
+    ours = [row for row in rows if row[0] == "work_community"]
+    assert ours == [
+        ["work_community", str(room.unit.id), "Kotihoito", "", "sessions", "1"],
+        ["work_community", str(room.unit.id), "Kotihoito", "", "guests", "2"],
+    ]
+    book = load_workbook(io.BytesIO(client.get(f"/w/{room.ws.slug}/statistics.xlsx").data))
+    sheet = book["Work communities"]
+    assert [c.value for c in sheet[2]] == ["Kotihoito", 1, 2]
+    result = app.test_cli_runner().invoke(args=["stats", room.ws.slug, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["work_communities"] == [
+        {"unit_id": room.unit.id, "unit": "Kotihoito", "sessions": 1, "guests": 2}
+    ]
