@@ -109,6 +109,11 @@ def stylesheet(brand: Brand, logo_url: str | None) -> str:
         )
     if logo_url:
         rules.append(f'.brand__logo {{ display: block; background-image: url("{logo_url}"); }}')
+        # On a phone the logo stands for the name, which is still the link's accessible name.
+        rules.append(
+            "@media (max-width: 29.99rem) { .brand__name { position: absolute; width: 1px; height: 1px; "
+            "overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; } }"
+        )
     return "/* The organisation's brand (instance settings). */\n" + "\n".join(rules) + "\n"
 
 

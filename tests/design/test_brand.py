@@ -100,6 +100,7 @@ def test_logo_is_a_png_or_jpeg_by_its_content(make, get):
     )
     css = get("/brand.css").text
     assert '.brand__logo { display: block; background-image: url("/brand/logo?v=' in css
+    assert "@media (max-width: 29.99rem) { .brand__name { position: absolute;" in css  # the logo for the name
     url = css.split('url("', 1)[1].split('"', 1)[0]
     response = get(url)
     assert response.status_code == 200 and response.mimetype == "image/png" and response.data == png()
