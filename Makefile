@@ -37,7 +37,7 @@ run: install pdf-libraries voikko
 
 ## test: install everything the suite needs (Chromium too, where possible) and run it
 test: install-test browsers pdf-libraries voikko
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15
 
 ## browsers: Debian's Chromium for the browser tests (as root through apt; otherwise say what to install)
 browsers:
