@@ -35,15 +35,10 @@ def renders_as_markdown(form, field) -> None:
 
 
 class MarkdownField(TextAreaField):
-    """A textarea of Markdown: stored rich text (HTML) comes back as the Markdown that renders it."""
+    """A textarea of Markdown, filled with the stored source (`markdown.editable`), never the HTML."""
 
     def __init__(self, *args, validators=(), **kwargs):
         super().__init__(*args, validators=[*validators, renders_as_markdown], **kwargs)
-
-    def process_data(self, value):
-        # Stored rich text is always sanitized HTML, which starts with a tag; anything else is source.
-        is_html = isinstance(value, str) and value.lstrip().startswith("<")
-        self.data = markdown.source_of(value) if is_html else value
 
 
 def localized_field(
@@ -57,7 +52,8 @@ def localized_field(
 ) -> FormField:
     """A group of inputs, one per language; the primary language is required when `required`.
     Without `textarea`, each is single-line text (a line break is an error). With `rich`, each is a
-    Markdown textarea (`MarkdownField`): it shows the stored HTML as Markdown and refuses a bomb.
+    Markdown textarea (`MarkdownField`): fill it with the sources (`markdown.editable_localized`); it
+    refuses a bomb.
 
     `form.<name>.data` is a dict {"fi": ..., "sv": ..., "en": ...}; use `localized_value()` to
     get it cleaned, without empty languages.
@@ -89,7 +85,8 @@ def localized_field(
 
 
 def localized_value(data: dict | None, rich: bool = False) -> LocalizedText:
-    """The cleaned text per language, leaving out the languages left empty."""
+    """The cleaned text per language, leaving out the languages left empty; with `rich`, the HTML
+    rendered from it (without, for a Markdown field: its source, to store beside the HTML)."""
     clean = markdown.render if rich else clean_text
     return {
         lang: clean(value) for lang, value in (data or {}).items() if lang in LANGUAGES and clean_text(value)

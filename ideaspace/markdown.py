@@ -243,3 +243,49 @@ def source_of(html: str | None) -> str:
     if converter is None:
         converter = _local.converter = _Converter()
     return converter.convert(html).strip()
+
+
+# --- sources kept beside the HTML ----------------------------------------------------------------
+
+
+def source_for(html: str | None) -> str | None:
+    """The Markdown of stored HTML if it renders back to the same text and formatting, else None.
+
+    "The same" is the sanitizer's reading of both (serialisations differ between sanitizers), with
+    <b> and <i> read as <strong> and <em>, which look the same and are what Markdown writes, and
+    without the white space around block tags, which shows nowhere.
+    """
+    if not html:
+        return ""
+    source = source_of(html)
+    try:
+        again = render(source)
+    except MarkdownError:
+        return None
+    return source if _looks(again) == _looks(html) else None
+
+
+_OLD_NAMES = re.compile(r"<(/?)(b|i)>")
+_AROUND_BLOCK = re.compile(r"\s*(</?(?:p|ul|ol|li|blockquote)>)\s*")
+
+
+def _looks(html: str) -> str:
+    html = _AROUND_BLOCK.sub(r"\1", clean_html(html))
+    return _OLD_NAMES.sub(lambda m: f"<{m.group(1)}{'strong' if m.group(2) == 'b' else 'em'}>", html)
+
+
+def editable(source: str | None, html: str | None) -> str:
+    """What an author edits: the kept source, or for older rows without one the Markdown of the HTML."""
+    return source if source is not None else source_of(html)
+
+
+def editable_localized(sources: dict | None, html: dict | None) -> dict:
+    """`editable` per language of a LocalizedText (HTML) and its sources."""
+    sources = sources or {}
+    return {lang: editable(sources.get(lang), value) for lang, value in (html or {}).items()}
+
+
+def sources_for(html: dict | None) -> dict:
+    """`source_for` per language, leaving out the languages whose HTML does not convert."""
+    converted = {lang: source_for(value) for lang, value in (html or {}).items()}
+    return {lang: source for lang, source in converted.items() if source is not None}

@@ -50,9 +50,7 @@ _CLEANER = nh3.Cleaner(
     link_rel=LINK_REL,
     strip_comments=True,
 )
-_TEXT_ONLY = nh3.Cleaner(
-    tags=set(), clean_content_tags=set(), attributes={"*": set()}, link_rel=None
-)
+_TEXT_ONLY = nh3.Cleaner(tags=set(), clean_content_tags=set(), attributes={"*": set()}, link_rel=None)
 
 
 def clean_text(value: str | None) -> str:

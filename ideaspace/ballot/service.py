@@ -325,6 +325,7 @@ def _write_comments(workspace, activity_id, items, now) -> None:
             and label is not None
             and label == payload["unit"],
             "body": payload["body"],
+            "body_source": payload.get("body_source"),  # ballots sealed before 0008 have none
             "created_at": now,
         }
         row[f"{payload.get('target', 'activity')}_id"] = payload.get("target_id", activity_id)
@@ -347,6 +348,7 @@ def _write_ideas(workspace, activity_id, items, now) -> None:
             "theme_id": ballot.payload.get("theme") if ballot.payload.get("theme") in themes else None,
             "title": ballot.payload["title"],
             "body": ballot.payload["body"],
+            "body_source": ballot.payload.get("body_source"),
             "author_id": None,
             "unit_id": label,
             "created_at": now,

@@ -68,6 +68,7 @@ from ..permissions import (
     is_likeable_by,
     viewer,
 )
+from ..sanitize import clean_text
 from ..workspaces.service import record_contribution
 
 MAX_LENGTH = 5000
@@ -227,6 +228,7 @@ def post_comment(
             "target_id": target.id,
             "parent": parent.id if parent is not None else None,
             "body": html,
+            "body_source": clean_text(body),
             "on_behalf": on_behalf,
         }
         return ballot.seal(user, workspace, target.id, ballot.BallotKind.COMMENT, payload)
@@ -234,6 +236,7 @@ def post_comment(
         workspace_id=workspace.id,
         parent_id=parent.id if parent is not None else None,
         body=html,
+        body_source=clean_text(body),
         on_behalf_of_unit=on_behalf,
         author_id=user.id,
         unit_id=user.unit_id,
@@ -250,6 +253,7 @@ def post_comment(
 def edit_comment(user: User, comment: Comment, body: str | None, now: datetime | None = None) -> Comment:
     """Change an own comment's text within the edit window (the view checks can_edit_comment)."""
     comment.body = render_body(body)
+    comment.body_source = clean_text(body)
     comment.edited_at = now or utcnow()
     db.session.flush()
     return comment

@@ -231,7 +231,9 @@ def edit(slug: str, comment_id: int):
     require(can_edit_comment(current_user, comment) and can_comment_on(current_user, target, workspace))
     if request.method == "GET":
         form = CommentForm(
-            formdata=None, body=markdown.source_of(comment.body), next=request.args.get("next")
+            formdata=None,
+            body=markdown.editable(comment.body_source, comment.body),
+            next=request.args.get("next"),
         )
         if htmx:
             state = {"id": comment.id, "body": form.body.data, "errors": []}

@@ -213,13 +213,19 @@ def submit_idea(
     record_contribution(user, workspace, membership_of(user, workspace))
     if collection.is_anonymous:
         # One pool per workspace's barrel (activity None), whichever collection took the idea.
-        payload = {"title": title, "body": cleaned, "theme": theme.id if theme else None}
+        payload = {
+            "title": title,
+            "body": cleaned,
+            "body_source": clean_text(body),
+            "theme": theme.id if theme else None,
+        }
         return ballot.seal(user, workspace, None, ballot.BallotKind.IDEA, payload)
     idea = Idea(
         workspace_id=workspace.id,
         theme_id=theme.id if theme else None,
         title=title,
         body=cleaned,
+        body_source=clean_text(body),
         author_id=user.id,
         unit_id=user.unit_id,
     )

@@ -58,7 +58,8 @@ class Activity(db.Model):
     # When the status last became open (the digest's "newly open"); set by the activities service.
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     title: Mapped[LocalizedText] = localized()
-    prompt: Mapped[LocalizedText] = localized()
+    prompt: Mapped[LocalizedText] = localized()  # sanitized HTML, rendered from:
+    prompt_source: Mapped[LocalizedText | None] = localized(nullable=True)  # Markdown (see Comment)
     is_anonymous: Mapped[bool] = mapped_column(default=False)
     results_visibility: Mapped[ResultsVisibility] = mapped_column(
         enum_column(ResultsVisibility), default=ResultsVisibility.ALWAYS

@@ -54,7 +54,11 @@ class Comment(HideableMixin, db.Model):
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id", ondelete="SET NULL"))
     on_behalf_of_unit: Mapped[bool] = mapped_column(default=False)
-    body: Mapped[str] = mapped_column(sa.Text)  # sanitized HTML
+    body: Mapped[str] = mapped_column(sa.Text)  # sanitized HTML, rendered once on write from:
+    # the Markdown the author typed, which they edit. NULL here (or a language missing from a
+    # localized source): HTML stored before sources were kept that did not convert back exactly
+    # (migration 0008); editing it starts from markdown.source_of(body).
+    body_source: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

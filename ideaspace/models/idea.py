@@ -28,7 +28,8 @@ class Idea(HideableMixin, db.Model):
     workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspace.id", ondelete="CASCADE"))
     theme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("theme.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
-    body: Mapped[str] = mapped_column(sa.Text)  # sanitized HTML
+    body: Mapped[str] = mapped_column(sa.Text)  # sanitized HTML, rendered from:
+    body_source: Mapped[str | None] = mapped_column(sa.Text)  # the Markdown typed (see Comment)
     # Empty for an anonymous idea.
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id", ondelete="SET NULL"))

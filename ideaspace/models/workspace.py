@@ -35,7 +35,8 @@ class Workspace(CreatedMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     title: Mapped[LocalizedText] = localized()
-    introduction: Mapped[LocalizedText] = localized()
+    introduction: Mapped[LocalizedText] = localized()  # sanitized HTML, rendered from:
+    introduction_source: Mapped[LocalizedText | None] = localized(nullable=True)  # Markdown (see Comment)
     strategy: Mapped[LocalizedText] = localized()
     status: Mapped[WorkspaceStatus] = mapped_column(
         enum_column(WorkspaceStatus), default=WorkspaceStatus.DRAFT, index=True
@@ -104,7 +105,8 @@ class Theme(db.Model):
     workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspace.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[LocalizedText] = localized()
-    introduction: Mapped[LocalizedText] = localized()
+    introduction: Mapped[LocalizedText] = localized()  # sanitized HTML, rendered from:
+    introduction_source: Mapped[LocalizedText | None] = localized(nullable=True)  # Markdown (see Comment)
     # For the digest's "new themes"; NULL for themes older than migration 0011 (not new).
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 

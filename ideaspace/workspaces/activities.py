@@ -25,7 +25,7 @@ from ..models import (
     Workspace,
     utcnow,
 )
-from .manage import Refused, _count, assign, describe_counts, next_position, renumber, rich, text
+from .manage import Refused, _count, assign, describe_counts, next_position, renumber, rich, rich_source, text
 from .measures import workspace_measures
 
 
@@ -98,6 +98,7 @@ def _settings(values: dict) -> dict:
         "title": text(values.get("title")),
         "prompt": rich(values.get("prompt")),
     }
+    settings["prompt_source"] = rich_source(values.get("prompt_source"), settings["prompt"])
     if not settings["title"]:
         raise Refused(_("Write the title."))
     return settings

@@ -117,6 +117,7 @@ def activity_form(primary: str) -> type[ManageForm]:
                 "kind": kind,
                 "title": localized_value(self.title.data),
                 "prompt": localized_value(self.prompt.data, rich=True),
+                "prompt_source": localized_value(self.prompt.data),
                 "status": ActivityStatus(self.status.data),
                 "is_anonymous": bool(self.is_anonymous.data),
                 "results_visibility": ResultsVisibility(self.results_visibility.data),

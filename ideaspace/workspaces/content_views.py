@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import markdown
 from ..extensions import db, htmx
 from ..models import Activity, Measure, Theme
 from ..permissions import can_moderate, require
@@ -306,7 +307,7 @@ def _activity_data(activity) -> dict:
     return {
         "kind": activity.kind.value,
         "title": activity.title,
-        "prompt": activity.prompt,
+        "prompt": markdown.editable_localized(activity.prompt_source, activity.prompt),
         "status": activity.status.value,
         "is_anonymous": activity.is_anonymous,
         "results_visibility": activity.results_visibility.value,

@@ -104,6 +104,7 @@ def copy_workspace(actor, source: Workspace, *, slug: str, title: dict) -> Copie
         slug=slug,
         title=title,
         introduction=copy.deepcopy(source.introduction),
+        introduction_source=copy.deepcopy(source.introduction_source),
         strategy=copy.deepcopy(source.strategy),
         primary_language=source.primary_language,
         status=WorkspaceStatus.DRAFT,

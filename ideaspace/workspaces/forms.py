@@ -24,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from .. import markdown
 from ..anonymity import k_floor
 from ..forms import localized_field, localized_value
 from ..i18n import LANGUAGE_NAMES
@@ -155,6 +156,12 @@ def workspace_form(primary: str) -> type[ManageForm]:
             super().__init__(*args, **kw)
             self.workspace_id = workspace_id
             self.k_floor = k_floor()
+            workspace = kw.get("obj")
+            if workspace is not None and not self.is_submitted():
+                # The Markdown the moderator wrote, not the HTML that `obj` would put in the textarea.
+                self.introduction.process(
+                    None, markdown.editable_localized(workspace.introduction_source, workspace.introduction)
+                )
 
         def validate_slug(self, field):
             if not SLUG.match(field.data or ""):
@@ -184,6 +191,7 @@ def workspace_form(primary: str) -> type[ManageForm]:
                 "slug": self.slug.data,
                 "title": localized_value(self.title.data),
                 "introduction": localized_value(self.introduction.data, rich=True),
+                "introduction_source": localized_value(self.introduction.data),
                 "strategy": localized_value(self.strategy.data),
                 "primary_language": self.primary_language.data,
                 "status": WorkspaceStatus(self.status.data),
@@ -223,6 +231,7 @@ def theme_form(primary: str) -> type[ManageForm]:
             return {
                 "title": localized_value(self.title.data),
                 "introduction": localized_value(self.introduction.data, rich=True),
+                "introduction_source": localized_value(self.introduction.data),
             }
 
     return ThemeForm

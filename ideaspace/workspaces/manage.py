@@ -52,6 +52,14 @@ def rich(value: dict | None) -> dict:
     return {lang: clean_html(v) for lang, v in (value or {}).items() if clean_text(v)}
 
 
+def rich_source(source: dict | None, html: dict) -> dict | None:
+    """The Markdown kept beside rich text, for the languages `html` has; None when the caller gave
+    none (editing then starts from the HTML), so a source never outlives the HTML it made."""
+    if source is None:
+        return None
+    return {lang: clean_text(source[lang]) for lang in html if clean_text(source.get(lang))}
+
+
 def assign(obj, values: dict) -> list[str]:
     """Set the attributes that differ; return their names for the audit log."""
     changed = []
@@ -203,6 +211,7 @@ def _workspace_values(values: dict) -> dict:
     values["slug"] = clean_text(values["slug"]).lower()
     values["title"] = text(values["title"])
     values["introduction"] = rich(values.get("introduction"))
+    values["introduction_source"] = rich_source(values.get("introduction_source"), values["introduction"])
     values["strategy"] = text(values.get("strategy"))
     opens, closes = values.get("opens_on"), values.get("closes_on")
     if opens and closes and closes < opens:
@@ -318,15 +327,24 @@ def themes_of(workspace: Workspace) -> list[Theme]:
     )
 
 
-def create_theme(actor, workspace: Workspace, *, title: dict, introduction: dict | None = None) -> Theme:
+def create_theme(
+    actor,
+    workspace: Workspace,
+    *,
+    title: dict,
+    introduction: dict | None = None,
+    introduction_source: dict | None = None,
+) -> Theme:
     title = text(title)
     if not title:
         raise Refused(_("Write the title."))
+    introduction = rich(introduction)
     theme = Theme(
         workspace_id=workspace.id,
         position=next_position(Theme, workspace.id),
         title=title,
-        introduction=rich(introduction),
+        introduction=introduction,
+        introduction_source=rich_source(introduction_source, introduction),
     )
     db.session.add(theme)
     db.session.flush()
@@ -334,11 +352,26 @@ def create_theme(actor, workspace: Workspace, *, title: dict, introduction: dict
     return theme
 
 
-def update_theme(actor, theme: Theme, *, title: dict, introduction: dict | None = None) -> list[str]:
+def update_theme(
+    actor,
+    theme: Theme,
+    *,
+    title: dict,
+    introduction: dict | None = None,
+    introduction_source: dict | None = None,
+) -> list[str]:
     title = text(title)
     if not title:
         raise Refused(_("Write the title."))
-    changed = assign(theme, {"title": title, "introduction": rich(introduction)})
+    introduction = rich(introduction)
+    changed = assign(
+        theme,
+        {
+            "title": title,
+            "introduction": introduction,
+            "introduction_source": rich_source(introduction_source, introduction),
+        },
+    )
     if changed:
         db.session.flush()
         audit.record(actor, "theme.update", theme, workspace_id=theme.workspace_id, changed=changed)

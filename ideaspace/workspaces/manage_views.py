@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import markdown
 from ..extensions import db, htmx
 from ..i18n import localize
 from ..models import Theme, User
@@ -232,7 +233,10 @@ def edit_theme(slug: str, theme_id: int):
     theme = service.get_theme(workspace, theme_id)
     require(can_moderate(current_user, workspace))
     form = theme_form(workspace.primary_language)(
-        data={"title": theme.title, "introduction": theme.introduction}
+        data={
+            "title": theme.title,
+            "introduction": markdown.editable_localized(theme.introduction_source, theme.introduction),
+        }
     )
     if (
         form.validate_on_submit()
