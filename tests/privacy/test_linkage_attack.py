@@ -251,8 +251,20 @@ def dump(w) -> dict[str, list[dict]]:
     """Every table, every column, with SQLite's rowid or PostgreSQL's ctid and xmin."""
     tables = {}
     with db.engine.connect() as conn:  # one connection: a second would wait for this one's lock
+        # SQLite's FTS5 search index keeps two shadow tables WITHOUT ROWID (migration 0006).
+        without_rowid = set()
+        if w.engine == "sqlite":
+            without_rowid = {
+                name
+                for name, sql in conn.execute(
+                    sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+                )
+                if sql and "WITHOUT ROWID" in sql.upper()
+            }
         for table in sa.inspect(conn).get_table_names():
-            if w.engine == "sqlite":  # no table of the schema is WITHOUT ROWID
+            if table in without_rowid:
+                sql = f'SELECT * FROM "{table}"'
+            elif w.engine == "sqlite":
                 sql = f'SELECT rowid AS "_rowid", * FROM "{table}"'
             else:
                 sql = f'SELECT ctid::text AS "_ctid", xmin::text AS "_xmin", * FROM "{table}"'
@@ -495,6 +507,25 @@ def from_database(w, tables: dict[str, list[dict]]) -> tuple[list[Observation], 
                     truth=frozenset(w.truth[("text", _token(row[text]))]),
                 )
             )
+    # The search index (migration 0006) shows each anonymous item again: its own row, id order and
+    # (PostgreSQL) transaction id are evidence too.
+    anonymous = {item.ref: item for item in items}
+    for entry in tables.get("search_entry", []):
+        for table in ("note", "comment", "idea"):
+            item = anonymous.get(f"{table} {entry[f'{table}_id']}")
+            if item is not None:
+                items.append(
+                    Observation(
+                        "database",
+                        item.scope,
+                        f"search_entry {entry['id']} of {item.ref}",
+                        when=item.when,
+                        position=(entry["id"],),
+                        batch=entry.get("_xmin", item.when),
+                        txid=entry.get("_xmin"),
+                        truth=item.truth,
+                    )
+                )
     languages = {}
     for q in tables.get("quote", []):
         for table in ("note", "comment", "idea"):
