@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "ideas",
     "polls",
     "discussion",
+    "preview",
     "notes",
     "people",
     "invitations",

@@ -122,6 +122,11 @@ def can_create_workspace(user) -> bool:
     return _signed_in(user) and user.role in (Role.ADMIN, Role.MODERATOR)
 
 
+def can_preview_markdown(user) -> bool:
+    """See typed Markdown rendered (the toolbar's preview): anyone signed in; nothing is stored."""
+    return _signed_in(user)
+
+
 def can_copy_workspace(user, workspace: Workspace) -> bool:
     """Copy a workspace's structure as a template: whoever may create workspaces and moderates it."""
     return can_create_workspace(user) and can_moderate(user, workspace)

@@ -1,7 +1,10 @@
 // The Markdown toolbar: bold, italic, list and link buttons above every textarea marked
-// data-markdown. Progressive enhancement only: without this file the textarea takes plain
-// Markdown, as its help line says. The buttons' labels come translated from <template
-// id="markdown-toolbar"> in base.html (no strings here, no inline script: the CSP forbids it).
+// data-markdown, and a preview of the text as it will be shown, rendered and sanitized on the
+// server (POST /preview/markdown through htmx, which sends the CSRF token in its header) into an
+// aria-live region below the textarea. Progressive enhancement only: without this file the
+// textarea takes plain Markdown, as its help line says. The buttons' labels come translated from
+// <template id="markdown-toolbar"> in base.html (no strings here, no inline script: the CSP
+// forbids it).
 (function () {
   "use strict";
 
@@ -35,6 +38,24 @@
     if (live) live.textContent = live.getAttribute("data-done-" + action) || "";
   }
 
+  function preview(template, toolbar, textarea) {
+    var button = toolbar.querySelector("button[data-preview]");
+    var url = template.getAttribute("data-preview-url");
+    var region = template.content.children[1];
+    if (!button || !url || !region || !window.htmx) return;
+    region = region.cloneNode(true);
+    region.id = textarea.id + "-preview";
+    button.setAttribute("aria-controls", region.id);
+    textarea.parentNode.appendChild(region);
+    var body = region.querySelector(".md-preview__body");
+    button.addEventListener("click", function () {
+      // Every click shows the text as it is now; the region is announced when it is filled.
+      window.htmx.ajax("POST", url, {
+        source: button, target: body, swap: "innerHTML", values: { text: textarea.value },
+      }).then(function () { region.hidden = false; });
+    });
+  }
+
   function enhance(root) {
     var template = document.getElementById("markdown-toolbar");
     if (!template) return;
@@ -48,6 +69,7 @@
         button.addEventListener("click", function () { apply(textarea, button.getAttribute("data-action"), live); });
       });
       textarea.parentNode.insertBefore(toolbar, textarea);
+      preview(template, toolbar, textarea);
       // Ctrl/Cmd+B and Ctrl/Cmd+I, as in every editor.
       textarea.addEventListener("keydown", function (event) {
         if (!(event.ctrlKey || event.metaKey) || event.altKey) return;

@@ -1,5 +1,6 @@
 """The Markdown toolbar in a real browser: the bold button wraps the selection, the keyboard reaches
-and works every button, the result renders as bold, and the page passes axe at 390 and 1280 px."""
+and works every button, the preview shows the text rendered and sanitized by the server, the result
+renders as bold, and the page passes axe at 390 and 1280 px."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def test_toolbar_wraps_the_selection_and_the_comment_renders(
     page.goto(live_server.url + space["url"])
     field = page.locator(space["field"])
     toolbar = page.locator(f"{space['field']} >> xpath=preceding-sibling::div[@role='group']")
-    expect(toolbar.get_by_role("button")).to_have_count(4)
+    expect(toolbar.get_by_role("button")).to_have_count(5)
     assert_accessible(page, f"theme page with the Markdown toolbar at {width} px")
 
     field.fill(f"Tärkeä asia {width}")
@@ -57,6 +58,19 @@ def test_toolbar_wraps_the_selection_and_the_comment_renders(
         field.press("Shift+ArrowLeft")
     field.press("Control+i")
     assert field.input_value().endswith("*" + str(width) + "*")
+
+    # The preview: rendered on the server (htmx POST with the CSRF header), typed markup as text.
+    typed = field.input_value()
+    field.press("End")
+    field.type(" <script>alert(1)</script>")
+    toolbar.locator("button[data-preview]").click()
+    preview = page.locator(f"{space['field']}-preview")
+    expect(preview).to_be_visible()
+    expect(preview.locator("[aria-live] strong", has_text="asia")).to_be_visible()
+    expect(preview.locator("[aria-live]")).to_contain_text("<script>alert(1)</script>")
+    assert preview.locator("script").count() == 0
+    assert_accessible(page, f"theme page with the Markdown preview shown at {width} px")
+    field.fill(typed)
 
     field.locator("xpath=ancestor::form").locator("button[type=submit]").click()
     expect(page.locator(".comment__body strong", has_text="asia").first).to_be_visible()

@@ -121,6 +121,7 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     # the comment is the member's own: only its author edits and withdraws it, others like it
     "discussion.edit": {"GET": "login 403 ok 403 403 403 403", "POST": "login 403 bad 403 403 403 403"},
     "discussion.withdraw": {"POST": "login 403 redirect 403 403 403 403"},
+    "preview.markdown_preview": {"POST": SIGNED_IN},  # renders the garbage as text; stores nothing
     "discussion.like": {"POST": "login 403 403 403 403 redirect redirect"},
     "polls.answer": {"POST": PARTICIPATE_POST},
     "polls.results": {"GET": READ},

@@ -101,6 +101,7 @@ SAFE_FIELDS = {
     "idea.body",  # ideas.service.submit stores clean_html(body); the importer cleans it too
     "ws.introduction_html",  # programme.service and transfer.schema store clean_html(...)
     "theme.introduction_html",  # the same, per theme (also in published snapshots)
+    "preview_html",  # preview.views: markdown.render output (clean_html inside), never stored
 }
 
 
