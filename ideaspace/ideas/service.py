@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from .. import audit, markdown
 from ..ballot import service as ballot
 from ..extensions import db
+from ..images.service import idea_images
 from ..models import (
     Activity,
     ActivityKind,
@@ -24,6 +25,7 @@ from ..models import (
     IdeaStatus,
     IdeaStatusChange,
     IdeaSupport,
+    Image,
     Theme,
     User,
     Workspace,
@@ -283,6 +285,7 @@ class IdeaRow:
     supports: int
     comments: int
     supported: bool = False
+    image: Image | None = None  # images: the idea's picture, for its card
 
 
 @dataclass
@@ -377,7 +380,11 @@ def list_ideas(
         query.where(*conditions).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     ).all()
     mine = supports_of(user, [row[0].id for row in result])
-    rows = [IdeaRow(idea, supports, comments, idea.id in mine) for idea, supports, comments in result]
+    pictures = idea_images(idea.id for idea, _supports, _comments in result)  # two statements at most
+    rows = [
+        IdeaRow(idea, supports, comments, idea.id in mine, pictures.get(idea.id))
+        for idea, supports, comments in result
+    ]
     return IdeaPage(rows, total, page, pages)
 
 

@@ -250,3 +250,16 @@ def test_the_front_page_shows_the_workspace_cover_and_each_theme_cover(client, l
     medium = next(v for v in theme_cover.variants if v.size == "medium")
     assert f'src="{_path(service.url(theme_cover, medium))}"' in page
     assert bare.id != place.theme.id
+
+
+def test_the_idea_barrel_shows_a_picture_on_its_idea_card(client, login, place, make, session):
+    from ideaspace.models import ActivityKind
+
+    make.activity(place.theme, kind=ActivityKind.IDEAS)
+    image = service.set_image(place.author, place.idea, data=files.png(), alt="Luonnos", primary="fi")
+    session.commit()
+    login(place.other)
+    page = client.get(f"/w/{place.ws.slug}/ideas").get_data(as_text=True)
+    small = next(v for v in image.variants if v.size == "small")
+    assert page.count('class="idea-card__image"') == 1 and 'alt="Luonnos"' in page
+    assert f'src="{_path(service.url(image, small))}"' in page
