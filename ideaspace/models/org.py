@@ -48,6 +48,8 @@ class Unit(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "user"
+    # Lists of people sort by name, case-insensitively: the first page is read in index order.
+    __table_args__ = (sa.Index("ix_user_lower_name", sa.func.lower(sa.text("name")), "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
