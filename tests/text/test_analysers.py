@@ -119,3 +119,19 @@ def test_voikko_handles_are_one_per_thread_and_agree():
         thread.join()
     assert not errors and results == expected
     assert len({id(handle) for handle in handles}) == 8  # every thread opened its own handle
+
+
+def test_without_voikko_finnish_falls_back_to_snowball(monkeypatch):
+    monkeypatch.setattr(analysers, "_voikko_checked", True)
+    monkeypatch.setattr(analysers, "_voikko_error", "ImportError: no libvoikko here")
+    analysers.word_forms.cache_clear()
+    try:
+        assert analysers.finnish_analyser() == "snowball"
+        assert "Snowball Finnish (fallback" in analysers.status()["fi"]
+        forms = analysers.word_forms("perehdytykseen", "fi")
+        assert not forms.known and forms.parts == ()
+        # Weaker, but it works: inflected forms still share a stem, and a text still has terms.
+        assert word_terms("kokeilun", "fi") == word_terms("kokeilu", "fi")
+        assert analyse("Perehdytys kestää liian kauan", "fi").terms
+    finally:
+        analysers.word_forms.cache_clear()  # forget the fallback's answers before Voikko is back
