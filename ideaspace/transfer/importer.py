@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from .. import audit
+from .. import audit, markdown
 from ..extensions import db
 from ..models import (
     Activity,
@@ -125,6 +125,9 @@ class Importer:
             slug=spec["slug"],
             title=spec["title"],
             introduction=spec["introduction"],
+            # The export holds the HTML only: the Markdown is that of the HTML where it renders
+            # back the same (as migration 0008 made it), else none and editing starts from the HTML.
+            introduction_source=markdown.sources_for(spec["introduction"]),
             strategy=spec["strategy"],
             status=spec["status"],
             access=spec["access"],
@@ -138,7 +141,12 @@ class Importer:
             ws.created_at = spec["created_at"]
         self.themes, self.measures, self.activities, self.options = {}, {}, {}, {}
         for tpos, t in enumerate(spec["themes"]):
-            theme = Theme(position=tpos, title=t["title"], introduction=t["introduction"])
+            theme = Theme(
+                position=tpos,
+                title=t["title"],
+                introduction=t["introduction"],
+                introduction_source=markdown.sources_for(t["introduction"]),
+            )
             ws.themes.append(theme)
             self.themes[t["key"]] = theme
             for mpos, m in enumerate(t["measures"]):
@@ -176,6 +184,7 @@ class Importer:
                     kind=a["kind"],
                     title=a["title"],
                     prompt=a["prompt"],
+                    prompt_source=markdown.sources_for(a["prompt"]),
                     status=a["status"],
                     is_anonymous=a["is_anonymous"],
                     results_visibility=a["results_visibility"],
@@ -227,6 +236,7 @@ class Importer:
                 theme_id=self.themes[i["theme"]].id if i["theme"] else None,
                 title=i["title"],
                 body=i["body"],
+                body_source=markdown.source_for(i["body"]),
                 author_id=self.uid(i["author"]),
                 unit_id=self.unit_id(i["unit"]),
                 status=i["status"],
@@ -339,6 +349,7 @@ class Importer:
                 workspace_id=self.ws.id,
                 parent=parent,
                 body=c["body"],
+                body_source=markdown.source_for(c["body"]),
                 author_id=self.uid(c["author"]),
                 unit_id=self.unit_id(c["unit"]),
                 on_behalf_of_unit=c["on_behalf_of_unit"],
