@@ -7,6 +7,7 @@ refused file leaves nothing behind and the image that was there stays.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 
 from flask import url_for
@@ -201,6 +202,37 @@ def idea_images(idea_ids) -> dict[int, Image]:
         for image in db.session.scalars(
             select(Image).where(Image.idea_id.in_(ids)).options(selectinload(Image.variants))
         )
+    }
+
+
+def idea_pictures(idea_ids) -> dict[int, dict]:
+    """The pictures of these ideas as data for the person's own copy (privacy.personal_data): alt
+    text and the largest variant as WebP in base64, by idea id, in one statement."""
+    ids = list(idea_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            Image.idea_id,
+            Image.alt,
+            Image.created_at,
+            ImageVariant.width,
+            ImageVariant.height,
+            ImageVariant.data,
+        )
+        .join(ImageVariant, ImageVariant.image_id == Image.id)
+        .where(Image.idea_id.in_(ids), ImageVariant.size == "large")
+    )
+    return {
+        row.idea_id: {
+            "alt": row.alt,
+            "added_at": row.created_at.isoformat() if row.created_at else None,
+            "content_type": processing.CONTENT_TYPE,
+            "width": row.width,
+            "height": row.height,
+            "data": base64.b64encode(row.data).decode("ascii"),
+        }
+        for row in rows
     }
 
 

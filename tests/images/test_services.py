@@ -140,3 +140,17 @@ def test_deleting_the_owner_deletes_its_image(session, place, make):
     session.flush()
     session.expire_all()
     assert _count(session, Image) == 0 and _count(session, ImageVariant) == 0
+
+
+def test_the_authors_own_data_holds_their_ideas_pictures(session, place):
+    import base64
+
+    from ideaspace.privacy.service import personal_data
+
+    service.set_image(place.author, place.idea, data=files.png(300, 200), alt="Luonnos", primary="fi")
+    data = personal_data(place.author)
+    (idea,) = [i for i in data["ideas"] if i["id"] == place.idea.id]
+    picture = idea["picture"]
+    assert picture["alt"] == {"fi": "Luonnos"} and (picture["width"], picture["height"]) == (300, 200)
+    assert base64.b64decode(picture["data"])[8:12] == b"WEBP"
+    assert all("picture" not in i for i in personal_data(place.other)["ideas"])
