@@ -36,7 +36,7 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/invitations-bench.sqlite3"
 
     from flask_migrate import upgrade
-    from sqlalchemy import insert, select
+    from sqlalchemy import insert, select, text
 
     from bench.sessions import start_sessions
     from ideaspace import create_app
@@ -106,6 +106,10 @@ def main() -> None:
                 for person in people
             ],
         )
+        db.session.commit()
+        # Statistics for the planner, as a running server keeps them (this one runs without
+        # autovacuum; bench/generate.py does the same).
+        db.session.execute(text("ANALYZE"))
         db.session.commit()
         token = start_sessions([moderator.id])[moderator.id]
         slug, unit_id, department_id = workspace.slug, units[7].id, departments[3].id
