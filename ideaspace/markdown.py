@@ -173,6 +173,25 @@ _NOT_IN_AUTOLINK = re.compile(r"[\s<>]")
 _SAME_LOOK = {"strong": "strong", "b": "strong", "em": "em", "i": "em"}
 
 
+def _is_bold(node) -> bool:
+    return _SAME_LOOK.get(getattr(node, "name", None)) == "strong"
+
+
+def _beside_bold(el) -> bool:
+    """Bold just before or after this element, or at its very start or end: delimiters touch."""
+    inside = [child for child in el.contents if not (isinstance(child, str) and not child.strip())]
+    return any(_is_bold(node) for node in (el.previous_sibling, el.next_sibling, *inside[:1], *inside[-1:]))
+
+
+def _word_beside(el) -> bool:
+    """A letter or digit right outside the element, where "_" would be inside a word."""
+    before, after = el.previous_sibling, el.next_sibling
+    return bool(
+        (isinstance(before, str) and before[-1:].isalnum())
+        or (isinstance(after, str) and after[:1].isalnum())
+    )
+
+
 class _Converter(MarkdownConverter):
     """markdownify, set to write exactly the Markdown that `render` reads back."""
 
@@ -212,7 +231,14 @@ class _Converter(MarkdownConverter):
         return text if parent_tags & {"strong", "b"} else super().convert_strong(el, text, parent_tags)
 
     def convert_em(self, el, text, parent_tags):
-        return text if parent_tags & {"em", "i"} else super().convert_em(el, text, parent_tags)
+        if parent_tags & {"em", "i"}:
+            return text
+        if _beside_bold(el) and not _word_beside(el):
+            # "**a***" + "**b**" runs together into one run of asterisks; "_" keeps italic apart
+            # (it cannot open or close inside a word, hence only between non-letters).
+            prefix, suffix, text = chomp(text)
+            return f"{prefix}_{text}_{suffix}" if text else ""
+        return super().convert_em(el, text, parent_tags)
 
     convert_b = convert_strong
     convert_i = convert_em
