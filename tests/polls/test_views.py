@@ -534,3 +534,14 @@ def test_option_labels_are_escaped(client, session, world, make, login):
 
 def test_admin_role_check(world):
     assert world.admin.role is Role.ADMIN
+
+
+def test_scale_results_draw_the_enps_gauge_with_a_real_minus_sign(client, session, world, login):
+    fill(session, world.scale, scale=[0, 0, 3, 5, 6, 9, 10, 10, 7, 8])  # eNPS −20
+    login(world.member)
+    html = client.get(world.theme_url).text
+    gauge = html[html.index('<svg class="gauge"') : html.index("</svg>", html.index('<svg class="gauge"'))]
+    assert 'aria-hidden="true"' in gauge and "gauge__value--negative" in gauge
+    assert '<text class="gauge__number" x="100" y="96" text-anchor="middle">\u221220</text>' in gauge
+    assert 'stroke-dasharray="100.53 300"' in gauge  # (−20 + 100) / 200 of the half circle's 251.33
+    assert "style=" not in gauge
