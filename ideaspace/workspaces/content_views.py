@@ -27,6 +27,14 @@ from .manage_views import (
 )
 
 
+def _moderated(slug: str, get, item_id: int):
+    """The workspace and its item (404 when either is not there) that only its moderators change."""
+    workspace = service.get_workspace(slug)
+    item = get(workspace, item_id)
+    require(can_moderate(current_user, workspace))
+    return workspace, item
+
+
 def theme_url(workspace, theme_id: int, anchor: str = "") -> str:
     return url_for("workspaces.manage.theme", slug=workspace.slug, theme_id=theme_id) + anchor
 
@@ -47,9 +55,7 @@ def _moved(workspace, theme_id: int, obj, direction: str, name: dict):
 
 def _reorder(slug: str, theme_id: int, model, name_of, anchor: str):
     """Save the order of a theme's measures or activities dragged into place."""
-    workspace = service.get_workspace(slug)
-    theme = service.get_theme(workspace, theme_id)
-    require(can_moderate(current_user, workspace))
+    workspace, theme = _moderated(slug, service.get_theme, theme_id)
 
     def context_of(**extra):
         db.session.flush()
@@ -89,9 +95,7 @@ def _form_page(template: str, form, **context):
 
 @bp.route("/w/<slug>/manage/themes/<int:theme_id>/measures/new", methods=["GET", "POST"])
 def new_measure(slug: str, theme_id: int):
-    workspace = service.get_workspace(slug)
-    theme = service.get_theme(workspace, theme_id)
-    require(can_moderate(current_user, workspace))
+    workspace, theme = _moderated(slug, service.get_theme, theme_id)
     form = measure_form(workspace.primary_language)()
     if form.validate_on_submit() and (
         measure := attempt(form, measures.create_measure, current_user, theme, **form.values())
@@ -105,9 +109,7 @@ def new_measure(slug: str, theme_id: int):
 
 @bp.route("/w/<slug>/manage/measures/<int:measure_id>/edit", methods=["GET", "POST"])
 def edit_measure(slug: str, measure_id: int):
-    workspace = service.get_workspace(slug)
-    measure = measures.get_measure(workspace, measure_id)
-    require(can_moderate(current_user, workspace))
+    workspace, measure = _moderated(slug, measures.get_measure, measure_id)
     data = {name: getattr(measure, name) for name in measures.MEASURE_TEXTS}
     form = measure_form(workspace.primary_language)(data={**data, "status": measure.status.value})
     if form.validate_on_submit() and (
@@ -126,9 +128,7 @@ def edit_measure(slug: str, measure_id: int):
 
 @bp.post("/w/<slug>/manage/measures/<int:measure_id>/move")
 def move_measure(slug: str, measure_id: int):
-    workspace = service.get_workspace(slug)
-    measure = measures.get_measure(workspace, measure_id)
-    require(can_moderate(current_user, workspace))
+    workspace, measure = _moderated(slug, measures.get_measure, measure_id)
     direction = move_direction()
     manage.move(current_user, measure, direction, workspace_id=workspace.id)
     return _moved(workspace, measure.theme_id, measure, direction, measure.text)
@@ -136,9 +136,7 @@ def move_measure(slug: str, measure_id: int):
 
 @bp.post("/w/<slug>/manage/measures/<int:measure_id>/delete")
 def delete_measure(slug: str, measure_id: int):
-    workspace = service.get_workspace(slug)
-    measure = measures.get_measure(workspace, measure_id)
-    require(can_moderate(current_user, workspace))
+    workspace, measure = _moderated(slug, measures.get_measure, measure_id)
     theme_id = measure.theme_id
     try:
         measures.delete_measure(current_user, measure, workspace_id=workspace.id)
@@ -153,9 +151,7 @@ def delete_measure(slug: str, measure_id: int):
 
 @bp.route("/w/<slug>/manage/measures/<int:measure_id>/indicators/new", methods=["GET", "POST"])
 def new_indicator(slug: str, measure_id: int):
-    workspace = service.get_workspace(slug)
-    measure = measures.get_measure(workspace, measure_id)
-    require(can_moderate(current_user, workspace))
+    workspace, measure = _moderated(slug, measures.get_measure, measure_id)
     form = indicator_form(workspace.primary_language)()
     if form.validate_on_submit() and (
         indicator := attempt(
@@ -177,9 +173,7 @@ def new_indicator(slug: str, measure_id: int):
 
 @bp.route("/w/<slug>/manage/indicators/<int:indicator_id>/edit", methods=["GET", "POST"])
 def edit_indicator(slug: str, indicator_id: int):
-    workspace = service.get_workspace(slug)
-    indicator = measures.get_indicator(workspace, indicator_id)
-    require(can_moderate(current_user, workspace))
+    workspace, indicator = _moderated(slug, measures.get_indicator, indicator_id)
     data = {name: getattr(indicator, name) for name in measures.INDICATOR_TEXTS}
     data.update(
         baseline_year=indicator.baseline_year,
@@ -215,9 +209,7 @@ def edit_indicator(slug: str, indicator_id: int):
 
 @bp.post("/w/<slug>/manage/indicators/<int:indicator_id>/move")
 def move_indicator(slug: str, indicator_id: int):
-    workspace = service.get_workspace(slug)
-    indicator = measures.get_indicator(workspace, indicator_id)
-    require(can_moderate(current_user, workspace))
+    workspace, indicator = _moderated(slug, measures.get_indicator, indicator_id)
     direction = move_direction()
     manage.move(current_user, indicator, direction, workspace_id=workspace.id)
     return _moved(workspace, indicator.measure.theme_id, indicator, direction, indicator.description)
@@ -225,9 +217,7 @@ def move_indicator(slug: str, indicator_id: int):
 
 @bp.post("/w/<slug>/manage/indicators/<int:indicator_id>/delete")
 def delete_indicator(slug: str, indicator_id: int):
-    workspace = service.get_workspace(slug)
-    indicator = measures.get_indicator(workspace, indicator_id)
-    require(can_moderate(current_user, workspace))
+    workspace, indicator = _moderated(slug, measures.get_indicator, indicator_id)
     measure = indicator.measure
     try:
         measures.delete_indicator(current_user, indicator, workspace_id=workspace.id)
@@ -246,9 +236,7 @@ def _activity_page(form, status: int, **context):
 
 @bp.route("/w/<slug>/manage/themes/<int:theme_id>/activities/new", methods=["GET", "POST"])
 def new_activity(slug: str, theme_id: int):
-    workspace = service.get_workspace(slug)
-    theme = service.get_theme(workspace, theme_id)
-    require(can_moderate(current_user, workspace))
+    workspace, theme = _moderated(slug, service.get_theme, theme_id)
     form = activity_form(workspace.primary_language)(measure_choices=activities.measure_choices(workspace))
     context = {"workspace": workspace, "theme": theme, "activity": None, "locked": False, "answered": set()}
     if request.method == "GET":
@@ -269,9 +257,7 @@ def new_activity(slug: str, theme_id: int):
 
 @bp.route("/w/<slug>/manage/activities/<int:activity_id>/edit", methods=["GET", "POST"])
 def edit_activity(slug: str, activity_id: int):
-    workspace = service.get_workspace(slug)
-    activity = activities.get_activity(workspace, activity_id)
-    require(can_moderate(current_user, workspace))
+    workspace, activity = _moderated(slug, activities.get_activity, activity_id)
     form_class = activity_form(workspace.primary_language)
     contents = activities.activity_contents(activity)
     context = {
@@ -322,9 +308,7 @@ def _activity_data(activity) -> dict:
 
 @bp.post("/w/<slug>/manage/activities/<int:activity_id>/move")
 def move_activity(slug: str, activity_id: int):
-    workspace = service.get_workspace(slug)
-    activity = activities.get_activity(workspace, activity_id)
-    require(can_moderate(current_user, workspace))
+    workspace, activity = _moderated(slug, activities.get_activity, activity_id)
     direction = move_direction()
     manage.move(current_user, activity, direction, workspace_id=workspace.id)
     return _moved(workspace, activity.theme_id, activity, direction, activity.title)
@@ -332,9 +316,7 @@ def move_activity(slug: str, activity_id: int):
 
 @bp.post("/w/<slug>/manage/activities/<int:activity_id>/delete")
 def delete_activity(slug: str, activity_id: int):
-    workspace = service.get_workspace(slug)
-    activity = activities.get_activity(workspace, activity_id)
-    require(can_moderate(current_user, workspace))
+    workspace, activity = _moderated(slug, activities.get_activity, activity_id)
     theme_id = activity.theme_id
     try:
         activities.delete_activity(current_user, workspace, activity)
