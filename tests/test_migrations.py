@@ -10,9 +10,10 @@ from ideaspace.extensions import db
 
 from .conftest import create_scratch_postgres, drop_scratch_postgres
 
-
 # SQLite cannot reflect an index on an expression (ix_user_lower_name); PostgreSQL compares it.
-@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+pytestmark = pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+
+
 def test_upgrade_downgrade_upgrade_on_an_empty_database(app, tmp_path):
     # A fresh database of the same engine as `app`, so both engines are checked.
     with app.app_context():
