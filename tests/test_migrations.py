@@ -11,7 +11,10 @@ from ideaspace.extensions import db
 from .conftest import create_scratch_postgres, drop_scratch_postgres
 
 # SQLite cannot reflect an index on an expression (ix_user_lower_name); PostgreSQL compares it.
-pytestmark = pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index"),
+    pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index"),
+]
 
 
 def test_upgrade_downgrade_upgrade_on_an_empty_database(app, tmp_path):
