@@ -92,14 +92,42 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode copies a table and drops the old one; with foreign keys on, that drop
+            # deletes (ON DELETE CASCADE) or empties (SET NULL) every row referring to the table.
+            # The pragma is ignored inside a transaction, so it is set on the driver's connection
+            # before the first statement; each migration is checked before it commits.
+            _foreign_keys(connection, "OFF")
+            conf_args = {**conf_args, "on_version_apply": _no_dangling_references}
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                if connection.in_transaction():
+                    connection.rollback()
+                _foreign_keys(connection, "ON")
+
+
+def _foreign_keys(connection, state):
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={state}")
+
+
+def _no_dangling_references(ctx, step, **_kw):
+    """SQLite, foreign keys off: a migration leaves no row referring to one that is not there."""
+    dangling = ctx.connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if dangling:
+        raise RuntimeError(
+            f"Migration {step.up_revision_id}: rows refer to missing "
+            f"rows (table, rowid, parent table, key): {dangling[:20]}"
+        )
 
 
 if context.is_offline_mode():

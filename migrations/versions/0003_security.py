@@ -58,20 +58,19 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_user_session_user_id"), ["user_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_user_session_created_at"), ["created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_user_session_last_seen_at"), ["last_seen_at"], unique=False)
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.drop_column("session_nonce")
+    # Plain ALTER TABLE (SQLite has DROP COLUMN since 3.35): batch mode would copy "user" on SQLite.
+    op.drop_column("user", "session_nonce")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("session_nonce", sa.String(length=32), nullable=False, server_default="")
-        )
+    op.add_column("user", sa.Column("session_nonce", sa.String(length=32), nullable=False, server_default=""))
     # A nonce per person, as the old code expects (the cookies that carried one are long gone).
     if op.get_bind().dialect.name == "postgresql":
         op.execute("UPDATE \"user\" SET session_nonce = substr(md5(random()::text || id::text), 1, 16)")
     else:
         op.execute("UPDATE \"user\" SET session_nonce = lower(hex(randomblob(8)))")
+    # SQLite drops a default only by copying the table: env.py turns foreign keys off for the
+    # migrations, so dropping the old "user" deletes no membership and empties no author.
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.alter_column("session_nonce", server_default=None)
     with op.batch_alter_table("user_session", schema=None) as batch_op:

@@ -96,17 +96,16 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("workspace_id", "kind", "language", name=op.f("pk_mail_text")),
     )
-    with op.batch_alter_table("theme") as batch:
-        batch.add_column(sa.Column("created_at", sa.DateTime(timezone=True), nullable=True))
-    with op.batch_alter_table("activity") as batch:
-        batch.add_column(sa.Column("opened_at", sa.DateTime(timezone=True), nullable=True))
+    # Plain ALTER TABLE both ways (SQLite has DROP COLUMN since 3.35): a batch drop_column copies
+    # theme and activity on SQLite and drops the old ones, which deleted the comments and answers
+    # under them (ON DELETE CASCADE).
+    op.add_column("theme", sa.Column("created_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("activity", sa.Column("opened_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("activity") as batch:
-        batch.drop_column("opened_at")
-    with op.batch_alter_table("theme") as batch:
-        batch.drop_column("created_at")
+    op.drop_column("activity", "opened_at")
+    op.drop_column("theme", "created_at")
     op.drop_table("mail_text")
     op.drop_table("mail_opt_out")
     op.drop_index("ix_notification_user_pending", table_name="notification")
