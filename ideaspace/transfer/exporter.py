@@ -217,6 +217,7 @@ class Exporter:
             Idea.id,
             Idea.title,
             Idea.body,
+            Idea.body_source,
             Idea.theme_id,
             Idea.author_id,
             Idea.unit_id,
@@ -252,6 +253,7 @@ class Exporter:
             Comment.activity_id,
             Comment.idea_id,
             Comment.body,
+            Comment.body_source,
             Comment.author_id,
             Comment.unit_id,
             Comment.on_behalf_of_unit,
@@ -410,6 +412,7 @@ class Exporter:
             "slug": workspace.slug,
             "title": workspace.title,
             "introduction": workspace.introduction,
+            "introduction_source": workspace.introduction_source or {},
             "strategy": workspace.strategy,
             "status": workspace.status.value,
             "access": workspace.access.value,
@@ -428,6 +431,7 @@ class Exporter:
                     "key": self.theme_keys[t.id],
                     "title": t.title,
                     "introduction": t.introduction,
+                    "introduction_source": t.introduction_source or {},
                     **images.field(self, self.images, "theme", t.id, "cover"),
                 },
                 [self.measure(m, comment_tree) for m in t.measures],
@@ -552,6 +556,13 @@ class Exporter:
             return None
         return {"at": _moment(row.hidden_at), "reason": row.hidden_reason, "by": self.email(row.hidden_by_id)}
 
+    def source(self, row) -> dict:
+        """The Markdown typed for a comment or idea (null: none kept); in the moderator's export not
+        for those without an author (anonymous ones): how someone types Markdown (markers, spacing,
+        escapes) shows more than their HTML, so those carry their HTML only (docs/anonymity.md),
+        and an import makes their source from it as for an older document."""
+        return {"body_source": row.body_source} if self.backup or row.author_id is not None else {}
+
     def comment_tree(self, comments, likes) -> dict:
         """Comments grouped by what they are on, replies nested under their parent (as dicts)."""
         by_id, tree = {}, defaultdict(list)
@@ -559,6 +570,7 @@ class Exporter:
             by_id[c.id] = {
                 "key": self.comment_keys[c.id],
                 "body": c.body,
+                **self.source(c),
                 "author": self.email(c.author_id),
                 "unit": self.path(c.unit_id),
                 "on_behalf_of_unit": c.on_behalf_of_unit,
@@ -624,6 +636,7 @@ class Exporter:
             "kind": a.kind.value,
             "title": a.title,
             "prompt": a.prompt,
+            "prompt_source": a.prompt_source or {},
             "status": a.status.value,
             "is_anonymous": a.is_anonymous,
             "results_visibility": a.results_visibility.value,
@@ -732,6 +745,7 @@ class Exporter:
             "key": self.idea_keys[i.id],
             "title": i.title,
             "body": i.body,
+            **self.source(i),
             "theme": self.theme_keys.get(i.theme_id),
             "author": self.email(i.author_id),
             "unit": self.path(i.unit_id),

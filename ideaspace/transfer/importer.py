@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from .. import audit, markdown
+from .. import audit
 from ..extensions import db
 from ..models import (
     Activity,
@@ -125,9 +125,8 @@ class Importer:
             slug=spec["slug"],
             title=spec["title"],
             introduction=spec["introduction"],
-            # The export holds the HTML only: the Markdown is that of the HTML where it renders
-            # back the same (as migration 0008 made it), else none and editing starts from the HTML.
-            introduction_source=markdown.sources_for(spec["introduction"]),
+            # The Markdown sources as schema.py read them (or made them from the HTML).
+            introduction_source=spec["introduction_source"],
             strategy=spec["strategy"],
             status=spec["status"],
             access=spec["access"],
@@ -145,7 +144,7 @@ class Importer:
                 position=tpos,
                 title=t["title"],
                 introduction=t["introduction"],
-                introduction_source=markdown.sources_for(t["introduction"]),
+                introduction_source=t["introduction_source"],
             )
             ws.themes.append(theme)
             self.themes[t["key"]] = theme
@@ -184,7 +183,7 @@ class Importer:
                     kind=a["kind"],
                     title=a["title"],
                     prompt=a["prompt"],
-                    prompt_source=markdown.sources_for(a["prompt"]),
+                    prompt_source=a["prompt_source"],
                     status=a["status"],
                     is_anonymous=a["is_anonymous"],
                     results_visibility=a["results_visibility"],
@@ -236,7 +235,7 @@ class Importer:
                 theme_id=self.themes[i["theme"]].id if i["theme"] else None,
                 title=i["title"],
                 body=i["body"],
-                body_source=markdown.source_for(i["body"]),
+                body_source=i["body_source"],
                 author_id=self.uid(i["author"]),
                 unit_id=self.unit_id(i["unit"]),
                 status=i["status"],
@@ -349,7 +348,7 @@ class Importer:
                 workspace_id=self.ws.id,
                 parent=parent,
                 body=c["body"],
-                body_source=markdown.source_for(c["body"]),
+                body_source=c["body_source"],
                 author_id=self.uid(c["author"]),
                 unit_id=self.unit_id(c["unit"]),
                 on_behalf_of_unit=c["on_behalf_of_unit"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 
+from .. import markdown
 from ..anonymity import k_floor
 from ..models import (
     LANGUAGES,
@@ -46,6 +47,7 @@ WORKSPACE = (
     "slug",
     "title",
     "introduction",
+    "introduction_source",
     "strategy",
     "status",
     "access",
@@ -73,7 +75,17 @@ MEMBERSHIP = (
     "last_reminded_at",
     "visits",
 )
-THEME = ("key", "title", "introduction", "measures", "activities", "comments", "quotes", "cover")
+THEME = (
+    "key",
+    "title",
+    "introduction",
+    "introduction_source",
+    "measures",
+    "activities",
+    "comments",
+    "quotes",
+    "cover",
+)
 MEASURE = (
     "key",
     "goal",
@@ -102,6 +114,7 @@ ACTIVITY = (
     "kind",
     "title",
     "prompt",
+    "prompt_source",
     "status",
     "is_anonymous",
     "results_visibility",
@@ -123,14 +136,15 @@ BALLOT = ("scope", "kind", "contributor", "payload")
 PAYLOAD = {
     "answer": ("options", "scale", "unit"),
     "note": ("text", "unit"),
-    "comment": ("body", "parent", "target", "target_id", "on_behalf", "unit"),
-    "idea": ("title", "body", "theme", "unit"),
+    "comment": ("body", "body_source", "parent", "target", "target_id", "on_behalf", "unit"),
+    "idea": ("title", "body", "body_source", "theme", "unit"),
 }
 ANSWER = ("on", "options", "value", "unit")
 NOTE = ("key", "text", "author", "unit", "group", "created_at", "hidden")
 COMMENT = (
     "key",
     "body",
+    "body_source",
     "author",
     "unit",
     "on_behalf_of_unit",
@@ -146,6 +160,7 @@ IDEA = (
     "key",
     "title",
     "body",
+    "body_source",
     "theme",
     "author",
     "unit",
@@ -307,6 +322,9 @@ class _Parser:
                 clean["text"] = self.r.text(payload, "text", q, required=True, max_len=280)
             elif kind is BallotKind.COMMENT:
                 clean["body"] = self.r.text(payload, "body", q, required=True, rich=True, max_len=20000)
+                clean["body"], clean["body_source"] = self.source(
+                    payload, "body", q, clean["body"], derive=False
+                )
                 clean["parent"] = self.r.text(payload, "parent", q, max_len=100)
                 if clean["parent"]:
                     self.refs.append(("comment", clean["parent"], f"{q}.parent"))
@@ -321,6 +339,9 @@ class _Parser:
             else:
                 clean["title"] = self.r.text(payload, "title", q, required=True, max_len=200)
                 clean["body"] = self.r.text(payload, "body", q, required=True, rich=True, max_len=20000)
+                clean["body"], clean["body_source"] = self.source(
+                    payload, "body", q, clean["body"], derive=False
+                )
                 clean["theme"] = self.r.text(payload, "theme", q, max_len=100)
                 if clean["theme"]:
                     self.refs.append(("theme", clean["theme"], f"{q}.theme"))
@@ -328,6 +349,60 @@ class _Parser:
             clean = {k: v for k, v in clean.items() if k in payload}
             out.append({"scope": scope, "kind": kind, "contributor": contributor, "payload": clean})
         return out
+
+    # -- rich text and its Markdown source
+
+    def source(
+        self, data: dict, key: str, path: str, html: str | None, *, derive: bool = True
+    ) -> tuple[str | None, str | None]:
+        """Rich text `html` and its Markdown source `<key>_source` as the document gives it (null:
+        none). Without the field (an older document, an anonymous item of a moderator's export) and
+        with `derive`, the source is the Markdown of the HTML where that renders back the same, as
+        migration 0008 gave stored rows; else none, and editing starts from the HTML."""
+        if f"{key}_source" not in data:
+            return html, markdown.source_for(html) if derive and html else None
+        source = self.r.text(data, f"{key}_source", path, max_len=markdown.MAX_SOURCE)
+        return self.rendered(html, source, f"{path}.{key}", f"{path}.{key}_source")
+
+    def sources(self, data: dict, key: str, path: str, html: dict) -> tuple[dict, dict | None]:
+        """`source` per language of a localized rich text; a language left out has no source."""
+        if f"{key}_source" not in data:
+            return html, markdown.sources_for(html)
+        if data[f"{key}_source"] is None:
+            return html, {}
+        given = self.r.localized(data, f"{key}_source", path, max_len=markdown.MAX_SOURCE)
+        html, sources = dict(html), {}
+        for lang, text in given.items():
+            shown, source = self.rendered(
+                html.get(lang), text, f"{path}.{key}.{lang}", f"{path}.{key}_source.{lang}"
+            )
+            if shown:
+                html[lang] = shown
+            if source is not None:
+                sources[lang] = source
+        return html, sources
+
+    def rendered(self, html, source, html_path: str, source_path: str) -> tuple[str | None, str | None]:
+        """The HTML and source to store for a rich text that comes with its Markdown source.
+
+        The source is text (clean_text) and the HTML is what `markdown.render` makes of it, as on
+        every write: the document's HTML is kept where it is exactly that (a backup's is), else it
+        is rendered from the source, with a warning. A source that cannot be rendered, or renders
+        to nothing, is left out (with a warning) and the HTML is kept as the document has it.
+        """
+        if source is None:
+            return html, None
+        try:
+            again = markdown.render(source)
+        except markdown.MarkdownError as error:
+            self.r.warn(source_path, f"cannot be rendered ({error}); left out, the HTML is kept")
+            return html, None
+        if not again:
+            self.r.warn(source_path, "renders to nothing; left out, the HTML is kept")
+            return html, None
+        if again != html:
+            self.r.warn(html_path, "is not what its Markdown source renders to; rendered from the source")
+        return again, source
 
     def unit_ref(self, data: dict, key: str, path: str):
         value = self.r.text(data, key, path, max_len=1000)
@@ -429,6 +504,9 @@ class _Parser:
             "programme_versions": self.programme_versions(w, path),
             "cover": images.parse(self, w, "cover", path),
         }
+        out["introduction"], out["introduction_source"] = self.sources(
+            w, "introduction", path, out["introduction"]
+        )
         if out["opens_on"] and out["closes_on"] and out["closes_on"] < out["opens_on"]:
             self.r.fail(f"{path}.closes_on", "is before opens_on")
         members = [m["person"] for m in out["memberships"] if m["person"]]
@@ -454,10 +532,14 @@ class _Parser:
 
     def theme(self, data, path) -> dict:
         t = self.r.obj(data, path, THEME, ("key", "title"))
+        introduction, introduction_source = self.sources(
+            t, "introduction", path, self.r.localized(t, "introduction", path, rich=True)
+        )
         return {
             "key": self.r.key(t, path, self.keys["theme"]),
             "title": self.r.localized(t, "title", path, required=True, max_len=300, line=True),
-            "introduction": self.r.localized(t, "introduction", path, rich=True),
+            "introduction": introduction,
+            "introduction_source": introduction_source,
             "measures": [self.measure(m, p) for m, p in self.r.items(t, "measures", path)],
             "activities": [self.activity(a, p) for a, p in self.r.items(t, "activities", path)],
             "comments": self.comments(t, path),
@@ -537,11 +619,15 @@ class _Parser:
         if kind is not None and kind.is_poll and len(options) < 2:
             self.r.fail(f"{path}.options", "a poll needs at least two options")
         max_sel = self.r.integer(a, "max_selections", path, minimum=1, maximum=1000)
+        prompt, prompt_source = self.sources(
+            a, "prompt", path, self.r.localized(a, "prompt", path, rich=True)
+        )
         out = {
             "key": self.r.key(a, path, self.keys["activity"]),
             "kind": kind,
             "title": self.r.localized(a, "title", path, required=True, max_len=300, line=True),
-            "prompt": self.r.localized(a, "prompt", path, rich=True),
+            "prompt": prompt,
+            "prompt_source": prompt_source,
             "status": self.r.choice(a, "status", path, ActivityStatus, ActivityStatus.OPEN),
             "is_anonymous": self.r.boolean(a, "is_anonymous", path, False),
             "results_visibility": self.r.choice(
@@ -642,10 +728,13 @@ class _Parser:
             if depth and c.get("replies"):
                 self.r.fail(f"{p}.replies", "replies go one level deep only")
             liked = self.person_list(c, "liked_by", p)
+            body = self.r.text(c, "body", p, required=True, rich=True, max_len=20000)
+            body, body_source = self.source(c, "body", p, body)
             out.append(
                 {
                     "key": self.r.key(c, p, self.keys["comment"], required=False),
-                    "body": self.r.text(c, "body", p, required=True, rich=True, max_len=20000),
+                    "body": body,
+                    "body_source": body_source,
                     "author": self.person_ref(c, "author", p),
                     "unit": self.unit_ref(c, "unit", p),
                     "on_behalf_of_unit": self.r.boolean(c, "on_behalf_of_unit", p, False),
@@ -685,12 +774,15 @@ class _Parser:
                 }
             )
         emails = [s["person"] for s in supporters]
+        body = self.r.text(i, "body", path, required=True, rich=True, max_len=20000)
+        body, body_source = self.source(i, "body", path, body)
         for dup in {e for e in emails if e and emails.count(e) > 1}:
             self.r.fail(f"{path}.supporters", f"{dup} supports the idea twice")
         return {
             "key": self.r.key(i, path, self.keys["idea"]),
             "title": self.r.text(i, "title", path, required=True, max_len=200, line=True),
-            "body": self.r.text(i, "body", path, required=True, rich=True, max_len=20000),
+            "body": body,
+            "body_source": body_source,
             "theme": theme,
             "author": self.person_ref(i, "author", path),
             "unit": self.unit_ref(i, "unit", path),

@@ -335,7 +335,8 @@ def test_the_checks_see_what_they_look_for():
     )
 
 
-RICH_KEYS = ("introduction", "prompt", "body")
+# The HTML and the Markdown it was rendered from (the importer renders the HTML from the source).
+RICH_KEYS = ("introduction", "prompt", "body", "introduction_source", "prompt_source", "body_source")
 
 
 def _raw_rich(node, payload: str) -> int:
