@@ -6,6 +6,7 @@ or empties their references (SET NULL): migrations 0003 and 0011 once did. SQLit
 from __future__ import annotations
 
 import datetime as dt
+import logging.config
 import os
 
 import pytest
@@ -125,3 +126,31 @@ def test_no_row_under_a_workspace_is_lost_down_to_0002_and_up_again(fresh):
         # The migrations ran with foreign keys off; the app's connections have them on again.
         with db.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+
+
+def test_a_step_that_ends_with_a_row_referring_to_a_missing_one_is_not_committed(fresh, monkeypatch, caplog):
+    """SQLite runs the migrations with foreign keys off: each step is checked before it commits
+    (the dangling row is made beforehand here, with foreign keys off)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL enforces its foreign keys in every statement")
+    # migrations/env.py configures logging anew on every run, which would drop caplog's handler.
+    monkeypatch.setattr(logging.config, "fileConfig", lambda *args, **kwargs: None)
+    upgrade(revision="0014")
+    _fill()
+    with db.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        raw.execute("UPDATE membership SET workspace_id = 999")
+        raw.execute("PRAGMA foreign_keys=ON")
+    with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits
+        upgrade()
+    assert "Migration 0015: rows refer to missing rows" in caplog.text
+    assert "('membership', 1, 'workspace', 0)" in caplog.text
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0014"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE membership SET workspace_id = (SELECT id FROM workspace)")
+    upgrade()
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0015"
