@@ -97,6 +97,13 @@ def clean_html(value: str | None) -> str:
     if "<" not in text:
         text = _paragraphs(text)
     result = _quote_text(_CLEANER.clean(text).strip())
+    # The parser reads what it wrote differently when the input nested what HTML cannot (an <a>
+    # inside an <a>): clean until nothing changes, so a stored text is what cleaning it gives.
+    for _ in range(3):
+        again = _quote_text(_CLEANER.clean(result).strip())
+        if again == result:
+            break
+        result = again
     if result and "<" not in result:
         # Every tag was stripped (e.g. "<span>x</span>" leaves "x"): wrap the rest as plain text would
         # have been, so cleaning the result again changes nothing (idempotent).
