@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 # The largest upload (the request as a whole stays under MAX_CONTENT_LENGTH, 5 MB).
 MAX_BYTES = 4 * 1024 * 1024
@@ -166,6 +166,9 @@ def _bomb_message():  # noqa: N802 (a message, built in the reader's language wh
 
 def prepare(data: bytes) -> Prepared:
     """Check an upload and draw its variants; raise ImageError with the reason when it is refused."""
+    # Importing WeasyPrint (the PDF export) turns Pillow's tolerance of truncated files and
+    # oversized text chunks on for the whole process; an upload is checked strictly all the same.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     kind = check_bytes(data)
     with _open(data, kind) as first:
         try:

@@ -123,3 +123,15 @@ def test_check_variant_takes_what_prepare_wrote_and_nothing_else():
         processing.check_variant(files.png())  # a PNG: variants are WebP
     with pytest.raises(ImageError):
         processing.check_variant(prepared.largest.data + b"<script>alert(1)</script>")
+
+
+def test_the_checks_stay_strict_after_the_pdf_export_loaded_weasyprint():
+    # WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process when it is imported.
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    try:
+        assert "could not be read" in _refused(files.png_text_bomb())
+        assert "could not be read" in _refused(files.png()[:-40])
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
