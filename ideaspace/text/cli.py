@@ -1,5 +1,6 @@
 """`ideaspace doctor` (which language analysers are active, how complete the search index is) and
-`ideaspace reindex [--workspace SLUG] [--missing]` (rebuild the search index from the content)."""
+`ideaspace reindex [--workspace SLUG] [--missing]` (rebuild the search index from the content:
+comments, notes, ideas, themes, measures and quotes)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,10 @@ def doctor_command() -> None:
             " Install it: `make voikko` as root (apt-get install libvoikko1 voikko-fi)."
         )
     engine, indexed, total = coverage()
-    click.echo(f"Search index ({engine}): {indexed} of {total} comments, notes and ideas indexed.")
+    click.echo(
+        f"Search index ({engine}): {indexed} of {total} comments, notes, ideas, themes, measures"
+        " and quotes indexed."
+    )
     if indexed != total:
         click.echo("  NOTE: the index is incomplete: run `ideaspace reindex`.")
 
@@ -35,7 +39,7 @@ def doctor_command() -> None:
 @click.option("--missing", is_flag=True, help="Only add what the index lacks (fast when it is complete).")
 @with_appcontext
 def reindex_command(slug: str | None, missing: bool) -> None:
-    """Rebuild the search index from the comments, notes and ideas."""
+    """Rebuild the search index from the comments, notes, ideas, themes, measures and quotes."""
     from sqlalchemy import select
 
     from ..extensions import db
@@ -52,6 +56,7 @@ def reindex_command(slug: str | None, missing: bool) -> None:
     counts = reindex(workspace, missing=missing)
     db.session.commit()
     click.echo(
-        f"Indexed {counts['comment']} comments, {counts['note']} notes and {counts['idea']} ideas"
+        f"Indexed {counts['comment']} comments, {counts['note']} notes, {counts['idea']} ideas,"
+        f" {counts['theme']} themes, {counts['measure']} measures and {counts['quote']} quotes"
         f" in {time.perf_counter() - started:.1f} s (Finnish: {analysers.finnish_analyser()})."
     )

@@ -1,4 +1,5 @@
-"""The search index: one row of base forms and compound parts per comment, note and idea.
+"""The search index: one row of base forms and compound parts per comment, note, idea, theme,
+measure and quote (themes, measures and quotes since migration 0016).
 
 PostgreSQL searches the generated column `document`, `to_tsvector('simple', terms)`, through a
 GIN index (the terms are already base forms, so the 'simple' configuration only splits them);
@@ -30,15 +31,14 @@ def made_by_migration(name: str, type_: str) -> bool:
     return (type_, name) in {("index", TERMS_INDEX), ("column", DOCUMENT)}
 
 
+# The columns naming an entry's source: exactly one is set (the check constraint "one_source").
+SOURCE_KINDS = ("comment", "note", "idea", "theme", "measure", "quote")
+_ONE_SOURCE = " + ".join(f"CASE WHEN {kind}_id IS NULL THEN 0 ELSE 1 END" for kind in SOURCE_KINDS) + " = 1"
+
+
 class SearchEntry(db.Model):
     __tablename__ = "search_entry"
-    __table_args__ = (
-        sa.CheckConstraint(
-            "(CASE WHEN comment_id IS NULL THEN 0 ELSE 1 END + CASE WHEN note_id IS NULL THEN 0 ELSE 1 END"
-            " + CASE WHEN idea_id IS NULL THEN 0 ELSE 1 END) = 1",
-            name="one_source",
-        ),
-    )
+    __table_args__ = (sa.CheckConstraint(_ONE_SOURCE, name="one_source"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspace.id", ondelete="CASCADE"), index=True)
@@ -47,6 +47,11 @@ class SearchEntry(db.Model):
     )
     note_id: Mapped[int | None] = mapped_column(sa.ForeignKey("note.id", ondelete="CASCADE"), unique=True)
     idea_id: Mapped[int | None] = mapped_column(sa.ForeignKey("idea.id", ondelete="CASCADE"), unique=True)
+    theme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("theme.id", ondelete="CASCADE"), unique=True)
+    measure_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("measure.id", ondelete="CASCADE"), unique=True
+    )
+    quote_id: Mapped[int | None] = mapped_column(sa.ForeignKey("quote.id", ondelete="CASCADE"), unique=True)
     language: Mapped[str] = mapped_column(sa.String(2))
     # Space-separated base forms and compound parts, in text order, repeats kept (for ranking).
     terms: Mapped[str] = mapped_column(sa.Text)

@@ -1,11 +1,14 @@
-"""Search a workspace's comments, notes and ideas by base forms and compound parts, ranked.
+"""Search a workspace's comments, notes, ideas, themes, measures and quotes by base forms and
+compound parts, ranked.
 
 The query's words become groups of alternatives (each word's terms in every language, see
 `ideaspace.text.query_groups`); a result holds a term of every group. PostgreSQL ranks with
 `ts_rank` over the stored `to_tsvector('simple', terms)`, SQLite with FTS5's `bm25`. Only what the
 searcher may read is found: never hidden or withdrawn content, nothing in a draft activity unless
-they moderate the workspace, no comment on a hidden idea. Anonymous content shows no author, unit
-or date (`Hit.anonymous`).
+they moderate the workspace, no comment on a hidden idea, and quotes only for those who may read
+the programme (moderators; observers once the workspace is open), never one whose source is hidden
+or withdrawn. Anonymous content shows no author, unit or date (`Hit.anonymous`); a quote shows none
+of its source's at all (the programme attributes it, with the author's consent checked there).
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from flask_babel import gettext
 from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
-from ..models import Activity, ActivityStatus, Comment, Idea, Note, Workspace
-from ..permissions import can_moderate, viewer
+from ..i18n import current_language
+from ..models import Activity, ActivityStatus, Comment, Idea, Measure, Note, Quote, Theme, Workspace
+from ..permissions import can_moderate, can_read_programme, viewer
 from ..sanitize import html_to_text
 from . import language, query_groups, word_terms
-from .index import text_of, workspace_token
-from .models import DOCUMENT, FTS_TABLE, SearchEntry
+from .index import text_of, versions_of, workspace_token
+from .models import DOCUMENT, FTS_TABLE, SOURCE_KINDS, SearchEntry
 
 PAGE_SIZE = 20
 MAX_WORDS = 12
@@ -37,9 +41,9 @@ class Hit:
     """One result: what it is, where, and an excerpt as (text, matched) pieces (the template marks
     the matched ones; no markup is built here)."""
 
-    kind: str  # comment, note, idea
-    item: Comment | Note | Idea
-    title: str | None  # an idea's title
+    kind: str  # comment, note, idea, theme, measure, quote
+    item: Comment | Note | Idea | Theme | Measure | Quote
+    title: str | None  # an idea's or a theme's title
     excerpt: tuple[tuple[str, bool], ...]
     lang: str
     anonymous: bool
@@ -96,14 +100,14 @@ def search(user, workspace: Workspace, query: str | None, page: int = 1) -> Resu
     results.pages = max(1, -(-results.total // PAGE_SIZE))
     results.page = page
     wanted = {term for group in groups for term in group}
-    results.hits = _hits(ranked, wanted)
+    results.hits = _hits(ranked, wanted, workspace)
     return results
 
 
 def _matching(user, workspace: Workspace, groups: list[tuple[str, ...]]) -> sa.Select:
     """The visible entries of the workspace that match every group: (id, kind ids, language, rank)."""
     entry = SearchEntry
-    columns = [entry.id, entry.comment_id, entry.note_id, entry.idea_id, entry.language]
+    columns = [entry.id, *(getattr(entry, f"{kind}_id") for kind in SOURCE_KINDS), entry.language]
     if db.session.get_bind().dialect.name == "postgresql":
         tsquery = " & ".join("(" + " | ".join(group) + ")" for group in groups)
         vector = sa.literal_column(f"{SearchEntry.__tablename__}.{DOCUMENT}")  # migration 0006
@@ -140,8 +144,10 @@ def _matching(user, workspace: Workspace, groups: list[tuple[str, ...]]) -> sa.S
 
 def _visible(select: sa.Select, user, workspace: Workspace) -> sa.Select:
     """Keep what the searcher may read: nothing hidden or withdrawn, no draft activity's content
-    unless they moderate, no comment on a hidden idea or under a hidden comment. Outer joins on
-    primary keys, so each match costs a few index lookups whatever the plan."""
+    unless they moderate, no comment on a hidden idea or under a hidden comment; themes and
+    measures for everyone who reads the workspace; quotes for those who may read the programme,
+    and only while their source is visible. Outer joins on primary keys, so each match costs a few
+    index lookups whatever the plan."""
     moderator = can_moderate(viewer(user), workspace)
     comment, parent, comment_activity, comment_idea = (
         aliased(Comment),
@@ -154,7 +160,7 @@ def _visible(select: sa.Select, user, workspace: Workspace) -> sa.Select:
     def open_(activity):
         return sa.true() if moderator else activity.status != ActivityStatus.DRAFT
 
-    return (
+    select = (
         select.outerjoin(comment, comment.id == SearchEntry.comment_id)
         .outerjoin(parent, parent.id == comment.parent_id)
         .outerjoin(comment_activity, comment_activity.id == comment.activity_id)
@@ -162,39 +168,72 @@ def _visible(select: sa.Select, user, workspace: Workspace) -> sa.Select:
         .outerjoin(note, note.id == SearchEntry.note_id)
         .outerjoin(note_activity, note_activity.id == note.activity_id)
         .outerjoin(idea, idea.id == SearchEntry.idea_id)
-        .where(
-            sa.or_(
-                sa.and_(
-                    SearchEntry.comment_id.is_not(None),
-                    comment.hidden_at.is_(None),
-                    comment.withdrawn_at.is_(None),
-                    sa.or_(comment.parent_id.is_(None), parent.hidden_at.is_(None)),
-                    sa.or_(comment.activity_id.is_(None), open_(comment_activity)),
-                    sa.or_(comment.idea_id.is_(None), comment_idea.hidden_at.is_(None)),
-                ),
-                sa.and_(SearchEntry.note_id.is_not(None), note.hidden_at.is_(None), open_(note_activity)),
-                sa.and_(SearchEntry.idea_id.is_not(None), idea.hidden_at.is_(None)),
+    )
+    allowed = [
+        sa.and_(
+            SearchEntry.comment_id.is_not(None),
+            comment.hidden_at.is_(None),
+            comment.withdrawn_at.is_(None),
+            sa.or_(comment.parent_id.is_(None), parent.hidden_at.is_(None)),
+            sa.or_(comment.activity_id.is_(None), open_(comment_activity)),
+            sa.or_(comment.idea_id.is_(None), comment_idea.hidden_at.is_(None)),
+        ),
+        sa.and_(SearchEntry.note_id.is_not(None), note.hidden_at.is_(None), open_(note_activity)),
+        sa.and_(SearchEntry.idea_id.is_not(None), idea.hidden_at.is_(None)),
+        SearchEntry.theme_id.is_not(None),
+        SearchEntry.measure_id.is_not(None),
+    ]
+    if can_read_programme(viewer(user), workspace):
+        quote, q_comment, q_note, q_activity, q_idea = (
+            aliased(Quote),
+            aliased(Comment),
+            aliased(Note),
+            aliased(Activity),
+            aliased(Idea),
+        )
+        select = (
+            select.outerjoin(quote, quote.id == SearchEntry.quote_id)
+            .outerjoin(q_comment, q_comment.id == quote.comment_id)
+            .outerjoin(q_note, q_note.id == quote.note_id)
+            .outerjoin(q_activity, q_activity.id == q_note.activity_id)
+            .outerjoin(q_idea, q_idea.id == quote.idea_id)
+        )
+        # A quote whose source is gone (SET NULL) keeps its text, as the programme does.
+        allowed.append(
+            sa.and_(
+                SearchEntry.quote_id.is_not(None),
+                q_comment.hidden_at.is_(None),
+                q_comment.withdrawn_at.is_(None),
+                q_note.hidden_at.is_(None),
+                sa.or_(q_note.activity_id.is_(None), open_(q_activity)),
+                q_idea.hidden_at.is_(None),
             )
         )
-    )
+    return select.where(sa.or_(*allowed))
 
 
-def _hits(ranked, wanted: set[str]) -> list[Hit]:
+def _hits(ranked, wanted: set[str], workspace: Workspace) -> list[Hit]:
     """The page's items, loaded in one query per kind, in rank order, with their excerpts."""
     ids = {
-        kind: [getattr(r, f"{kind}_id") for r in ranked if getattr(r, f"{kind}_id")]
-        for kind in ("comment", "note", "idea")
+        kind: [getattr(r, f"{kind}_id") for r in ranked if getattr(r, f"{kind}_id")] for kind in SOURCE_KINDS
     }
     loaded = {}
     for kind, model in (("comment", Comment), ("note", Note), ("idea", Idea)):
         if ids[kind]:
             query = sa.select(model).where(model.id.in_(ids[kind])).options(joinedload(model.author))
             loaded.update({(kind, obj.id): obj for obj in db.session.scalars(query)})
+    for kind, model in (("theme", Theme), ("measure", Measure), ("quote", Quote)):
+        if ids[kind]:
+            query = sa.select(model).where(model.id.in_(ids[kind]))
+            loaded.update({(kind, obj.id): obj for obj in db.session.scalars(query)})
     hits = []
     for row in ranked:
-        kind = "comment" if row.comment_id else "note" if row.note_id else "idea"
+        kind = next(k for k in SOURCE_KINDS if getattr(row, f"{k}_id"))
         item = loaded.get((kind, getattr(row, f"{kind}_id")))
         if item is None:
+            continue
+        if kind in ("theme", "measure", "quote"):
+            hits.append(_programme_hit(kind, item, row.language, wanted, workspace))
             continue
         anonymous = item.author_id is None
         text = html_to_text(item.body) if kind == "idea" else text_of(kind, item)
@@ -211,6 +250,39 @@ def _hits(ranked, wanted: set[str]) -> list[Hit]:
             )
         )
     return hits
+
+
+def _programme_hit(kind: str, item, lang: str, wanted: set[str], workspace: Workspace) -> Hit:
+    """A theme, a measure or a quote: no author or date shown (a quote's source may be anonymous;
+    the programme names an author only with their consent). A theme's or a measure's excerpt comes
+    from the version, in the reader's language first, that holds a match."""
+    if kind == "quote":
+        quote_lang = item.language if item.language in language.LANGUAGES else lang
+        return Hit(kind, item, None, excerpt(item.excerpt, quote_lang, wanted), quote_lang, True)
+    if kind == "theme":
+        titles = item.title or {}
+        versions = {
+            code: html_to_text(intro or "") or titles.get(code, "")
+            for code, intro in (item.introduction or {}).items()
+        }
+        versions.update({code: title for code, title in titles.items() if not versions.get(code)})
+    else:
+        versions = versions_of(kind, item)
+    order = [current_language(), workspace.primary_language, lang, *versions]
+    chosen = None
+    for code in dict.fromkeys(order):
+        if versions.get(code):
+            pieces = excerpt(versions[code], code if code in language.LANGUAGES else lang, wanted)
+            if chosen is None:
+                chosen = (code, pieces)
+            if any(matched for _piece, matched in pieces):
+                chosen = (code, pieces)
+                break
+    code, pieces = chosen or (lang, ())
+    title = None
+    if kind == "theme":
+        title = titles.get(code) or next((t for t in titles.values() if t), "")
+    return Hit(kind, item, title, pieces, code, True)
 
 
 def excerpt(

@@ -1,4 +1,5 @@
-"""The workspace's search page: comments, notes and ideas by base forms, ranked and paged."""
+"""The workspace's search page: comments, notes, ideas, themes, measures and quotes by base forms,
+ranked and paged."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user
 
 from ..inputs import page_number
-from ..permissions import can_view_workspace, require
+from ..permissions import can_edit_programme, can_view_workspace, require
 from ..workspaces import service as workspaces
 from . import analysers
 from . import search as service
@@ -35,8 +36,18 @@ def search(slug: str):
 
 
 def _link(workspace, hit: service.Hit) -> str:
-    """Where a result is read: an idea's page, a note on its wall, a comment in its thread."""
+    """Where a result is read: an idea's, a theme's or a measure's page, a note on its wall, a
+    comment in its thread, a quote in the programme (its draft for those who edit it, otherwise
+    the preview)."""
     item, slug = hit.item, workspace.slug
+    if hit.kind == "theme":
+        return url_for("workspaces.theme", slug=slug, theme_id=item.id)
+    if hit.kind == "measure":
+        return url_for("discussion.measure", slug=slug, measure_id=item.id)
+    if hit.kind == "quote":
+        if can_edit_programme(current_user, workspace):
+            return url_for("programme.index", slug=slug, _anchor=f"quote-{item.id}")
+        return url_for("programme.preview", slug=slug)
     if hit.kind == "idea":
         return url_for("ideas.idea", slug=slug, idea_id=item.id)
     if hit.kind == "note":
