@@ -11,6 +11,7 @@ from ..anonymity import group_size
 from ..ballot import service as ballot
 from ..extensions import db
 from ..models import Activity, ActivityKind, Note, Respondent, Unit, User, Workspace
+from ..notes import wordcloud
 from ..polls.results import results_for
 from .models import Guest, GuestResponse, Workshop, WorkshopPost
 from .service import steps, workspace_of
@@ -32,6 +33,7 @@ class Screen:
     k: int = 5
     results: object = None  # PollResults, when revealed and published
     notes: list = None  # (text, name) on the wall, newest first
+    cloud: list = None  # wordcloud.Term of every note shown, when the screen shows a word cloud
     guests: int = 0
 
     @property
@@ -46,8 +48,9 @@ class Screen:
         return f"{self.workshop.revision}-{self.answers}-{self.held}-{published}-{self.guests}"
 
 
-def screen(workshop: Workshop, *, with_results: bool | None = None) -> Screen:
-    """The current step with its live count, and its results when revealed (a few queries)."""
+def screen(workshop: Workshop, *, with_results: bool | None = None, cloud: bool = False) -> Screen:
+    """The current step with its live count, and its results when revealed (a few queries); a
+    revealed notes step as a wall of the newest notes, or (cloud) a word cloud of all of them."""
     workspace = workspace_of(workshop)
     activities = steps(workshop)
     activity = activities[min(workshop.position, len(activities) - 1)] if activities else None
@@ -78,7 +81,12 @@ def screen(workshop: Workshop, *, with_results: bool | None = None) -> Screen:
         state.answers = db.session.scalar(select(func.count()).select_from(shown.subquery()))
         if activity.is_anonymous:
             state.held = ballot.pools(workspace, [activity.id]).get(activity.id, ballot.Pool()).entries
-        if reveal:
+        if reveal and cloud:
+            texts = db.session.scalars(
+                select(Note.text).where(Note.activity_id == activity.id, Note.hidden_at.is_(None))
+            )
+            state.cloud = wordcloud.cloud(texts, fallback=workshop.language)
+        elif reveal:
             rows = db.session.execute(
                 select(Note.text, WorkshopPost.name, User.name)
                 .outerjoin(WorkshopPost, WorkshopPost.note_id == Note.id)

@@ -43,6 +43,7 @@ from ..notes import service as notes
 from ..permissions import activity_is_open, can_facilitate, can_moderate, membership_of
 from ..polls import service as polls
 from ..sanitize import clean_line
+from . import live
 from .models import Guest, GuestResponse, PostStatus, Workshop, WorkshopPost, WorkshopStatus, WorkshopStep
 
 # 20 characters nobody mixes up when read aloud or off a wall in Finnish, Swedish or English:
@@ -50,6 +51,7 @@ from .models import Guest, GuestResponse, PostStatus, Workshop, WorkshopPost, Wo
 CODE_ALPHABET = "ACDEFHJKMNPRTWXY3479"
 CODE_LENGTH = 8  # 20^8 ≈ 2.6 × 10^10 codes (docs/workshops.md: the guessing cost)
 NAME_MAX = 60
+MAX_GUESTS = 500  # guest devices a session admits (WORKSHOP_MAX_GUESTS): a room, not a crowd
 # The kinds a guest's phone can answer or post in; the others are shown as a question for the room.
 GUEST_KINDS = (
     ActivityKind.SINGLE_CHOICE,
@@ -84,6 +86,13 @@ def normalize_code(raw: str | None) -> str:
 def display_code(code: str) -> str:
     """ACDE-FHJK: two groups of four, easier to read aloud and to type."""
     return f"{code[:4]}-{code[4:]}"
+
+
+def max_guests() -> int:
+    try:
+        return max(int(current_app.config.get("WORKSHOP_MAX_GUESTS", MAX_GUESTS)), 1)
+    except (TypeError, ValueError):
+        return MAX_GUESTS
 
 
 def max_hours() -> int:
@@ -240,10 +249,18 @@ def join(workshop: Workshop, name: str | None = None) -> Guest:
     """A new guest device in the session (no account, no email); the name only labels named notes."""
     if not workshop.is_live():
         raise WorkshopError(_("This session has ended. Thank you for taking part!"), code="ended")
+    # The cap bounds what one person with a script can add (each device is rate-limited on its
+    # own); two joins racing for the last place may both get in, which a cap of hundreds allows.
+    joined = db.session.scalar(
+        select(func.count()).select_from(Guest).where(Guest.workshop_id == workshop.id)
+    )
+    if joined >= max_guests():
+        raise WorkshopError(_("This session is full. Ask the facilitator."), code="full")
     cleaned = clean_line(name)[:NAME_MAX] or None
     guest = Guest(workshop_id=workshop.id, name=cleaned)
     db.session.add(guest)
     db.session.flush()
+    live.announce(db.session, workshop.id, workshop.revision, live.COUNT)  # the guests' count
     return guest
 
 
@@ -283,6 +300,7 @@ def pace(actor: User, workshop: Workshop, action: str) -> Workshop:
         workshop.ended_at = utcnow()
     workshop.revision += 1
     db.session.flush()
+    live.announce(db.session, workshop.id, workshop.revision, live.PACE)
     audit.record(
         actor, f"workshop.{action}", workshop, workspace_id=workshop.workspace_id, position=workshop.position
     )
@@ -327,6 +345,11 @@ def _claim(guest: Guest, activity: Activity) -> bool:
     return db.session.execute(statement).first() is not None
 
 
+def _counted(workshop: Workshop) -> None:
+    """The screens' counts change when this commits (an anonymous one: and its batch, if full)."""
+    live.announce(db.session, workshop.id, workshop.revision, live.COUNT)
+
+
 def _mark_contributed(guest: Guest) -> None:
     if not guest.contributed:
         guest.contributed = True
@@ -359,6 +382,7 @@ def guest_answer(
     if not _claim(guest, activity):
         raise WorkshopError(_("This device has already answered this step."), code="answered")
     _mark_contributed(guest)
+    _counted(workshop)
     if activity.is_anonymous:
         payload = {"options": list(option_ids), "scale": scale_value}
         contributor = Contributor(f"guest:{guest.id}", workshop.unit_id)
@@ -405,6 +429,7 @@ def guest_note(guest: Guest, workshop: Workshop, activity: Activity, text: str |
     except notes.NoteError as error:
         raise WorkshopError(str(error.message), code="invalid") from None
     _mark_contributed(guest)
+    _counted(workshop)
     if activity.is_anonymous:
         contributor = Contributor(f"guest:{guest.id}", workshop.unit_id)
         return ballot.seal(contributor, workspace, activity.id, BallotKind.NOTE, {"text": cleaned})
@@ -438,9 +463,11 @@ def member_answer(user: User, workshop: Workshop, activity: Activity, **chosen):
     workspace = workspace_of(workshop)
     _check_step(workshop, activity, workspace)
     try:
-        return polls.answer(user, workspace, activity, membership_of(user, workspace), **chosen)
+        result = polls.answer(user, workspace, activity, membership_of(user, workspace), **chosen)
     except polls.AnswerRefused as refused:
         raise WorkshopError(str(refused), code="invalid") from None
+    _counted(workshop)
+    return result
 
 
 def member_note(user: User, workshop: Workshop, activity: Activity, text: str | None):
@@ -449,9 +476,11 @@ def member_note(user: User, workshop: Workshop, activity: Activity, text: str | 
     if activity.kind is not ActivityKind.NOTES:
         raise WorkshopError(_("This step takes no notes."))
     try:
-        return notes.post_note(user, workspace, activity, text, membership=membership_of(user, workspace))
+        result = notes.post_note(user, workspace, activity, text, membership=membership_of(user, workspace))
     except notes.NoteError as error:
         raise WorkshopError(str(error.message), code="invalid") from None
+    _counted(workshop)
+    return result
 
 
 def member_has_answered(user: User, activity: Activity) -> bool:
@@ -491,6 +520,7 @@ def decide(actor: User, workshop: Workshop, post: WorkshopPost, approve: bool) -
     post.decided_by_id = actor.id
     workshop.revision += 1
     db.session.flush()
+    live.announce(db.session, workshop.id, workshop.revision, live.COUNT)  # screens only: phones stay
     audit.record(
         actor,
         "workshop.approve" if approve else "workshop.reject",

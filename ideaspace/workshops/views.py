@@ -38,14 +38,19 @@ from ..permissions import (
 )
 from ..polls.forms import AnswerForm
 from ..workspaces import service as workspaces
-from . import screens, service
+from . import live, screens, service
 from .forms import DecideForm, GuestNoteForm, JoinForm, PaceForm, StartForm
 from .models import Workshop
 
 bp = Blueprint("workshops", __name__)
+bp.teardown_app_request(live.send_request_changes)  # a committed change goes out after the request
 
 COOKIE = "ideaspace_workshop"
-POLL_SECONDS = 3
+# The pages fetch their fragment when their event stream says "changed"; this slow poll only
+# backs the stream up (a lost event, a proxy that cut it). Without a held stream, the stream's
+# own reconnects (live.RETRY_MS) are the polling.
+POLL_SECONDS = 30
+VIEWS = ("wall", "cloud")  # how the big screen shows a notes step
 
 
 # --- the guest cookie ------------------------------------------------------------------------------
@@ -252,13 +257,15 @@ def present(workshop_id: int):
     workspace = service.workspace_of(workshop)
     require(can_view_workspace(current_user, workspace))
     require(can_run_workshop(current_user, workshop, workspace))
-    state = screens.screen(workshop)
+    view = request.args.get("view") if request.args.get("view") in VIEWS else "wall"
+    state = screens.screen(workshop, cloud=view == "cloud")
     if htmx and request.args.get("v") == state.version:
         return Response(status=204)  # nothing new: the big screen keeps what it shows
     context = {
         "workspace": workspace,
         "workshop": workshop,
         "screen": state,
+        "view": view,
         "code": service.display_code(workshop.code),
         "join_url": _join_url(workshop),
         "poll_seconds": POLL_SECONDS,
@@ -266,6 +273,50 @@ def present(workshop_id: int):
     if htmx:
         return render_template("workshops/_present_live.html", **context)
     return render_template("workshops/present.html", **context)
+
+
+# --- the event streams -------------------------------------------------------------------------------
+
+
+def _events(workshop: Workshop, *, changed_now: bool, kinds: frozenset[str]) -> Response:
+    """A text/event-stream that says "changed" when the session does (ideaspace/workshops/live.py);
+    204 once the session is over, which tells the browser to stop reconnecting."""
+    if not workshop.is_live():
+        return Response(status=204)
+    hold = live.hold_seconds(request.environ)
+    if hold > 0:
+        live.start_listener()
+    body = live.stream(
+        workshop.id, revision=workshop.revision, changed_now=changed_now, hold=hold, kinds=kinds
+    )
+    response = Response(body, mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    return response
+
+
+@bp.get("/live/events")
+def phone_events():
+    """A phone's stream: only the pace (a new step, answering opened or closed, the end)."""
+    seat = _seat()  # 403 for a forged cookie or one of another session
+    if seat is None:
+        abort(403)
+    known = request.headers.get("Last-Event-ID") or request.args.get("r", "")
+    workshop = seat.workshop
+    return _events(workshop, changed_now=known != str(workshop.revision), kinds=frozenset({live.PACE}))
+
+
+@bp.get("/present/<int:workshop_id>/events")
+def screen_events(workshop_id: int):
+    """The big screen's and the control view's stream: the pace and every count."""
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None:
+        abort(404)
+    workspace = service.workspace_of(workshop)
+    require(can_view_workspace(current_user, workspace))
+    require(can_run_workshop(current_user, workshop, workspace))
+    # On every (re)connection the page asks once: a count may have moved while it was away.
+    return _events(workshop, changed_now=True, kinds=frozenset({live.PACE, live.COUNT}))
 
 
 # --- joining and taking part ---------------------------------------------------------------------------
@@ -286,14 +337,14 @@ def join():
         return render_template("workshops/join.html", form=form), 422
     try:
         workshop = service.find(form.code.data)
+        workspace = service.workspace_of(workshop)
+        if can_participate(current_user, workspace):
+            guest_id = None  # a member takes part as themselves
+        else:
+            guest_id = service.join(workshop, form.name.data).id
     except service.WorkshopError as refused:
         form.code.errors = [refused.message]
         return render_template("workshops/join.html", form=form, refusal=refused.code), 422
-    workspace = service.workspace_of(workshop)
-    if can_participate(current_user, workspace):
-        guest_id = None  # a member takes part as themselves
-    else:
-        guest_id = service.join(workshop, form.name.data).id
     if "locale" not in session and not current_user.is_authenticated:
         session["locale"] = workshop.language
     return _set_cookie(redirect(url_for("workshops.participate")), workshop, guest_id)
@@ -383,8 +434,17 @@ def answer():
     return _participant_page(seat, message=message)
 
 
+def _session_key() -> str:
+    """All the devices of one session together (the signed cookie names it; unsigned: the address)."""
+    try:
+        return f"workshop-session:{int(_serializer().loads(request.cookies.get(COOKIE) or '')['w'])}"
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return get_remote_address()
+
+
 @bp.post("/live/note")
 @limiter.limit("6/minute;60/hour", key_func=_guest_key, methods=["POST"])
+@limiter.limit("600/minute", key_func=_session_key, methods=["POST"])
 def note():
     seat = _require_seat()
     activity = service.current_activity(seat.workshop)

@@ -1,5 +1,6 @@
 // The big screen by keyboard alone: arrow keys move between steps, R shows or hides the results.
-// Each key presses the visible button that says so (data-key), so the form posts as a click would.
+// W switches the notes between a wall and a word cloud. Each key presses the visible button or link
+// that says so (data-key), so the form posts, or the link opens, as a click would.
 (function () {
   "use strict";
   document.addEventListener("keydown", function (event) {
@@ -7,7 +8,7 @@
     var target = event.target;
     if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) return;
     var key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
-    var button = document.querySelector('button[data-key="' + key + '"]');
+    var button = document.querySelector('[data-key="' + key + '"]');
     if (button && !button.disabled) {
       event.preventDefault();
       button.click();
