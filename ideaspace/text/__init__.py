@@ -52,24 +52,52 @@ def analyse(text: str, fallback: str = "fi") -> Analysis:
     return Analysis(lang, tuple(terms))
 
 
-def query_groups(query: str, limit: int = 12) -> list[tuple[str, ...]]:
-    """A search query as groups of alternatives, one group a word: the word's terms in every
-    language (the query's language is unknown: "arbetslag" is Swedish, "perehdytys" Finnish).
+@dataclass(frozen=True)
+class QueryWord:
+    """One word of a search query: its terms (alternatives, any of them matches) and, for a
+    compound, its parts, which match together (all of them in one item): "työhyvinvointi" finds
+    "työhyvinvointikyselyä", indexed as työ + hyvinvointi + kysely, not as työhyvinvointi."""
 
-    A stop word of any language leaves no group; at most `limit` groups (the first words)."""
-    groups: list[tuple[str, ...]] = []
+    terms: tuple[str, ...]
+    compounds: tuple[tuple[str, ...], ...] = ()
+
+
+def query_words(query: str, limit: int = 12) -> list[QueryWord]:
+    """A search query as words, each with its terms in every language (the query's language is
+    unknown: "arbetslag" is Swedish, "perehdytys" Finnish) and its compound parts.
+
+    A stop word of any language leaves no word; at most `limit` words (the first ones)."""
+    found: list[QueryWord] = []
     for word in language.words(query):
         alternatives: list[str] = []
+        compounds: list[tuple[str, ...]] = []
         if word in language.all_stop_words():  # "och", "the", "että": too common in any language
             continue
         for lang in language.LANGUAGES:
             # Base forms only: a compound's parts are indexed so that "perehdytys" finds
-            # "perehdytysalustan", but "ilmapiiri" should not find every "ilma".
+            # "perehdytysalustan", but "ilmapiiri" should not find every "ilma" (its parts match
+            # only together).
             for term in word_terms(word, lang, parts=False):
                 if term not in alternatives:
                     alternatives.append(term)
-        if alternatives and tuple(alternatives) not in groups:
-            groups.append(tuple(alternatives))
-        if len(groups) == limit:
+            if len(word) >= MIN_LENGTH and word not in language.stop_words(lang):
+                parts = tuple(p for p in analysers.word_forms(word, lang).parts if _clean(p))
+                if len(parts) > 1 and parts not in compounds:
+                    compounds.append(parts)
+        if alternatives:
+            entry = QueryWord(tuple(alternatives), tuple(compounds))
+            if entry not in found:
+                found.append(entry)
+        if len(found) == limit:
             break
+    return found
+
+
+def query_groups(query: str, limit: int = 12) -> list[tuple[str, ...]]:
+    """A search query as groups of alternatives, one group a word (`query_words` without the
+    compound parts)."""
+    groups: list[tuple[str, ...]] = []
+    for word in query_words(query, limit):
+        if word.terms not in groups:
+            groups.append(word.terms)
     return groups

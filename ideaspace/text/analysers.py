@@ -25,6 +25,8 @@ _voikko_error: str | None = None
 _voikko_checked = False
 _check_lock = threading.Lock()
 # One segment of WORDBASES: "+surface(base)", "+surface(+suffix)" or a bare "+surface".
+# A Swedish stem of five letters or more that ends in a vowel or l, then n (see word_forms).
+_SWEDISH_DEFINITE = re.compile(r"^.{3,}[aeiouyåäöl]n$")
 _SEGMENT = re.compile(r"\+([^+(]*)(?:\(([^)]*)\))?")
 
 
@@ -91,13 +93,16 @@ def compound_parts(wordbases: str | None) -> tuple[str, ...]:
     `+perehdyt(perehdyttää)+ys(+ys)+alusta(alusta)` → ("perehdytys", "alusta"): a segment whose base
     starts with "+" is a derivational suffix and joins the part before it (perehdyt + ys); a lone
     part is its base form (`+kaupungin(kaupunki)` → "kaupunki"); a segment without a base (`+etä`) is
-    itself. Returns () for a word that is not a compound."""
+    itself, unless it is a letter or two that starts a suffix (`+liiku(liikkua)+n+ta(+ta)` →
+    "liikunta"). Returns () for a word that is not a compound."""
     if not wordbases:
         return ()
     groups: list[list[tuple[str, str | None]]] = []
     for match in _SEGMENT.finditer(wordbases):
         surface, base = match.group(1), match.group(2)
-        if base and base.startswith("+") and groups:
+        # A suffix joins the part before it; so does a bare letter or two, the start of a suffix
+        # ("+liiku(liikkua)+n+ta(+ta)" is liikunta).
+        if groups and ((base and base.startswith("+")) or (not base and len(surface) <= 2)):
             groups[-1].append((surface, base))
         else:
             groups.append([(surface, base)])
@@ -156,7 +161,13 @@ def word_forms(word: str, lang: str) -> WordForms:
             return forms
     if word.isdigit():
         return WordForms((word,), (), False)
-    stem = _stemmer(lang if lang in _SNOWBALL else "en").stemWord(word)
+    stemmer = _stemmer(lang if lang in _SNOWBALL else "en")
+    stem = stemmer.stemWord(word)
+    if lang == "sv" and _SWEDISH_DEFINITE.search(stem):
+        # Snowball keeps the definite -n of a noun ending in a vowel or -el ("arbetsmiljön",
+        # "frånvaron", "trivseln", and "mötena" stems to "möten"): drop it and stem again, so that
+        # every form meets its base form's stem ("arbetsmiljö", "möte" → "möt").
+        stem = stemmer.stemWord(stem[:-1])
     return WordForms((stem or word,), (), lang != "fi")
 
 

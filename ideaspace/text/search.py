@@ -1,8 +1,9 @@
 """Search a workspace's comments, notes, ideas, themes, measures and quotes by base forms and
 compound parts, ranked.
 
-The query's words become groups of alternatives (each word's terms in every language, see
-`ideaspace.text.query_groups`); a result holds a term of every group. PostgreSQL ranks with
+The query's words become groups of alternatives (each word's terms in every language and, for a
+compound, its parts together, see `ideaspace.text.query_words`); a result holds a term of every
+group. PostgreSQL ranks with
 `ts_rank` over the stored `to_tsvector('simple', terms)`, SQLite with FTS5's `bm25`. Only what the
 searcher may read is found: never hidden or withdrawn content, nothing in a draft activity unless
 they moderate the workspace, no comment on a hidden idea, and quotes only for those who may read
@@ -25,7 +26,7 @@ from ..i18n import current_language
 from ..models import Activity, ActivityStatus, Comment, Idea, Measure, Note, Quote, Theme, Workspace
 from ..permissions import can_moderate, can_read_programme, viewer
 from ..sanitize import html_to_text
-from . import language, query_groups, word_terms
+from . import QueryWord, language, query_words, word_terms
 from .index import text_of, versions_of, workspace_token
 from .models import DOCUMENT, FTS_TABLE, SOURCE_KINDS, SearchEntry
 
@@ -79,7 +80,7 @@ def search(user, workspace: Workspace, query: str | None, page: int = 1) -> Resu
         if query:
             results.message = gettext("Type words to search for: letters, not only punctuation or numbers.")
         return results
-    groups = query_groups(query[:MAX_LENGTH], limit=MAX_WORDS)
+    groups = query_words(query[:MAX_LENGTH], limit=MAX_WORDS)
     if not groups:
         results.message = gettext("Those words are too common to search for. Try a more specific word.")
         return results
@@ -99,17 +100,22 @@ def search(user, workspace: Workspace, query: str | None, page: int = 1) -> Resu
     results.total = ranked[0].total if ranked else 0
     results.pages = max(1, -(-results.total // PAGE_SIZE))
     results.page = page
-    wanted = {term for group in groups for term in group}
+    # What the excerpts mark: a word with one of the terms, or with all the parts of a compound.
+    wanted: set = {term for group in groups for term in group.terms}
+    wanted |= {frozenset(parts) for group in groups for parts in group.compounds}
     results.hits = _hits(ranked, wanted, workspace)
     return results
 
 
-def _matching(user, workspace: Workspace, groups: list[tuple[str, ...]]) -> sa.Select:
+def _matching(user, workspace: Workspace, groups: list[QueryWord]) -> sa.Select:
     """The visible entries of the workspace that match every group: (id, kind ids, language, rank)."""
     entry = SearchEntry
     columns = [entry.id, *(getattr(entry, f"{kind}_id") for kind in SOURCE_KINDS), entry.language]
     if db.session.get_bind().dialect.name == "postgresql":
-        tsquery = " & ".join("(" + " | ".join(group) + ")" for group in groups)
+        tsquery = " & ".join(
+            "(" + " | ".join([*group.terms, *("(" + " & ".join(p) + ")" for p in group.compounds)]) + ")"
+            for group in groups
+        )
         vector = sa.literal_column(f"{SearchEntry.__tablename__}.{DOCUMENT}")  # migration 0006
         parsed = sa.func.to_tsquery(sa.literal_column("'simple'"), sa.bindparam("tsquery", tsquery))
         rank = sa.func.ts_rank(vector, parsed).label("rank")
@@ -120,7 +126,20 @@ def _matching(user, workspace: Workspace, groups: list[tuple[str, ...]]) -> sa.S
         # its posting list with the words', so only this workspace's matches are ranked.
         match = " AND ".join(
             [f'"{workspace_token(workspace.id)}"']
-            + ["(" + " OR ".join(f'"{term}"' for term in group) + ")" for group in groups]
+            + [
+                "("
+                + " OR ".join(
+                    [
+                        *(f'"{term}"' for term in group.terms),
+                        *(
+                            "(" + " AND ".join(f'"{part}"' for part in parts) + ")"
+                            for parts in group.compounds
+                        ),
+                    ]
+                )
+                + ")"
+                for group in groups
+            ]
         )
         # Materialized: the full-text match runs once, first; otherwise SQLite may walk the
         # workspace's entries and run the match once for each of them.
@@ -288,13 +307,16 @@ def _programme_hit(kind: str, item, lang: str, wanted: set[str], workspace: Work
 def excerpt(
     text: str, lang: str, wanted: set[str], size: int = EXCERPT_WORDS
 ) -> tuple[tuple[str, bool], ...]:
-    """About `size` words of `text` around its first match, as (piece, matched) pieces."""
+    """About `size` words of `text` around its first match, as (piece, matched) pieces. `wanted`
+    holds terms, and a compound's parts as a frozenset (a word matches with all of them)."""
+    compounds = [term for term in wanted if isinstance(term, frozenset)]
     pieces: list[tuple[str, bool]] = []
     position = 0
     first = None
     text = text[:EXCERPT_SCAN]
     for index, match in enumerate(language.spans(text)):
-        hit = bool(set(word_terms(match.group().lower(), lang)) & wanted)
+        terms = set(word_terms(match.group().lower(), lang))
+        hit = bool(terms & wanted) or any(parts <= terms for parts in compounds)
         if hit and first is None:
             first = index
         pieces.append((text[position : match.start()], False))

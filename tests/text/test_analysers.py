@@ -16,6 +16,7 @@ from .marks import needs_voikko
         ("+perehdyt(perehdyttää)+ys(+ys)+alusta(alusta)", ("perehdytys", "alusta")),
         ("+työ(työ)+yhteisö(yhteisö)", ("työ", "yhteisö")),
         ("+työ(työ)+yhteis+yö(yö)", ("työ", "yhteis", "yö")),
+        ("+tauko(tauko)+liiku(liikkua)+n+ta(+ta)", ("tauko", "liikunta")),  # a bare "n" starts a suffix
         ("+perehdyt(perehdyttää)+ys(+ys)", ()),  # a derivation, not a compound
         ("+kaupunki(kaupunki)", ()),
         ("", ()),
@@ -135,3 +136,27 @@ def test_without_voikko_finnish_falls_back_to_snowball(monkeypatch):
         assert analyse("Perehdytys kestää liian kauan", "fi").terms
     finally:
         analysers.word_forms.cache_clear()  # forget the fallback's answers before Voikko is back
+
+
+@pytest.mark.parametrize(
+    ("forms", "stem"),
+    [
+        (("arbetsmiljö", "arbetsmiljön"), "arbetsmiljö"),
+        (("sjukfrånvaro", "sjukfrånvaron"), "sjukfrånvaro"),
+        (("trivsel", "trivseln"), "trivsel"),
+        (("möte", "möten", "mötena"), "möt"),
+        (("lön", "lönen", "lönerna"), "lön"),  # too short to lose its n
+    ],
+)
+def test_swedish_definite_forms_meet_their_base_form(forms, stem):
+    assert {word_terms(form, "sv") for form in forms} == {(stem,)}
+
+
+@needs_voikko
+def test_a_compound_query_matches_by_its_parts_together():
+    from ideaspace.text import query_words
+
+    (word,) = query_words("työhyvinvointi")
+    assert word.terms == ("työhyvinvointi",) and ("työ", "hyvinvointi") in word.compounds
+    assert query_groups("työhyvinvointi") == [word.terms]
+    assert query_words("arbetslag")[0].compounds == ()
