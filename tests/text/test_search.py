@@ -169,7 +169,8 @@ def test_index_rows_follow_the_published_order(world, make, session):
     order = db.session.scalars(
         select(SearchEntry.note_id).where(SearchEntry.note_id.is_not(None)).order_by(SearchEntry.id)
     ).all()
-    assert len(order) == 6 and order == sorted(order)  # the entries' ids add no order the notes' ids do not have
+    # The entries' ids add no order the notes' ids do not have.
+    assert len(order) == 6 and order == sorted(order)
 
 
 @pytest.mark.parametrize(

@@ -110,3 +110,54 @@ def test_the_workspace_page_links_to_search(world, client, login):
     login(world.member)
     page = client.get(f"/w/{world.ws.slug}/").text
     assert f'href="/w/{world.ws.slug}/search"' in page
+
+
+def _search_sources(world, make):
+    """A theme, a measure and a quote (of an anonymous note) that all hold "palkitseminen"."""
+    from ideaspace.quotes import service as quotes
+
+    world.theme.title = {"fi": "Palkitseminen <b>teema</b>"}
+    world.measure.text = {"fi": "Palkitsemisen periaatteet julki"}
+    note = make.note(world.notes, None, text="Palkitseminen on epäreilua")
+    source = quotes.get_source(world.ws, "note", note.id)
+    quote = quotes.pick(
+        world.moderator,
+        world.ws,
+        source,
+        theme_id=world.theme.id,
+        excerpt=None,
+        attribution="role",
+        language="fi",
+    )
+    db.session.commit()
+    return note, quote
+
+
+def _hits(page: str) -> list[str]:
+    return [part.split("</li>")[0] for part in page.split('class="card search-hit"')[1:]]
+
+
+def test_themes_measures_and_quotes_link_to_their_pages(world, client, login, make):
+    note, quote = _search_sources(world, make)
+    login(world.moderator)
+    page = client.get(url(world, q="palkitseminen")).text
+    assert "4 results" in page
+    slug = world.ws.slug
+    assert f'href="/w/{slug}/themes/{world.theme.id}"' in page
+    assert f'href="/w/{slug}/measures/{world.measure.id}"' in page
+    assert f'href="/w/{slug}/programme#quote-{quote.id}"' in page
+    assert "Palkitseminen &lt;b&gt;teema&lt;/b&gt;" in page  # a title is text, escaped
+    quote_hit = next(hit for hit in _hits(page) if "programme#quote" in hit)
+    meta = quote_hit.split("search-hit__kind")[1].split("</p>")[0]
+    assert "Quote" in meta and not any(ch.isdigit() for ch in meta)  # no author, unit or date
+    login(world.observer)
+    observed = client.get(url(world, q="palkitseminen")).text
+    assert "4 results" in observed and f'href="/w/{slug}/programme/preview"' in observed
+    assert client.get(f"/w/{slug}/programme/preview").status_code == 200
+
+
+def test_a_participant_finds_the_theme_and_measure_but_no_quote(world, client, login, make):
+    _search_sources(world, make)
+    login(world.member)
+    page = client.get(url(world, q="palkitseminen")).text
+    assert "3 results" in page and "programme" not in page.split('class="search-results"')[1]
