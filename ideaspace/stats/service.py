@@ -9,8 +9,10 @@ Counting rules:
 - The funnel counts *participant* memberships with an invitation (`invited_at` set); moderators
   run the workspace and are not part of it. People who joined an open-to-all workspace without an
   invitation are counted apart (`Funnel.uninvited_*`), so the rates stay shares of the invited.
-- Answers are counted through `Respondent` (one row per person and activity, anonymous or not),
-  never through `Answer`, which for anonymous activities has no link to anybody.
+- Answers are counted through `Respondent` (one row per person and activity, anonymous or not)
+  and `GuestResponse` (one row per guest device of a live workshop and activity: the answers a
+  unit's work community gave in a session, ideaspace/workshops), never through `Answer`, which for
+  anonymous activities has no link to anybody. A guest's answer counts on the day of its session.
 - Hidden content is left out: hidden comments, notes and ideas, withdrawn comments, and the
   comments and supports of hidden ideas.
 - Days are UTC calendar days, the same days `Visit.day` records.
@@ -48,6 +50,7 @@ from ..models import (
     Visit,
     Workspace,
 )
+from ..workshops.models import Guest, GuestResponse, Workshop
 
 ONE_DECIMAL = Decimal("0.1")
 CONTRIBUTION_KINDS = ("comments", "answers", "notes", "ideas", "supports")
@@ -388,8 +391,9 @@ def _content_count_statements():
     # counted per activity of the workspace (an index-only count each, 0 when nobody answered):
     # on PostgreSQL ~2 -> ~1 ms against hashing all the workspace's respondents by two keys
     answered = select(func.count()).where(Respondent.activity_id == Activity.id).scalar_subquery()
+    guests_answered = select(func.count()).where(GuestResponse.activity_id == Activity.id).scalar_subquery()
     answers = (
-        select(literal("answers"), Activity.theme_id, Activity.id, answered)
+        select(literal("answers"), Activity.theme_id, Activity.id, answered + guests_answered)
         .join(Theme, Theme.id == Activity.theme_id)
         .where(Theme.workspace_id == ws)
     )
@@ -501,6 +505,15 @@ def _daily_statement(dialect: str):
             .join(Activity, Activity.id == Respondent.activity_id)
             .join(Theme, Theme.id == Activity.theme_id)
             .where(Theme.workspace_id == ws),
+        ),
+        per_day(
+            "answers",
+            _utc_day(Workshop.created_at, dialect),
+            select()
+            .select_from(GuestResponse)
+            .join(Guest, Guest.id == GuestResponse.guest_id)
+            .join(Workshop, Workshop.id == Guest.workshop_id)
+            .where(Workshop.workspace_id == ws),
         ),
         per_day(
             "notes",

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
+from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -39,6 +39,7 @@ from ..models import (
     Workspace,
 )
 from ..models.ballot import Ballot
+from ..workshops.models import Guest, GuestResponse, Workshop, WorkshopStep
 from . import images
 from .schema import FORMAT, UNIT_SEPARATOR, VERSION
 
@@ -401,6 +402,7 @@ class Exporter:
         ).all()
         for v in snapshots:
             self.person(v.published_by_id)
+        sessions = self.session_rows(ws_id, anonymous)
 
         self.images = images.load(self, ws_id)  # covers and ideas' pictures, with their files
         people = self.load_people()
@@ -516,6 +518,10 @@ class Exporter:
             "themes": Lazy(themes_out),
             "ideas": Lazy(lambda: (self.idea(i, supports, history, comment_tree) for i in ideas)),
             "programme_versions": Lazy(programme_versions_out),
+            "sessions": [
+                {**s, "unit": self.path(s["unit"]), "facilitator": self.email(s["facilitator"])}
+                for s in sessions
+            ],
         }
         if self.backup:
             body["pending"] = sorted(
@@ -697,6 +703,73 @@ class Exporter:
         if head["is_anonymous"]:
             return []
         return self.emails_of(user_id for user_id, _ in rows)
+
+    def session_rows(self, ws_id: int, anonymous: set[int]) -> list[dict]:
+        """The workspace's workshop sessions (two queries, one when there are none): unit,
+        facilitator, times, steps, and how many guest devices joined, contributed and answered
+        each step. The moderator's export of a workspace with anonymous activities leaves out the
+        facilitator (a person's time, as the memberships' times are left out) and the counts of
+        anonymous steps (as it leaves out who answered an anonymous activity); the backup carries
+        them all."""
+        joined = select(func.count()).where(Guest.workshop_id == Workshop.id).scalar_subquery()
+        contributed = (
+            select(func.count())
+            .where(Guest.workshop_id == Workshop.id, Guest.contributed.is_(True))
+            .scalar_subquery()
+        )
+        rows = db.session.execute(
+            select(
+                Workshop.id,
+                Workshop.theme_id,
+                Workshop.unit_id,
+                Workshop.facilitator_id,
+                Workshop.language,
+                Workshop.created_at,
+                Workshop.expires_at,
+                Workshop.ended_at,
+                joined,
+                contributed,
+                WorkshopStep.activity_id,
+            )
+            .outerjoin(WorkshopStep, WorkshopStep.workshop_id == Workshop.id)
+            .where(Workshop.workspace_id == ws_id)
+            .order_by(Workshop.created_at, Workshop.id, WorkshopStep.position)
+        ).all()
+        if not rows:
+            return []
+        answered = defaultdict(dict)
+        for workshop_id, activity_id, n in db.session.execute(
+            select(Guest.workshop_id, GuestResponse.activity_id, func.count())
+            .join(Guest, Guest.id == GuestResponse.guest_id)
+            .join(Workshop, Workshop.id == Guest.workshop_id)
+            .where(Workshop.workspace_id == ws_id)
+            .group_by(Guest.workshop_id, GuestResponse.activity_id)
+        ):
+            if self.backup or activity_id not in anonymous:
+                answered[workshop_id][activity_id] = n
+        sessions: dict[int, dict] = {}
+        for w in rows:
+            out = sessions.get(w.id)
+            if out is None:
+                out = sessions[w.id] = {
+                    "theme": self.theme_keys[w.theme_id],
+                    "unit": self.unit(w.unit_id),
+                    "facilitator": None if self.strip_people else self.person(w.facilitator_id),
+                    "language": w.language,
+                    "created_at": _moment(w.created_at),
+                    "expires_at": _moment(w.expires_at),
+                    "ended_at": _moment(w.ended_at),
+                    "steps": [],
+                    "guests": w[8],
+                    "contributed": w[9],
+                    "answered": {},
+                }
+            if w.activity_id is not None:
+                key = self.activity_keys[w.activity_id]
+                out["steps"].append(key)
+                if w.activity_id in answered[w.id]:  # in step order, as the steps
+                    out["answered"][key] = answered[w.id][w.activity_id]
+        return list(sessions.values())
 
     def pending_rows(self, ws_id: int) -> list:
         """The workspace's pending pool (the backup only), with the ids its payloads refer to."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
 from .. import audit
@@ -35,6 +35,8 @@ from ..models import (
     Workspace,
 )
 from ..models.ballot import Ballot, BallotKind
+from ..workshops.models import Guest, GuestResponse, Workshop, WorkshopStatus, WorkshopStep
+from ..workshops.service import new_code
 from . import images
 from .exporter import unit_paths
 from .schema import TransferError
@@ -210,6 +212,7 @@ class Importer:
         self.build_ideas(spec["ideas"])
         self.build_content(spec)
         self.build_memberships(spec["memberships"])
+        self.build_sessions(spec["sessions"])
         self.build_pending(spec.get("pending", []))
         self.build_images(spec)
         for v in spec["programme_versions"]:
@@ -413,6 +416,55 @@ class Importer:
                 )
             )
 
+    def build_sessions(self, sessions: list[dict]) -> None:
+        """Workshop sessions, ended (an import never opens a join code), with their guest devices:
+        the first `contributed` of them contributed, and of those the first `answered[step]`
+        answered the step. Which device answered what is not in the document (nor anywhere an
+        answer could be lined up with it): the counts are what the statistics show."""
+        if not sessions:
+            return
+        codes = _unused_codes(len(sessions))
+        workshops = []
+        for s, code in zip(sessions, codes, strict=True):
+            workshop = Workshop(
+                workspace_id=self.ws.id,
+                theme_id=self.themes[s["theme"]].id,
+                unit_id=self.unit_id(s["unit"]),
+                facilitator_id=self.uid(s["facilitator"]),
+                code=code,
+                language=s["language"],
+                status=WorkshopStatus.ENDED,
+                position=len(s["steps"]) - 1,
+                answering_open=False,
+                created_at=s["created_at"],
+                expires_at=s["expires_at"],
+                ended_at=s["ended_at"] or s["expires_at"],
+            )
+            workshop.steps = [
+                WorkshopStep(position=i, activity_id=self.activities[key].id)
+                for i, key in enumerate(s["steps"])
+            ]
+            workshops.append((workshop, s))
+        db.session.add_all(w for w, _ in workshops)
+        db.session.flush()
+        guests = [
+            [
+                Guest(workshop_id=workshop.id, contributed=i < s["contributed"], joined_at=s["created_at"])
+                for i in range(s["guests"])
+            ]
+            for workshop, s in workshops
+        ]
+        db.session.add_all(g for devices in guests for g in devices)
+        db.session.flush()
+        rows = [
+            {"guest_id": guest.id, "activity_id": self.activities[key].id}
+            for (_, s), devices in zip(workshops, guests, strict=True)
+            for key, n in s["answered"].items()
+            for guest in devices[:n]
+        ]
+        if rows:
+            db.session.execute(insert(GuestResponse.__table__), rows)
+
     def build_memberships(self, memberships: list[dict]) -> None:
         created = []
         for m in memberships:
@@ -434,3 +486,12 @@ class Importer:
         db.session.add_all(
             Visit(membership_id=membership.id, day=day) for membership, days in created for day in days
         )
+
+
+def _unused_codes(n: int) -> list[str]:
+    """`n` join codes no session has (one query; a clash, about one in 10^10, draws again)."""
+    codes: set[str] = set()
+    while len(codes) < n:
+        codes |= {new_code() for _ in range(n - len(codes))}
+        codes -= set(db.session.scalars(select(Workshop.code).where(Workshop.code.in_(codes))))
+    return sorted(codes)

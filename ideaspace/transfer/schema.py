@@ -62,6 +62,7 @@ WORKSPACE = (
     "programme_versions",
     "pending",
     "cover",
+    "sessions",
 )
 MEMBERSHIP = (
     "person",
@@ -176,6 +177,21 @@ IDEA = (
 )
 SUPPORT = ("person", "at")
 CHANGE = ("from", "to", "reason", "by", "at")
+SESSION = (
+    "theme",
+    "unit",
+    "facilitator",
+    "language",
+    "created_at",
+    "expires_at",
+    "ended_at",
+    "steps",
+    "guests",
+    "contributed",
+    "answered",
+)
+# A live session has at most a room's devices; a document claiming more is not one.
+MAX_GUESTS = 10_000
 PROGRAMME_VERSION = ("version", "published_at", "published_by", "note", "content")
 QUOTE = (
     "excerpt",
@@ -507,11 +523,84 @@ class _Parser:
         out["introduction"], out["introduction_source"] = self.sources(
             w, "introduction", path, out["introduction"]
         )
+        out["sessions"] = self.sessions(w, path, out["themes"])
         if out["opens_on"] and out["closes_on"] and out["closes_on"] < out["opens_on"]:
             self.r.fail(f"{path}.closes_on", "is before opens_on")
         members = [m["person"] for m in out["memberships"] if m["person"]]
         for dup in {e for e in members if members.count(e) > 1}:
             self.r.fail(f"{path}.memberships", f"{dup} is listed twice")
+        return out
+
+    def sessions(self, w: dict, path: str, themes: list[dict]) -> list[dict]:
+        """Live workshop sessions (ideaspace/workshops), ended: their unit's work community, how many
+        guest devices joined and contributed, and how many of them answered each step. The guests'
+        answers themselves are among the activities' `answers` (anonymous aggregates)."""
+        activities = {a["key"]: (t["key"], a) for t in themes for a in t["activities"] if a["key"]}
+        out = []
+        for item, p in self.r.items(w, "sessions", path):
+            s = self.r.obj(item, p, SESSION, ("theme", "created_at", "expires_at", "steps"))
+            theme = self.r.text(s, "theme", p, required=True, max_len=80)
+            if theme and theme not in {t["key"] for t in themes}:
+                self.r.fail(f"{p}.theme", f"no theme has the key {theme!r} in this workspace")
+            language = s.get("language", "fi")
+            if language not in LANGUAGES:
+                self.r.fail(f"{p}.language", f"must be one of {', '.join(LANGUAGES)}")
+            created = self.r.moment(s, "created_at", p, required=True)
+            expires = self.r.moment(s, "expires_at", p, required=True)
+            ended = self.r.moment(s, "ended_at", p)
+            if created and expires and expires <= created:
+                self.r.fail(f"{p}.expires_at", "must be after created_at")
+            if created and ended and ended < created:
+                self.r.fail(f"{p}.ended_at", "is before created_at")
+            steps: list[str] = []
+            for value, q in self.r.items(s, "steps", p):
+                if not isinstance(value, str) or value not in activities:
+                    self.r.fail(q, f"no activity has the key {value!r} in this workspace")
+                elif theme and activities[value][0] != theme:
+                    self.r.fail(q, f"activity {value!r} is not in the session's theme {theme!r}")
+                elif value in steps:
+                    self.r.fail(q, f"activity {value!r} is a step twice")
+                else:
+                    steps.append(value)
+            if not steps and isinstance(s.get("steps"), list):
+                self.r.fail(f"{p}.steps", "a session runs at least one activity")
+            guests = self.r.integer(s, "guests", p, default=0, minimum=0, maximum=MAX_GUESTS)
+            contributed = self.r.integer(s, "contributed", p, default=0, minimum=0, maximum=MAX_GUESTS)
+            if guests is not None and contributed is not None and contributed > guests:
+                self.r.fail(f"{p}.contributed", f"is more than the session's {guests} guests")
+            answered = {}
+            counts = s.get("answered") or {}
+            if not isinstance(counts, dict):
+                self.r.fail(f"{p}.answered", 'must be an object of activity keys and counts, e.g. {"A2": 8}')
+                counts = {}
+            for key in counts:
+                q = f"{p}.answered.{key}"
+                if key not in steps:
+                    self.r.fail(q, "is not one of the session's steps")
+                    continue
+                if not activities[key][1]["kind"] or not activities[key][1]["kind"].is_answered:
+                    self.r.fail(q, "this activity takes no answers")
+                    continue
+                n = self.r.integer(counts, key, f"{p}.answered", minimum=0, maximum=MAX_GUESTS)
+                if n is not None and contributed is not None and n > contributed:
+                    self.r.fail(q, f"is more than the session's {contributed} contributing guests")
+                elif n:
+                    answered[key] = n
+            out.append(
+                {
+                    "theme": theme,
+                    "unit": self.unit_ref(s, "unit", p),
+                    "facilitator": self.person_ref(s, "facilitator", p),
+                    "language": language,
+                    "created_at": created,
+                    "expires_at": expires,
+                    "ended_at": ended,
+                    "steps": steps,
+                    "guests": guests or 0,
+                    "contributed": contributed or 0,
+                    "answered": answered,
+                }
+            )
         return out
 
     def membership(self, data, path) -> dict:

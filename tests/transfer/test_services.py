@@ -141,7 +141,7 @@ def test_export_runs_a_fixed_number_of_queries(rich_workspace, make, session, co
     with count_queries() as large:
         export_workspace(ws)
     assert len(large) == len(small)
-    assert len(small) < 25
+    assert len(small) < 26  # 24, and the workshop sessions (a second query when there are some)
 
 
 def test_import_minimal_document(session):
