@@ -345,7 +345,84 @@ def test_the_demo_round_trips(demo, session):
     assert second == first
     assert len(first["workspace"]["memberships"]) == 164
     poll = first["workspace"]["themes"][1]["activities"][0]
-    assert len(poll["answers"]) == 35 and poll["respondents"] == []
+    assert len(poll["answers"]) == 35 and len(poll["respondents"]) == 12
+    # The sessions come back (the moderator's export of a workspace with anonymous activities
+    # leaves out the facilitators and the counts of anonymous steps).
+    sessions = first["workspace"]["sessions"]
+    assert [(s["unit"], s["guests"], s["contributed"]) for s in sessions][:2] == [
+        ("Sivistyspalvelut / Ruotsinkielinen perusopetus", 9, 8),
+        ("Sivistyspalvelut / Varhaiskasvatus", 9, 8),
+    ]
+    assert len(sessions) == 6 and {s["facilitator"] for s in sessions} == {None}
+    assert sum(s["answered"].get(poll["key"], 0) for s in sessions) == 23
+    anonymous = {a["key"] for t in first["workspace"]["themes"] for a in t["activities"] if a["is_anonymous"]}
+    assert not any(set(s["answered"]) & anonymous for s in sessions)
+
+
+def test_the_demo_backup_round_trips_its_sessions_exactly(demo, session):
+    _, ws = demo
+    first = export_workspace(ws, backup=True)
+    again = copy.deepcopy(first)
+    again["workspace"]["slug"] = "kopio"
+    second = export_workspace(import_workspace(again), backup=True)
+    second["workspace"]["slug"] = SLUG
+    assert second == first
+    sessions = first["workspace"]["sessions"]
+    assert [s["facilitator"] for s in sessions] == [
+        "esihenkilo3@demo.ideaspace.fi",
+        "esihenkilo1@demo.ideaspace.fi",
+        "esihenkilo18@demo.ideaspace.fi",
+        "esihenkilo15@demo.ideaspace.fi",
+        "esihenkilo12@demo.ideaspace.fi",
+        "esihenkilo24@demo.ideaspace.fi",
+    ]
+    assert sum(sum(s["answered"].values()) for s in sessions) == 23 + 10 + 8 + 15
+
+
+def test_the_statistics_agree_with_the_poll_results(demo, session):
+    """Issue 17: each poll's answers in the statistics are its result's total: the supervisors'
+    own answers and their work communities' answers in live sessions; the funnel stays the seed's."""
+    from ideaspace.polls.results import results_for
+    from ideaspace.stats.service import workspace_statistics
+    from ideaspace.workshops.models import Workshop
+    from ideaspace.workshops.screens import work_communities
+
+    _, ws = demo
+    stats = workspace_statistics(ws)
+    assert (stats.funnel.invited, stats.funnel.visited, stats.funnel.contributed) == (163, 84, 20)
+    activities = [a for t in ws.themes for a in t.activities if a.kind.is_answered]
+    results = results_for(activities)
+    totals = {}
+    for activity in activities:
+        counted = session.scalar(
+            select(func.count()).select_from(Answer).where(Answer.activity_id == activity.id)
+        )
+        totals[activity.title["fi"]] = counted
+        assert results[activity.id].answers == counted
+    shown = {row.title["fi"]: row.answers for row in stats.activities if row.kind.is_answered}
+    assert shown == totals
+    assert sorted(totals.values()) == [14, 18, 25, 35]
+    # The notes wall: the statistics count the notes the wall shows.
+    wall = next(row for row in stats.activities if row.kind is ActivityKind.NOTES)
+    assert wall.notes == session.scalar(
+        select(func.count()).select_from(Note).where(Note.activity_id == wall.id, Note.hidden_at.is_(None))
+    )
+    # Every session is a contributing supervisor's work community: its facilitator is one of the
+    # 20 contributors and the session is for their unit.
+    contributors = set(
+        session.scalars(
+            select(Membership.user_id).where(
+                Membership.workspace_id == ws.id, Membership.first_contribution_at.is_not(None)
+            )
+        )
+    )
+    for workshop in session.scalars(select(Workshop).where(Workshop.workspace_id == ws.id)):
+        facilitator = session.get(User, workshop.facilitator_id)
+        assert facilitator.id in contributors and facilitator.unit_id == workshop.unit_id
+    communities = work_communities(ws)
+    assert sum(c.sessions for c in communities) == 6 and sum(c.guests for c in communities) == 46
+    # The daily series counts the same answers, on the supervisors' days and the sessions' days.
+    assert sum(day.answers for day in stats.daily) == sum(totals.values())
 
 
 def test_fresh_instance_init_db_then_demo_twice(tmp_path, monkeypatch):
