@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 PIP    := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip
 export FLASK_APP := ideaspace
 
-.PHONY: run test install install-test translations messages browsers pdf-libraries voikko render-programme serve bench lint clean
+.PHONY: run test install install-test translations messages browsers pdf-libraries voikko render-programme serve serve-events bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -95,6 +95,11 @@ render-programme: install pdf-libraries
 serve: install
 	$(BIN)/ideaspace init-db
 	$(BIN)/gunicorn -c gunicorn.conf.py 'ideaspace:create_app()'
+
+## serve-events: gunicorn (gevent) for the live workshops' event streams, beside `make serve`; the
+## proxy sends /live/events and /present/<id>/events here (docs/deploy.md)
+serve-events: install
+	$(BIN)/gunicorn -c gunicorn.events.conf.py 'ideaspace:create_app()'
 
 ## bench: regenerate the city-scale data and run the load benchmark on SQLite, then on PostgreSQL
 ## (a scratch database, dropped afterwards), rate limits in Redis (REDIS_URL, database 15 by default);

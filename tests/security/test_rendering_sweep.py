@@ -220,6 +220,10 @@ def _check_download(content_type: str, data: bytes) -> list[str]:
         return ["CSS: user data or a script in a stylesheet"] if scripted or markers.LIVE.search(text) else []
     if "json" in content_type or "csv" in content_type or "markdown" in content_type:
         return []
+    if "text/event-stream" in content_type:  # a workshop's live stream: numbers and "changed" only
+        allowed = re.compile(r"retry: \d+|id: \d+|event: changed|data: \d+|: -")
+        lines = [line for line in text.split("\n") if line]
+        return [] if all(allowed.fullmatch(line) for line in lines) else ["an event stream with content"]
     if content_type == "image/webp":  # an uploaded image, drawn again from its pixels (issue 18)
         return [] if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else ["an image that is not WebP"]
     return [f"an unexpected download type {content_type!r}"]

@@ -224,12 +224,17 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "workshops.present": {"GET": "login 403 ok 403 403 ok ok"},
     "workshops.pace": {"POST": "login 403 redirect 403 403 redirect redirect"},  # no action: a message
     "workshops.decide": {"POST": "login 403 bad 403 403 bad bad"},
+    # the big screen's and the control view's event stream: whoever runs the session
+    "workshops.screen_events": {"GET": "login 403 ok 403 403 ok ok"},
     # joining is for everyone (no code: a form error); without the session's cookie the phone's
     # pages send the reader to join first, whoever they are (WORKSHOP_GUEST_EXPECTATIONS: guests)
     "workshops.join": {"GET": EVERYONE, "POST": "bad bad bad bad bad bad bad"},
     "workshops.participate": {"GET": "redirect redirect redirect redirect redirect redirect redirect"},
     "workshops.answer": {"POST": "redirect redirect redirect redirect redirect redirect redirect"},
     "workshops.note": {"POST": "redirect redirect redirect redirect redirect redirect redirect"},
+    # a phone's event stream answers only a device that joined (an EventSource cannot follow a
+    # redirect to the join page): everyone else is refused
+    "workshops.phone_events": {"GET": "403 403 403 403 403 403 403"},
 }
 
 # Two more roles for the workshop routes, neither signed in: a guest (the device cookie of a guest of
@@ -242,10 +247,12 @@ WORKSHOP_GUEST_EXPECTATIONS: dict[str, dict[str, str]] = {
     "workshops.present": {"GET": "login login"},
     "workshops.pace": {"POST": "login login"},
     "workshops.decide": {"POST": "login login"},
+    "workshops.screen_events": {"GET": "login login"},
     "workshops.join": {"GET": "ok ok", "POST": "bad bad"},
     "workshops.participate": {"GET": "ok 403"},
     "workshops.answer": {"POST": "bad 403"},  # the step is a notes wall: no answer to take
     "workshops.note": {"POST": "bad 403"},  # garbage, no text: a form error
+    "workshops.phone_events": {"GET": "ok 403"},
 }
 
 # What the admin gets for the sudo-gated routes above once in sudo mode.
