@@ -1,26 +1,35 @@
-"""Workshop bench (issue 15): phones join one live session within 60 s, answer a poll and post a
-note, while one big screen and one control view follow live.
+"""Workshop bench (issue 15): phones join one live session within 60 s, answer a named poll and an
+anonymous one and post a note, while one big screen and one control view follow live, all by
+Server-Sent Events.
 
     .venv/bin/python bench/workshop.py \
         --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_workshop \
         [--phones 300] [--redis redis://127.0.0.1:6379/14]
 
 It makes a fresh schema in the given database (PostgreSQL: the database is dropped and created
-again), a workspace with a named poll and a named notes wall, and a live session run by a
-supervisor; starts gunicorn with `make serve`'s settings (gunicorn.conf.py: 2 workers x 4 threads,
-PROXY_FIX=1, rate limits in Redis when --redis is given); then, with locust:
+again), a workspace with a named poll, an anonymous poll (k = 5) and a named notes wall, and a live
+session run by a supervisor; starts the two servers of a deployment: gunicorn with `make serve`'s
+settings for the pages (gunicorn.conf.py: 2 workers x 4 threads, gthread) and gunicorn with `make
+serve-events`' settings for the event streams (gunicorn.events.conf.py: 1 gevent worker), both
+with PROXY_FIX=1 and, with --redis, rate limits and the change events in Redis (without it the
+two servers share nothing and the screens would wait for their backup poll: give --redis). Then,
+with locust:
 
 - phones arrive evenly over 60 s, each from its own address: GET /join?code=…, POST /join, the
-  first GET /live, POST /live/answer; then each asks GET /live?v=… every 3 s (204 while the
-  facilitator has not moved) and, once the session is on the notes step, posts one note;
-- the big screen asks /present/<id>?v=… every second (204 when nothing changed) and records when
-  each count appeared; when every phone has answered it moves the session to the notes step;
-- the control view asks its status every 3 s.
+  first GET /live, open the stream /live/events (held, reconnecting as a browser does), POST
+  /live/answer; then on every "changed" of their stream they fetch GET /live?v=… and answer the
+  anonymous poll, or post one note, when the step asks for it;
+- the big screen holds /present/<id>/events and fetches /present/<id>?v=… on every "changed",
+  recording when each count appeared; when every phone has answered the named poll it moves to
+  the anonymous poll and reveals it, when all its answers are published to the notes wall;
+- the control view holds the same stream and fetches its fragment on every "changed".
 
 Measured: p50/p95/max of joining (POST /join), answering and posting; the time from a phone's
-answer (its response) to the big screen showing a count that includes it (count ≥ rank), p95;
-errors; that the counts are exact (answers and notes in the database = phones); the load average;
-the workers' and PostgreSQL's CPU per request.
+named answer (its response) to the big screen showing a count that includes it (count ≥ rank);
+for the anonymous poll, the time from the answer that fills a batch (the k-th, 2k-th, …) to the
+big screen showing that batch published; errors; that the counts are exact (answers and notes in
+the database = phones); the streams' events; the load average; CPU per request of both servers
+and of PostgreSQL.
 """
 
 from __future__ import annotations
@@ -29,6 +38,9 @@ import argparse
 import json
 import os
 import re
+import signal
+import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -41,11 +53,12 @@ from locust.env import Environment
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.load import SECRET_KEY, DatabaseCpu, Server, signed_session, wait_healthy  # noqa: E402
+from bench.load import BIN, SECRET_KEY, DatabaseCpu, Server, signed_session, wait_healthy  # noqa: E402
 
 VERSION = re.compile(r'hx-get="[^"]*[?&]v=([^"&]+)"')
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 COUNT = re.compile(r'data-count="(\d+)"')
+PUBLISHED = re.compile(r'data-published="(\d+)"')
 
 
 def prepare(database_url: str) -> dict:
@@ -97,13 +110,21 @@ def prepare(database_url: str) -> dict:
         poll = Activity(
             theme_id=theme.id, kind=ActivityKind.SINGLE_CHOICE, title={"fi": "Mikä auttaa?"}, position=1
         )
-        wall = Activity(theme_id=theme.id, kind=ActivityKind.NOTES, title={"fi": "Ideoita"}, position=2)
-        db.session.add_all([poll, wall])
+        secret = Activity(
+            theme_id=theme.id,
+            kind=ActivityKind.SINGLE_CHOICE,
+            title={"fi": "Jaksatko?"},
+            position=2,
+            is_anonymous=True,
+        )
+        wall = Activity(theme_id=theme.id, kind=ActivityKind.NOTES, title={"fi": "Ideoita"}, position=3)
+        db.session.add_all([poll, secret, wall])
         db.session.flush()
         options = [Option(activity_id=poll.id, position=i, label={"fi": f"Vaihtoehto {i}"}) for i in range(4)]
-        db.session.add_all(options)
+        secret_options = [Option(activity_id=secret.id, position=i, label={"fi": f"{i}"}) for i in range(3)]
+        db.session.add_all(options + secret_options)
         db.session.flush()
-        workshop = service.start(supervisor, ws, theme, [poll.id, wall.id])
+        workshop = service.start(supervisor, ws, theme, [poll.id, secret.id, wall.id])
         token = sessions.start(supervisor, "bench")
         db.session.commit()
         plan = {
@@ -111,8 +132,11 @@ def prepare(database_url: str) -> dict:
             "workshop": workshop.id,
             "slug": ws.slug,
             "poll": poll.id,
+            "secret": secret.id,
             "wall": wall.id,
             "options": [o.id for o in options],
+            "secret_options": [o.id for o in secret_options],
+            "k": ws.min_group_size,
             "token": token,
         }
         db.session.remove()
@@ -126,18 +150,162 @@ def count_rows(database_url: str, plan: dict) -> dict:
         answers = connection.execute(
             sa.text("SELECT count(*) FROM answer WHERE activity_id = :a"), {"a": plan["poll"]}
         ).scalar()
+        secret = connection.execute(
+            sa.text("SELECT count(*) FROM answer WHERE activity_id = :a"), {"a": plan["secret"]}
+        ).scalar()
         notes = connection.execute(
             sa.text("SELECT count(*) FROM note WHERE activity_id = :a"), {"a": plan["wall"]}
         ).scalar()
         guests = connection.execute(sa.text("SELECT count(*) FROM workshop_guest")).scalar()
+        pooled = connection.execute(sa.text("SELECT count(*) FROM ballot")).scalar()
     engine.dispose()
-    return {"answers": answers, "notes": notes, "guests": guests}
+    return {
+        "named_answers": answers,
+        "anonymous_answers_published": secret,
+        "ballots_waiting": pooled,
+        "notes": notes,
+        "guests": guests,
+    }
 
 
-def classes(plan: dict, phones: int):
-    answered: list[float] = []  # when each phone's answer response arrived (perf_counter)
-    seen: list[tuple[float, int]] = []  # (when, count) as the big screen showed it
-    state = {"moved": None, "notes": 0, "addresses": iter(range(1, 1 << 24))}
+class Stream:
+    """A browser's EventSource, in a greenlet: holds GET <path> on the events server, reconnects
+    after the server's `retry` with Last-Event-ID, and puts each "changed" on a queue."""
+
+    def __init__(self, address: tuple[str, int], path: str, headers: dict, stats: dict):
+        from gevent.queue import Queue
+
+        self.address, self.path, self.headers, self.stats = address, path, headers, stats
+        self.events: Queue = Queue()
+        self.last_id = ""
+        self.stopped = False
+        self.greenlet = gevent.spawn(self._run)
+
+    def _run(self):
+        while not self.stopped:
+            retry = 3.0
+            try:
+                retry = self._once()
+            except OSError as error:
+                self.stats["stream_errors"].append(repr(error))
+            if self.stopped or retry is None:
+                return
+            gevent.sleep(retry)
+
+    def _once(self):
+        headers = {**self.headers, "Accept": "text/event-stream"}
+        if self.last_id:
+            headers["Last-Event-ID"] = self.last_id
+        lines = [f"GET {self.path} HTTP/1.0", f"Host: {self.address[0]}:{self.address[1]}"]
+        lines += [f"{name}: {value}" for name, value in headers.items()]
+        connection = socket.create_connection(self.address, timeout=120)
+        self.stats["connections"] += 1
+        retry = 3.0
+        try:
+            connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+            reader = connection.makefile("rb")
+            status = reader.readline().split()
+            code = int(status[1]) if len(status) > 1 else 0
+            while reader.readline() not in (b"\r\n", b"\n", b""):
+                pass  # the headers
+            if code == 204:
+                return None  # the session ended: a browser stops reconnecting
+            if code != 200:
+                self.stats["stream_errors"].append(f"status {code}")
+                return retry
+            event = None
+            for raw in reader:
+                line = raw.decode().rstrip("\n")
+                if line.startswith("retry: "):
+                    retry = int(line[7:]) / 1000
+                elif line.startswith("id: "):
+                    self.last_id = line[4:]
+                elif line == "event: changed":
+                    event = "changed"
+                elif line == "" and event:
+                    self.stats["events"] += 1
+                    self.events.put(time.perf_counter())
+                    event = None
+                if self.stopped:
+                    break
+        finally:
+            connection.close()
+        return retry
+
+    def stop(self):
+        self.stopped = True
+        self.greenlet.kill(block=False)
+
+
+class EventsServer:
+    """gunicorn with `make serve-events`' settings (gunicorn.events.conf.py: gevent)."""
+
+    def __init__(self, database_url: str, bind: str, workers: int):
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": SECRET_KEY,
+            "PROXY_FIX": "1",
+            "PYTHONPATH": str(ROOT),
+        }
+        command = [
+            str(BIN / "gunicorn"),
+            "-c",
+            str(ROOT / "gunicorn.events.conf.py"),
+            "--workers",
+            str(workers),
+            "--bind",
+            bind,
+            "--access-logfile",
+            f"/tmp/bench-access-{bind.rsplit(':', 1)[-1]}.log",
+            "ideaspace:create_app()",
+        ]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+    def cpu_seconds(self) -> float:
+        import psutil
+
+        try:
+            master = psutil.Process(self.process.pid)
+            total = master.cpu_times().children_user + master.cpu_times().children_system
+            for worker in master.children():
+                times = worker.cpu_times()
+                total += times.user + times.system
+        except psutil.NoSuchProcess:
+            return 0.0
+        return total
+
+    def stop(self):
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def classes(plan: dict, phones: int, events_address: tuple[str, int]):
+    answered: list[float] = []  # when each phone's named answer response arrived (perf_counter)
+    secret_answered: list[float] = []  # the same for the anonymous poll
+    seen: list[tuple[float, int]] = []  # (when, count) as the big screen showed the named poll
+    published: list[tuple[float, int]] = []  # (when, published) of the anonymous poll on screen
+    state = {
+        "step": "named",
+        "notes": 0,
+        "addresses": iter(range(1, 1 << 24)),
+        "streams": [],
+        "stats": {"connections": 0, "events": 0, "stream_errors": []},
+    }
+
+    def open_stream(path: str, headers: dict) -> Stream:
+        stream = Stream(events_address, path, headers, state["stats"])
+        state["streams"].append(stream)
+        return stream
+
+    def workshop_cookie(client) -> str:
+        for cookie in client.cookiejar:
+            if cookie.name == "ideaspace_workshop":
+                return f"ideaspace_workshop={cookie.value}"
+        return ""
 
     class Phone(FastHttpUser):
         wait_time = constant(0)
@@ -166,11 +334,16 @@ def classes(plan: dict, phones: int):
                     return
             page = self.client.get("/live", name="GET /live (first)", headers=ip)
             csrf = re.search(r'"X-CSRFToken": "([^"]+)"', page.text or "")
+            stream_url = re.search(r'data-live-events="([^"]+)"', page.text or "")
+            stream = open_stream(
+                stream_url.group(1).replace("&amp;", "&") if stream_url else "/live/events",
+                {**ip, "Cookie": workshop_cookie(self.client)},
+            )
             headers = {**ip, "HX-Request": "true", "X-CSRFToken": csrf.group(1) if csrf else ""}
             option = plan["options"][n % len(plan["options"])]
             with self.client.post(
                 "/live/answer",
-                name="POST /live/answer",
+                name="POST /live/answer (named)",
                 headers=headers,
                 data={"option": str(option)},
                 catch_response=True,
@@ -181,22 +354,36 @@ def classes(plan: dict, phones: int):
                     answered.append(time.perf_counter())
             version = VERSION.search(response.text or "")
             version = version.group(1) if version else ""
-            posted = False
-            while True:
-                gevent.sleep(3)
+            done = {"secret": False, "note": False}
+            while not (done["secret"] and done["note"]):
+                stream.events.get()  # "changed": the facilitator moved
                 with self.client.get(
-                    f"/live?v={version}", name="GET /live (poll)", headers=headers, catch_response=True
-                ) as polled:
-                    if polled.status_code == 204:
-                        polled.success()
+                    f"/live?v={version}", name="GET /live (on changed)", headers=headers, catch_response=True
+                ) as fetched:
+                    if fetched.status_code == 204:
+                        fetched.success()
                         continue
-                    if polled.status_code != 200:
-                        polled.failure(f"poll: {polled.status_code}")
+                    if fetched.status_code != 200:
+                        fetched.failure(f"live: {fetched.status_code}")
                         continue
-                    found = VERSION.search(polled.text or "")
-                    version = found.group(1) if found else version
-                    on_wall = 'name="text"' in (polled.text or "")
-                if on_wall and not posted:
+                    text = fetched.text or ""
+                found = VERSION.search(text)
+                version = found.group(1) if found else version
+                if not done["secret"] and f"workshop-activity-{plan['secret']}-option" in text:
+                    choice = plan["secret_options"][n % len(plan["secret_options"])]
+                    with self.client.post(
+                        "/live/answer",
+                        name="POST /live/answer (anonymous)",
+                        headers=headers,
+                        data={"option": str(choice)},
+                        catch_response=True,
+                    ) as response:
+                        if response.status_code != 200 or "field__error" in (response.text or ""):
+                            response.failure(f"anonymous answer: {response.status_code}")
+                        else:
+                            secret_answered.append(time.perf_counter())
+                    done["secret"] = True
+                elif not done["note"] and 'name="text"' in text:
                     with self.client.post(
                         "/live/note",
                         name="POST /live/note",
@@ -208,69 +395,91 @@ def classes(plan: dict, phones: int):
                             response.failure(f"note: {response.status_code}")
                         else:
                             state["notes"] += 1
-                    posted = True
+                    done["note"] = True
+            stream.stop()
+            gevent.sleep(3600)
 
     cookie, csrf_token = signed_session(plan["token"])
     facilitator = {"Cookie": cookie, "X-CSRFToken": csrf_token, "X-Forwarded-For": "10.255.255.1"}
 
+    def pace(client, action: str):
+        client.post(
+            f"/w/{plan['slug']}/workshops/{plan['workshop']}/pace",
+            name=f"POST pace ({action})",
+            headers=facilitator,
+            data={"action": action, "next": "present"},
+            allow_redirects=False,
+        )
+
     class Screen(FastHttpUser):
         fixed_count = 1
-        wait_time = constant(1)
-        version = ""
+        wait_time = constant(0)
 
         @task
         def follow(self):
-            with self.client.get(
-                f"/present/{plan['workshop']}?v={self.version}",
-                name="GET /present (poll)",
-                headers={**facilitator, "HX-Request": "true"},
-                catch_response=True,
-            ) as response:
-                if response.status_code == 204:
-                    response.success()
-                    return
-                if response.status_code != 200:
-                    response.failure(f"present: {response.status_code}")
-                    return
-                text = response.text or ""
-            found = VERSION.search(text)
-            self.version = found.group(1) if found else ""
-            count = COUNT.search(text)
-            if count and state["moved"] is None:
-                seen.append((time.perf_counter(), int(count.group(1))))
-                if int(count.group(1)) >= phones:
-                    self.client.post(
-                        f"/w/{plan['slug']}/workshops/{plan['workshop']}/pace",
-                        name="POST pace (next)",
-                        headers=facilitator,
-                        data={"action": "next", "next": "present"},
-                        allow_redirects=False,
-                    )
-                    state["moved"] = time.perf_counter()
+            stream = open_stream(f"/present/{plan['workshop']}/events", facilitator)
+            version = ""
+            while True:
+                stream.events.get()
+                with self.client.get(
+                    f"/present/{plan['workshop']}?v={version}",
+                    name="GET /present (on changed)",
+                    headers={**facilitator, "HX-Request": "true"},
+                    catch_response=True,
+                ) as response:
+                    if response.status_code == 204:
+                        response.success()
+                        continue
+                    if response.status_code != 200:
+                        response.failure(f"present: {response.status_code}")
+                        continue
+                    text = response.text or ""
+                now = time.perf_counter()
+                found = VERSION.search(text)
+                version = found.group(1) if found else ""
+                count = COUNT.search(text)
+                count = int(count.group(1)) if count else 0
+                if state["step"] == "named":
+                    seen.append((now, count))
+                    if count >= phones:
+                        state["step"] = "anonymous"
+                        pace(self.client, "next")
+                        pace(self.client, "reveal")
+                elif state["step"] == "anonymous":
+                    shown = PUBLISHED.search(text)
+                    if shown and "presenter__bars" in text:
+                        published.append((now, int(shown.group(1))))
+                        if int(shown.group(1)) >= phones - phones % plan["k"]:
+                            state["step"] = "notes"
+                            pace(self.client, "next")
+                            pace(self.client, "reveal")
 
     class Control(FastHttpUser):
         fixed_count = 1
-        wait_time = constant(3)
-        version = ""
+        wait_time = constant(0)
 
         @task
         def follow(self):
-            with self.client.get(
-                f"/w/{plan['slug']}/workshops/{plan['workshop']}?v={self.version}",
-                name="GET control (poll)",
-                headers={**facilitator, "HX-Request": "true"},
-                catch_response=True,
-            ) as response:
-                if response.status_code == 204:
-                    response.success()
-                    return
-                if response.status_code != 200:
-                    response.failure(f"control: {response.status_code}")
-                    return
-                found = VERSION.search(response.text or "")
-                self.version = found.group(1) if found else ""
+            stream = open_stream(f"/present/{plan['workshop']}/events", facilitator)
+            version = ""
+            while True:
+                stream.events.get()
+                with self.client.get(
+                    f"/w/{plan['slug']}/workshops/{plan['workshop']}?v={version}",
+                    name="GET control (on changed)",
+                    headers={**facilitator, "HX-Request": "true"},
+                    catch_response=True,
+                ) as response:
+                    if response.status_code == 204:
+                        response.success()
+                        continue
+                    if response.status_code != 200:
+                        response.failure(f"control: {response.status_code}")
+                        continue
+                    found = VERSION.search(response.text or "")
+                    version = found.group(1) if found else ""
 
-    return Phone, Screen, Control, answered, seen, state
+    return Phone, Screen, Control, answered, secret_answered, seen, published, state
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -291,6 +500,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--bind", default="127.0.0.1:8765")
+    parser.add_argument("--events-bind", default="127.0.0.1:8766")
+    parser.add_argument("--events-workers", type=int, default=1)
     parser.add_argument("--out", default="")
     args = parser.parse_args(argv)
 
@@ -298,17 +509,23 @@ def main(argv=None) -> dict:
     if args.redis:
         os.environ["REDIS_URL"] = args.redis
     server = Server(args.database_url, args.bind, args.workers, args.threads)
+    events_server = EventsServer(args.database_url, args.events_bind, args.events_workers)
     host = f"http://{args.bind}"
+    events_host, events_port = args.events_bind.rsplit(":", 1)
     try:
         wait_healthy(host)
-        Phone, Screen, Control, answered, seen, state = classes(plan, args.phones)
+        wait_healthy(f"http://{args.events_bind}")
+        Phone, Screen, Control, answered, secret_answered, seen, published, state = classes(
+            plan, args.phones, (events_host, int(events_port))
+        )
         env = Environment(user_classes=[Phone, Screen, Control], host=host, events=events)
         runner = env.create_local_runner()
         load_before = os.getloadavg()
         cpu_before, database_cpu = server.cpu_seconds(), DatabaseCpu(args.database_url)
+        events_cpu_before = events_server.cpu_seconds()
         started = time.perf_counter()
         runner.start(args.phones + 2, spawn_rate=(args.phones + 2) / args.arrival_seconds)
-        deadline = started + args.arrival_seconds + 120
+        deadline = started + args.arrival_seconds + 180
         while time.perf_counter() < deadline:
             server.sample()
             database_cpu.sample()
@@ -316,9 +533,12 @@ def main(argv=None) -> dict:
             if state["notes"] >= args.phones:
                 gevent.sleep(2)
                 break
+        for stream in state["streams"]:
+            stream.stop()
         runner.quit()
         elapsed = time.perf_counter() - started
         cpu, database_seconds = server.cpu_seconds() - cpu_before, database_cpu.seconds()
+        events_cpu = events_server.cpu_seconds() - events_cpu_before
         served = max(1, sum(entry.num_requests for entry in env.stats.entries.values()))
         endpoints = {
             name: {
@@ -336,6 +556,15 @@ def main(argv=None) -> dict:
             shown = next((when for when, count in seen if count >= rank and when >= at), None)
             if shown is not None:
                 delays.append(shown - at)
+        # The anonymous poll: from the answer that filled a batch (rank k, 2k, …) to the big screen
+        # showing at least that many published.
+        batch_delays = []
+        for rank, at in enumerate(sorted(secret_answered), start=1):
+            if rank % plan["k"]:
+                continue
+            shown = next((when for when, count in published if count >= rank and when >= at), None)
+            if shown is not None:
+                batch_delays.append(shown - at)
         report = {
             "phones": args.phones,
             "database": sa.engine.make_url(args.database_url).get_backend_name(),
@@ -349,10 +578,24 @@ def main(argv=None) -> dict:
             "database_cpu_ms_per_request": None
             if database_seconds is None
             else round(database_seconds * 1000 / served, 2),
+            "events_workers": args.events_workers,
+            "events_cpu_s": round(events_cpu, 2),
             "answer_to_screen_s": {
                 "p50": percentile(delays, 0.5) and round(percentile(delays, 0.5), 2),
                 "p95": percentile(delays, 0.95) and round(percentile(delays, 0.95), 2),
+                "max": delays and round(max(delays), 2),
                 "measured": len(delays),
+            },
+            "kth_answer_to_batch_on_screen_s": {
+                "p50": percentile(batch_delays, 0.5) and round(percentile(batch_delays, 0.5), 2),
+                "p95": percentile(batch_delays, 0.95) and round(percentile(batch_delays, 0.95), 2),
+                "max": batch_delays and round(max(batch_delays), 2),
+                "batches": len(batch_delays),
+            },
+            "streams": {
+                "connections": state["stats"]["connections"],
+                "changed_events": state["stats"]["events"],
+                "errors": state["stats"]["stream_errors"][:10],
             },
             "endpoints": endpoints,
             "errors": {f"{e.method} {e.name}: {e.error}": e.occurrences for e in env.stats.errors.values()},
@@ -361,6 +604,7 @@ def main(argv=None) -> dict:
         }
     finally:
         server.stop()
+        events_server.stop()
     print(json.dumps(report, indent=2, ensure_ascii=False))
     if args.out:
         Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
