@@ -38,6 +38,7 @@ BLUEPRINTS = (
     "transfer",
     "sso",
     "text",
+    "insight",
     "workshops",
     "images",
     "design",

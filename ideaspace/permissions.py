@@ -232,6 +232,16 @@ def can_pick_quote(user, workspace: Workspace) -> bool:
     return can_moderate(user, workspace)
 
 
+def can_read_clusters(user, workspace: Workspace) -> bool:
+    """The clusters of what people wrote (every comment, note and idea of a scope, drafts too)."""
+    return can_moderate(user, workspace)
+
+
+def can_edit_clusters(user, workspace: Workspace) -> bool:
+    """Name clusters, move items between them, send a summary to the programme draft."""
+    return can_moderate(user, workspace)
+
+
 # --- exports and the yearly follow-up (exports, followup) ------------------------------------
 
 

@@ -153,6 +153,8 @@ def labels(language: str) -> dict[str, str]:
             "percent": _("Percent"),
             "basis": _("Basis"),
             "quotes": _("Quotes"),
+            "heard": _("What we heard"),
+            "sources": _("Sources:"),
             "results": _("Results"),
             "indicators": _("Indicators"),
             "value": _("Value"),

@@ -98,6 +98,7 @@ def render(
         for result in theme["results"]:
             result_section(writer, result)
         quotes(writer, theme["quotes"])
+        heard(writer, theme.get("heard"))
         if theme["measures"]:
             writer.landscape()
             writer.heading(t["measures"], 2)
@@ -418,6 +419,18 @@ def quotes(writer: Writer, items: list[dict]) -> None:
                 )
         if quote.get("attribution"):
             writer.paragraph(f"\u2014 {quote['attribution']}", ATTRIBUTION)
+
+
+def heard(writer: Writer, item: dict | None) -> None:
+    """A theme's "what we heard": the moderator's words, then its sources, numbered, with addresses."""
+    if not item:
+        return
+    writer.heading(writer.t["heard"], 2)
+    rich_text(writer, item.get("html"))
+    if item.get("references"):
+        writer.paragraph(writer.t["sources"])
+        for number, ref in enumerate(item["references"], start=1):
+            writer.paragraph(f"{number}. {ref['text']} ({ref['url']})", "List Paragraph")
 
 
 def participation_section(writer: Writer, part: dict) -> None:

@@ -87,6 +87,7 @@ def render(programme: dict) -> bytes:
             out += result_lines(result, t, lang)
         for quote in theme["quotes"]:
             out += [f"> {escape(quote['text'])}", ">", f"> \u2014 {escape(quote['attribution'])}", ""]
+        out += heard_lines(theme.get("heard"), t)
 
     part = programme["participation"]
     out += [f"## {escape(t['participation'])}", ""]
@@ -105,6 +106,19 @@ def render(programme: dict) -> bytes:
     if common.has_indicators(programme):
         out += follow_up_lines(programme, t, lang)
     return ("\n".join(out).rstrip() + "\n").encode("utf-8")
+
+
+def heard_lines(heard: dict | None, t: dict) -> list[str]:
+    """A theme's "what we heard": the moderator's words, then its sources as numbered links."""
+    if not heard:
+        return []
+    lines = [f"### {escape(t['heard'])}", "", *rich_text(heard.get("html"))]
+    if heard.get("references"):
+        lines += [escape(t["sources"]), ""]
+        for number, ref in enumerate(heard["references"], start=1):
+            lines.append(f"{number}. [{escape(ref['text'])}](<{ref['url'].replace('>', '%3E')}>)")
+        lines.append("")
+    return lines
 
 
 def evaluation(measure: dict, t: dict, lang: str) -> str:

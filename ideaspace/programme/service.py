@@ -65,6 +65,7 @@ def _iso(value) -> str | None:
 
 def build_programme(workspace: Workspace, language: str, *, edition: dict | None = None) -> dict:
     """The programme draft of the workspace in `language`, as the contract's dict."""
+    from ..insight.service import heard_of
     from ..quotes.service import programme_quotes  # quotes build on the programme's themes
 
     primary = workspace.primary_language
@@ -88,6 +89,7 @@ def build_programme(workspace: Workspace, language: str, *, edition: dict | None
     with force_locale(language):
         quotes = programme_quotes(workspace, language)
     funnel = workspace_funnel(workspace)
+    heard = heard_of(workspace)
 
     by_theme: dict[int, list[dict]] = {}
     for activity in activities:
@@ -131,10 +133,29 @@ def build_programme(workspace: Workspace, language: str, *, edition: dict | None
                 ],
                 "results": by_theme.get(theme.id, []),
                 "quotes": quotes.get(theme.id, []),
+                "heard": _heard(workspace, heard.get(theme.id)),
             }
             for theme in themes
         ],
     }
+
+
+def _heard(workspace: Workspace, found) -> dict | None:
+    """A theme's "what we heard": the moderator's words and, as references, the sources still shown
+    with their absolute addresses (ideaspace.insight)."""
+    if found is None:
+        return None
+    from ..insight.service import link_target
+    from ..mail import public_url
+
+    row, sources = found
+    references = []
+    for item in sources:
+        endpoint, values = link_target(workspace, item)
+        anchor = values.pop("_anchor", None)
+        url = public_url(endpoint, **values) + (f"#{anchor}" if anchor else "")
+        references.append({"text": item.title or item.text, "url": url})
+    return {"html": clean_html(row.summary_html), "references": references}
 
 
 def chosen_activities(workspace: Workspace) -> list[Activity]:
