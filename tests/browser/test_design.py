@@ -111,6 +111,37 @@ def test_the_measures_table_is_a_list_of_cards_on_a_phone_and_a_table_on_a_lapto
             context.close()
 
 
+def test_a_theme_page_folds_its_long_parts_on_a_phone_and_shows_them_on_a_laptop(
+    browser, live_server, sign_in
+):
+    """At 390 px a long introduction shows a few lines and the measures' indicators wait behind a
+    tap; at 1280 px both are simply there, with no toggle (issue 17: theme pages were long)."""
+    for width in WIDTHS:
+        context, page = _page(browser, width)
+        try:
+            sign_in(page, SUPERVISOR, DEMO_PASSWORD)
+            page.goto(live_server.url + _theme_paths(page, live_server.url)[1])
+            fold, toggle = page.locator(".theme > .fold"), page.locator(".theme > .fold > summary")
+            text = fold.locator(".prose")
+            indicators = page.locator("table.measures tbody tr").first.locator(".indicators")
+            full = text.evaluate("e => e.scrollHeight")
+            if width == 390:
+                assert fold.bounding_box()["height"] < full  # folded: a few lines
+                assert toggle.inner_text() == "Näytä koko johdanto" and not indicators.is_visible()
+                toggle.click()
+                assert toggle.inner_text() == "Näytä vähemmän" and fold.bounding_box()["height"] > full
+                summary = page.locator("table.measures tbody tr").first.locator("summary")
+                assert " ".join(summary.inner_text().split()) == "Arviointi (1 mittari)"
+                assert summary.bounding_box()["height"] >= 44  # a thumb's target
+                summary.click()
+                assert indicators.is_visible()
+            else:
+                assert not toggle.is_visible() and indicators.is_visible()
+                assert fold.bounding_box()["height"] >= full
+        finally:
+            context.close()
+
+
 def test_theme_page_starts_with_what_to_do(browser, live_server, sign_in):
     context, page = _page(browser, 390)
     try:
