@@ -28,7 +28,10 @@ def test_reindex_rebuilds_and_refuses_an_unknown_workspace(app, session, make):
     db.session.execute(delete(SearchEntry))
     runner = app.test_cli_runner()
     missing = runner.invoke(args=["reindex", "--workspace", ws.slug, "--missing"])
-    assert missing.exit_code == 0 and "Indexed 0 comments, 1 notes, 0 ideas, 1 themes, 0 measures and 0 quotes" in missing.output
+    assert (
+        missing.exit_code == 0
+        and "Indexed 0 comments, 1 notes, 0 ideas, 1 themes, 0 measures and 0 quotes" in missing.output
+    )
     again = runner.invoke(args=["reindex", "--workspace", ws.slug, "--missing"])
     assert "Indexed 0 comments, 0 notes, 0 ideas, 0 themes, 0 measures and 0 quotes" in again.output
     assert runner.invoke(args=["reindex"]).exit_code == 0
