@@ -134,19 +134,22 @@ def activity_scope(workspace: Workspace, activity_id: int) -> Scope:
 
 
 def parse_scope(workspace: Workspace, value: str | None) -> Scope:
-    """A scope from a form's "workspace", "theme:<id>" or "activity:<id>"; 404 for anything else
-    or another workspace's id."""
+    """A scope from a form's "workspace", "theme:<id>" or "activity:<id>"; 400 for anything else,
+    404 for another workspace's id."""
     value = (value or "").strip()
     if value == "workspace":
         return Scope(workspace)
     kind, _sep, number = value.partition(":")
-    if not number.isdigit() or len(number) > 12 or number.startswith("0"):
-        abort(404)
+    if (
+        kind not in ("theme", "activity")
+        or not number.isdigit()
+        or len(number) > 12
+        or number.startswith("0")
+    ):
+        abort(400)
     if kind == "theme":
         return theme_scope(workspace, int(number))
-    if kind == "activity":
-        return activity_scope(workspace, int(number))
-    abort(404)
+    return activity_scope(workspace, int(number))
 
 
 def parse_key(value: str | None) -> tuple[str, int] | None:

@@ -128,10 +128,10 @@ def test_bad_input_is_400_and_saves_nothing(client, login, setup, session, actio
 
 
 @pytest.mark.parametrize("scope", ["", "theme", "theme:abc", "galaxy:1", "theme:0"])
-def test_a_malformed_scope_is_not_found(client, login, setup, scope):
+def test_a_malformed_scope_is_a_bad_request(client, login, setup, scope):
     login(setup.moderator)
     response = client.post(f"/w/{setup.workspace.slug}/clusters/rename", data={"scope": scope, "name": "x"})
-    assert response.status_code == 404
+    assert response.status_code == 400
 
 
 def test_another_workspaces_theme_is_not_found(client, login, setup, make):

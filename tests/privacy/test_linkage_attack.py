@@ -134,6 +134,7 @@ def build(app, engine: str) -> SimpleNamespace:
         Clock.now = REAL_DATETIME.combine(day, datetime.min.time(), UTC) + timedelta(hours=9, minutes=i)
         take_part(w, person, i)
     pick_quotes(w)
+    cluster_and_summarise(w)
     w.before = outputs(w)
     # One more answer, the next day, and everything again.
     Clock.now = REAL_DATETIME.combine(DAYS[4], datetime.min.time(), UTC) + timedelta(hours=10)
@@ -169,6 +170,24 @@ def pick_quotes(w) -> None:
             attribution=attribution,
             language=language,
         )
+    db.session.commit()
+
+
+def cluster_and_summarise(w) -> None:
+    """The moderator reads the workspace as clusters (cached), names one, moves a published
+    anonymous item and sends a summary to the programme: the rows keep item keys, never people."""
+    from ideaspace.insight import service as insight
+    from ideaspace.models import Theme, Workspace
+
+    moderator = db.session.get(User, w.moderator.id)
+    scope = insight.Scope(db.session.get(Workspace, w.ws.id))
+    views = insight.clusters(scope)
+    assert views, "the published anonymous content is clustered"
+    insight.rename(moderator, scope, views[0].anchor, "Kuultua")
+    if len(views) > 1:
+        insight.move(moderator, scope, views[0].items[-1].key, views[1].anchor)
+    theme = db.session.scalar(sa.select(Theme).where(Theme.workspace_id == w.ws.id))
+    insight.send_heard(moderator, scope, views[0].anchor, theme.id, "Kuulimme lapuista.")
     db.session.commit()
 
 
@@ -526,6 +545,41 @@ def from_database(w, tables: dict[str, list[dict]]) -> tuple[list[Observation], 
                         truth=item.truth,
                     )
                 )
+    # The clusters (issue 14) name published anonymous items by key, in rows the moderator wrote:
+    # a move's row, a "what we heard"'s sources and the cached clustering are evidence too.
+    keyed = [
+        (f"cluster_move {row['id']}", [row["item"]], (row["id"],), row.get("_xmin"))
+        for row in tables.get("cluster_move", [])
+    ]
+    keyed += [
+        (f"theme_heard {row['theme_id']}", _keys(row["sources"]), None, row.get("_xmin"))
+        for row in tables.get("theme_heard", [])
+    ]
+    keyed += [
+        (
+            f"cluster_cache {row['id']}",
+            [k for c in _keys(row["clusters"]) for k in c["items"]],
+            None,
+            row.get("_xmin"),
+        )
+        for row in tables.get("cluster_cache", [])
+    ]
+    for where, keys, position, xmin in keyed:
+        for key in keys:
+            item = anonymous.get(key.replace(":", " "))
+            if item is not None:
+                items.append(
+                    Observation(
+                        "database",
+                        item.scope,
+                        f"{where} of {item.ref}",
+                        when=item.when,
+                        position=position,
+                        batch=xmin if xmin is not None else item.when,
+                        txid=xmin,
+                        truth=item.truth,
+                    )
+                )
     languages = {}
     for q in tables.get("quote", []):
         for table in ("note", "comment", "idea"):
@@ -534,6 +588,10 @@ def from_database(w, tables: dict[str, list[dict]]) -> tuple[list[Observation], 
     for item in items:
         item.language = languages.get(item.ref)
     return items, knowledge
+
+
+def _keys(value):
+    return json.loads(value) if isinstance(value, str) else value or []
 
 
 def _unit_paths(rows) -> dict[int, str]:

@@ -76,11 +76,29 @@ EXCLUDED = {
     "outbox_message.last_error": (
         "the mail server's answer, shown escaped in an hx-disable list (tests/outbox)"
     ),
+    # clusters (issue 14): scopes and item keys the app writes and checks (insight.service.parse_key)
+    "cluster_cache.scope": "a scope code the app writes (workspace, theme:<id>, activity:<id>)",
+    "cluster_cache.fingerprint": "counts and sums of index row ids",
+    "cluster_cache.clusters": "item keys and labels of analysed terms (letters only, ideaspace.text)",
+    "cluster_name.scope": "a scope code, checked by insight.service.parse_scope",
+    "cluster_name.anchor": "an item key the app took from its own clustering",
+    "cluster_move.scope": "a scope code, checked by insight.service.parse_scope",
+    "cluster_move.item": "an item key, checked against the scope's clusters",
+    "cluster_move.anchor": "an item key the app took from its own clustering",
+    "theme_heard.sources": "item keys the app took from the cluster",
+    "theme_heard.summary_source": "the Markdown typed; only its rendering (summary_html) is shown",
 }
 
 # Rich text: stored as clean_html output, and shown as markup (|rich, |safe). The sweep stores what
 # the forms and the importer would: the sanitized payload (bleach keeps a bare <i>, no attribute).
-RICH = {"comment.body", "idea.body", "workspace.introduction", "theme.introduction", "activity.prompt"}
+RICH = {
+    "comment.body",
+    "idea.body",
+    "workspace.introduction",
+    "theme.introduction",
+    "activity.prompt",
+    "theme_heard.summary_html",
+}
 
 # Written by the requests themselves rather than into the rows (see `request_headers`).
 FROM_REQUEST = {"user_session.user_agent": "the User-Agent header of every sweep request"}
@@ -191,8 +209,31 @@ def _extras(make, session, world) -> None:
     _settings(world.user("admin"))
     _identity(session, author)
     _mail_texts(world)
+    _clusters(session, world)
     session.commit()
     assert {Comment, Note, Idea}  # the hidden kinds above
+
+
+def _clusters(session, world) -> None:
+    """A moderator's name for the cluster of A's comment, and A's theme's "what we heard"."""
+    if "cluster_name" not in db.metadata.tables:
+        return
+    from ideaspace.insight.models import ClusterName, ThemeHeard
+
+    a = world.a
+    session.add_all(
+        [
+            ClusterName(
+                workspace_id=a.ws.id, scope=f"theme:{a.theme.id}", anchor=f"comment:{a.comment.id}", name="x"
+            ),
+            ThemeHeard(
+                theme_id=a.theme.id,
+                summary_source="x",
+                summary_html="<p>x</p>",
+                sources=[f"comment:{a.comment.id}"],
+            ),
+        ]
+    )
 
 
 def _mail_texts(world) -> None:

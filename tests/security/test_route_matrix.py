@@ -202,6 +202,14 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "quotes.edit": {"GET": MODERATE, "POST": MODERATE_DONE},
     "quotes.move": {"POST": MODERATE_POST},
     "quotes.remove": {"POST": MODERATE_DONE},
+    # clusters of what people wrote (issue 14): moderators of A and admins; a POST with no scope is bad
+    "insight.workspace": {"GET": MODERATE},
+    "insight.theme": {"GET": MODERATE},
+    "insight.activity": {"GET": MODERATE},
+    "insight.rename": {"POST": MODERATE_POST},
+    "insight.move": {"POST": MODERATE_POST},
+    "insight.heard": {"POST": MODERATE_POST},
+    "insight.remove_heard": {"POST": MODERATE_DONE},  # the theme has none: a message
     "exports.download": {"GET": MODERATE},  # the live draft (versions: observers too)
     "exports.content": {"GET": MODERATE},  # every comment, note and idea: not observers
     "followup.index": {"GET": PROGRAMME_READ},
