@@ -17,8 +17,9 @@ with locust:
 
 - phones arrive evenly over 60 s, each from its own address: GET /join?code=…, POST /join, the
   first GET /live, open the stream /live/events (held, reconnecting as a browser does), POST
-  /live/answer; then on every "changed" of their stream they fetch GET /live?v=… and answer the
-  anonymous poll, or post one note, when the step asks for it;
+  /live/answer; then on every "changed" of their stream they fetch GET /live?v=… (after a random
+  wait of up to 2 s, as live.js spreads them) and answer the anonymous poll, or post one note,
+  when the step asks for it, after 1..--think-seconds s of reading and typing (0: all at once);
 - the big screen holds /present/<id>/events and fetches /present/<id>?v=… on every "changed",
   recording when each count appeared; when every phone has answered the named poll it moves to
   the anonymous poll and reveals it, when all its answers are published to the notes wall;
@@ -37,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import signal
 import socket
@@ -55,9 +57,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.load import BIN, SECRET_KEY, DatabaseCpu, Server, signed_session, wait_healthy  # noqa: E402
 
-VERSION = re.compile(r'hx-get="[^"]*[?&]v=([^"&]+)"')
+VERSION = re.compile(r'hx-get="[^"]*[?&;]v=([^"&]+)"')
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 COUNT = re.compile(r'data-count="(\d+)"')
+SPREAD_SECONDS = 2.0  # static/js/live.js: data-live-spread on the phone's page
 PUBLISHED = re.compile(r'data-published="(\d+)"')
 
 
@@ -283,7 +286,7 @@ class EventsServer:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
-def classes(plan: dict, phones: int, events_address: tuple[str, int]):
+def classes(plan: dict, phones: int, events_address: tuple[str, int], think: float = 0):
     answered: list[float] = []  # when each phone's named answer response arrived (perf_counter)
     secret_answered: list[float] = []  # the same for the anonymous poll
     seen: list[tuple[float, int]] = []  # (when, count) as the big screen showed the named poll
@@ -357,6 +360,7 @@ def classes(plan: dict, phones: int, events_address: tuple[str, int]):
             done = {"secret": False, "note": False}
             while not (done["secret"] and done["note"]):
                 stream.events.get()  # "changed": the facilitator moved
+                gevent.sleep(random.uniform(0, SPREAD_SECONDS))  # as static/js/live.js spreads them
                 with self.client.get(
                     f"/live?v={version}", name="GET /live (on changed)", headers=headers, catch_response=True
                 ) as fetched:
@@ -370,6 +374,7 @@ def classes(plan: dict, phones: int, events_address: tuple[str, int]):
                 found = VERSION.search(text)
                 version = found.group(1) if found else version
                 if not done["secret"] and f"workshop-activity-{plan['secret']}-option" in text:
+                    gevent.sleep(random.uniform(1, think) if think else 0)  # reading, choosing
                     choice = plan["secret_options"][n % len(plan["secret_options"])]
                     with self.client.post(
                         "/live/answer",
@@ -384,6 +389,7 @@ def classes(plan: dict, phones: int, events_address: tuple[str, int]):
                             secret_answered.append(time.perf_counter())
                     done["secret"] = True
                 elif not done["note"] and 'name="text"' in text:
+                    gevent.sleep(random.uniform(1, think) if think else 0)  # writing
                     with self.client.post(
                         "/live/note",
                         name="POST /live/note",
@@ -449,7 +455,9 @@ def classes(plan: dict, phones: int, events_address: tuple[str, int]):
                     shown = PUBLISHED.search(text)
                     if shown and "presenter__bars" in text:
                         published.append((now, int(shown.group(1))))
-                        if int(shown.group(1)) >= phones - phones % plan["k"]:
+                        # All answered, and what waits is fewer than k: batches are "at least
+                        # k", so a remainder below k (299 published, 1 waiting) stays in the box.
+                        if count >= phones and count - int(shown.group(1)) < plan["k"]:
                             state["step"] = "notes"
                             pace(self.client, "next")
                             pace(self.client, "reveal")
@@ -502,6 +510,9 @@ def main(argv=None) -> dict:
     parser.add_argument("--bind", default="127.0.0.1:8765")
     parser.add_argument("--events-bind", default="127.0.0.1:8766")
     parser.add_argument("--events-workers", type=int, default=1)
+    # People read the question and type: each phone waits 1..N s (uniform) before answering the
+    # anonymous poll and before posting its note; 0 makes all 300 answer at the same instant.
+    parser.add_argument("--think-seconds", type=float, default=10)
     parser.add_argument("--out", default="")
     args = parser.parse_args(argv)
 
@@ -516,7 +527,7 @@ def main(argv=None) -> dict:
         wait_healthy(host)
         wait_healthy(f"http://{args.events_bind}")
         Phone, Screen, Control, answered, secret_answered, seen, published, state = classes(
-            plan, args.phones, (events_host, int(events_port))
+            plan, args.phones, (events_host, int(events_port)), args.think_seconds
         )
         env = Environment(user_classes=[Phone, Screen, Control], host=host, events=events)
         runner = env.create_local_runner()
@@ -579,6 +590,7 @@ def main(argv=None) -> dict:
             if database_seconds is None
             else round(database_seconds * 1000 / served, 2),
             "events_workers": args.events_workers,
+            "think_seconds": args.think_seconds,
             "events_cpu_s": round(events_cpu, 2),
             "answer_to_screen_s": {
                 "p50": percentile(delays, 0.5) and round(percentile(delays, 0.5), 2),
