@@ -5,7 +5,8 @@ search as the service runs it for one request (count, one ranked page, its items
     .venv/bin/python bench/search.py --database-url sqlite:////tmp/bench.sqlite3 [--repeat 30]
 
 The generated data is written with bulk inserts (no index rows), so the script first runs what
-`ideaspace reindex` runs, timed. It then searches the workspace with the most comments and notes
+`ideaspace reindex` runs, timed (comments, notes and ideas, and since migration 0016 themes,
+measures and quotes). It then searches the workspace with the most comments and notes
 as its moderator and as a participant, every query --repeat times, and prints the wall and CPU
 milliseconds (median and p95) per query. The generator's vocabulary is 24 Finnish words, so
 most queries match thousands of items: the worst case for counting and ranking.
