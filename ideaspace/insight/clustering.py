@@ -175,11 +175,12 @@ def _fit(vectors, members, centroids) -> float:
 
 
 def _choose(vectors, usable) -> list[dict[str, float]]:
-    """Initial centroids for k chosen from the data: k-means for each candidate k on an evenly
-    spread sample (at most SAMPLE documents), scored by the silhouette; the smallest best k wins.
+    """Initial centroids for k chosen from the data: k-means for each candidate k on a fixed
+    sample (at most SAMPLE documents), scored by the silhouette; the smallest best k wins.
     The winner's centroids start the run over every document."""
-    step = max(1, len(usable) // SAMPLE)
-    sample = usable[::step]
+    # A fixed pseudo-random sample (Knuth's multiplicative hash of the position), not every n-th
+    # document: content written in a repeating order must not alias with the step.
+    sample = sorted(sorted(usable, key=lambda i: (i * 2654435761) % 2**32)[:SAMPLE])
     limit = min(MAX_CLUSTERS, max(1, len(sample) // 3))
     order = _seed_order(vectors, sample, limit)
     best_score, best = -2.0, [dict(vectors[order[0]])]

@@ -546,40 +546,28 @@ def from_database(w, tables: dict[str, list[dict]]) -> tuple[list[Observation], 
                     )
                 )
     # The clusters (issue 14) name published anonymous items by key, in rows the moderator wrote:
-    # a move's row, a "what we heard"'s sources and the cached clustering are evidence too.
-    keyed = [
-        (f"cluster_move {row['id']}", [row["item"]], (row["id"],), row.get("_xmin"))
-        for row in tables.get("cluster_move", [])
+    # a move, a "what we heard"'s sources, the cached clustering. Their ids and transaction ids are
+    # the moderator's requests' (when the moderator acted, not who wrote: no channel may read them
+    # as the author's), so what they add is that they name the item, with nothing of its author.
+    keyed = [(f"cluster_move {row['id']}", [row["item"]]) for row in tables.get("cluster_move", [])]
+    keyed += [
+        (f"theme_heard {row['theme_id']}", _keys(row["sources"])) for row in tables.get("theme_heard", [])
     ]
     keyed += [
-        (f"theme_heard {row['theme_id']}", _keys(row["sources"]), None, row.get("_xmin"))
-        for row in tables.get("theme_heard", [])
-    ]
-    keyed += [
-        (
-            f"cluster_cache {row['id']}",
-            [k for c in _keys(row["clusters"]) for k in c["items"]],
-            None,
-            row.get("_xmin"),
-        )
+        (f"cluster_cache {row['id']}", [k for c in _keys(row["clusters"]) for k in c["items"]])
         for row in tables.get("cluster_cache", [])
     ]
-    for where, keys, position, xmin in keyed:
+    for where, keys in keyed:
         for key in keys:
             item = anonymous.get(key.replace(":", " "))
             if item is not None:
                 items.append(
                     Observation(
-                        "database",
-                        item.scope,
-                        f"{where} of {item.ref}",
-                        when=item.when,
-                        position=position,
-                        batch=xmin if xmin is not None else item.when,
-                        txid=xmin,
-                        truth=item.truth,
+                        "database", item.scope, f"{where} of {item.ref}", when=item.when, truth=item.truth
                     )
                 )
+    for table in ("cluster_cache", "cluster_name", "cluster_move"):  # nothing of who wrote an item
+        assert not any(column in row for row in tables.get(table, []) for column in ("author_id", "unit_id"))
     languages = {}
     for q in tables.get("quote", []):
         for table in ("note", "comment", "idea"):
