@@ -1,6 +1,8 @@
 """A live workshop in a real browser: the facilitator starts it and paces it from the big screen by
 keyboard, two guest phones (390 px, no account) join by the QR link and by typing the code, answer
-and post, and the big screen shows the count and the wall as they come; axe on every page."""
+and post, and the big screen and the control view show the count, the wall and the word cloud as
+they come, by their event streams (the backup poll is 30 s: the short waits below would miss it);
+axe on every page."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from .seed import PASSWORD, PEOPLE
 
 SLUG = "browser-workshop"
 PHONE = {"width": 390, "height": 844}
+LIVE = 5_000  # ms: an event stream's "changed" and one fetch, well inside the 30 s backup poll
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +41,8 @@ def room(live_app):
 def _phone(new_page):
     page = new_page(locale="en-GB")
     page.set_viewport_size(PHONE)
+    page.stream_urls = []
+    page.on("request", lambda request: page.stream_urls.append(request.url))
     return page
 
 
@@ -89,7 +94,9 @@ def test_a_workshop_from_start_to_the_wall(new_page, live_server, sign_in, room,
     second.get_by_label("Koulutus").check()
     second.get_by_role("button", name="Send your answer").click()
     expect(second.locator("#workshop-step")).to_contain_text("your answer was counted")
-    expect(screen.locator(".presenter__count")).to_have_text("2 answers", timeout=15_000)
+    expect(screen.locator(".presenter__count")).to_have_text("2 answers", timeout=LIVE)
+    expect(facilitator.locator("#control-live")).to_contain_text("2 answers.", timeout=LIVE)
+    assert any("/live/events" in url for url in first.stream_urls), "the phone follows its stream"
 
     # The big screen by keyboard: R shows the results, the right arrow moves to the notes wall.
     screen.keyboard.press("r")
@@ -98,8 +105,8 @@ def test_a_workshop_from_start_to_the_wall(new_page, live_server, sign_in, room,
     screen.keyboard.press("ArrowRight")
     expect(screen.locator(".presenter__step")).to_have_text("Step 2 of 2")
     # The phones follow without reloading.
-    expect(first.get_by_label("Your note")).to_be_visible(timeout=15_000)
-    expect(second.get_by_label("Your note")).to_be_visible(timeout=15_000)
+    expect(first.get_by_label("Your note")).to_be_visible(timeout=LIVE)
+    expect(second.get_by_label("Your note")).to_be_visible(timeout=LIVE)
     first.get_by_label("Your note").fill("<script>alert(1)</script>Enemmän taukoja")
     first.get_by_role("button", name="Post the note").click()
     expect(first.locator("#workshop-step")).to_contain_text("Note posted")
@@ -108,5 +115,13 @@ def test_a_workshop_from_start_to_the_wall(new_page, live_server, sign_in, room,
     expect(screen.locator(".presenter__wall")).to_contain_text("<script>alert(1)</script>Enemmän taukoja")
     expect(screen.locator(".presenter__author")).to_contain_text("<b>Pirjo</b>")
     expect(screen.locator(".presenter__count")).to_have_text("1 note")
+    second.get_by_label("Your note").fill("Taukoja useammin")
+    second.get_by_role("button", name="Post the note").click()
+    expect(screen.locator(".presenter__count")).to_have_text("2 notes", timeout=LIVE)
+    # W shows the notes as a word cloud, counted by base form ("taukoja" twice: "tauko").
+    screen.keyboard.press("w")
+    expect(screen.locator(".presenter__cloud")).to_contain_text("tauko")
+    expect(screen.locator(".presenter__wall")).to_have_count(0)
+    assert_accessible(screen, "the big screen's word cloud")
     for page in (facilitator, screen, first, second):
         assert not page.js_errors, page.js_errors
