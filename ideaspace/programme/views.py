@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..i18n import current_language, localize
 from ..inputs import parse_id
+from ..insight.service import heard_of
 from ..models import LANGUAGES
 from ..permissions import can_edit_programme, can_read_programme, require
 from ..workspaces.forms import MoveForm
@@ -65,6 +66,7 @@ def _index(workspace, status: int = 200, **forms):
         "publish_form": forms.get("publish_form") or PublishForm(formdata=None),
         "versions": versions.versions(workspace),
         "measure_status_form": MeasureStatusForm(formdata=None),
+        "heard": heard_of(workspace),  # each theme's "what we heard" (ideaspace.insight)
     }
     return render_template("programme/index.html", **context), status
 

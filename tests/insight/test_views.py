@@ -153,6 +153,8 @@ def test_heard_shows_in_the_preview_and_the_markdown_export(client, login, setup
     assert response.status_code == 302 and "/programme#heard-" in response.headers["Location"]
     preview = client.get(f"/w/{s.workspace.slug}/programme/preview").get_data(as_text=True)
     assert "<em>paljon</em>" in preview and "What we heard" in preview
+    curation = client.get(f"/w/{s.workspace.slug}/programme").get_data(as_text=True)
+    assert "<em>paljon</em>" in curation and f"/themes/{s.theme.id}/heard/remove" in curation
     markdown = client.get(f"/w/{s.workspace.slug}/export.md?lang=fi")
     assert markdown.status_code == 200, markdown.status_code
     text = markdown.get_data(as_text=True)
