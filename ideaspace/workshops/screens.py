@@ -48,7 +48,9 @@ class Screen:
         return f"{self.workshop.revision}-{self.answers}-{self.held}-{published}-{self.guests}"
 
 
-def screen(workshop: Workshop, *, with_results: bool | None = None, cloud: bool = False) -> Screen:
+def screen(
+    workshop: Workshop, *, with_results: bool | None = None, cloud: bool = False, counts: bool = True
+) -> Screen:
     """The current step with its live count, and its results when revealed (a few queries); a
     revealed notes step as a wall of the newest notes, or (cloud) a word cloud of all of them."""
     workspace = workspace_of(workshop)
@@ -57,10 +59,12 @@ def screen(workshop: Workshop, *, with_results: bool | None = None, cloud: bool 
     state = Screen(
         workshop, workspace, activity, workshop.position + 1, len(activities), k=group_size(workspace)
     )
+    state.notes = []
+    if not counts:  # a phone: the step, not the room's counts (300 phones fetch it at once)
+        return state
     state.guests = db.session.scalar(
         select(func.count()).select_from(Guest).where(Guest.workshop_id == workshop.id)
     )
-    state.notes = []
     if activity is None:
         return state
     reveal = workshop.results_revealed if with_results is None else with_results

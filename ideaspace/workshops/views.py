@@ -352,7 +352,8 @@ def join():
 
 def _participant_page(seat: _Seat, *, status=200, form=None, note_form=None, message=None, error=None):
     workshop = seat.workshop
-    state = screens.screen(workshop, with_results=False)  # a phone shows the question, not the results
+    # A phone shows the question: no results, no counts.
+    state = screens.screen(workshop, with_results=False, counts=False)
     activity = state.activity
     answered = False
     if activity is not None and activity.kind.is_answered:
