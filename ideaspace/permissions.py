@@ -21,6 +21,7 @@ from .models import (
     ActivityStatus,
     Comment,
     Idea,
+    IdeaStatus,
     MemberRole,
     Membership,
     ResultsVisibility,
@@ -371,8 +372,11 @@ def can_support_ideas(user, workspace: Workspace, collections=()) -> bool:
 
 
 def is_supportable(idea: Idea, workspace: Workspace) -> bool:
-    """The idea half of can_support_idea: a visible idea of this workspace."""
-    return idea.hidden_at is None and idea.workspace_id == workspace.id
+    """The idea half of can_support_idea: a visible idea of this workspace that was not merged into
+    another (its supporters moved there; supporting it goes to that idea, see ideas.views.support)."""
+    return (
+        idea.hidden_at is None and idea.workspace_id == workspace.id and idea.status is not IdeaStatus.MERGED
+    )
 
 
 # --- the idea barrel ------------------------------------------------------------------------

@@ -264,6 +264,19 @@ def support(user: User, idea: Idea, workspace: Workspace, supported: bool = True
     return True
 
 
+def kept_idea(idea: Idea) -> Idea:
+    """The idea a merged idea now lives on (following a chain of merges, at most a few steps),
+    or the idea itself; a merged idea whose kept idea is gone or hidden leads nowhere (404)."""
+    seen = {idea.id}
+    while idea.status is IdeaStatus.MERGED:
+        kept = db.session.get(Idea, idea.merged_into_id) if idea.merged_into_id else None
+        if kept is None or kept.hidden_at is not None or kept.id in seen or len(seen) > 5:
+            abort(404)
+        seen.add(kept.id)
+        idea = kept
+    return idea
+
+
 def supports_of(user, idea_ids) -> set[int]:
     """Which of these ideas the user supports, in one query."""
     ids = list(idea_ids)

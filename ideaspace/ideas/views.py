@@ -22,12 +22,15 @@ from ..permissions import (
     can_change_idea_status,
     can_submit_idea,
     can_support_idea,
+    can_support_ideas,
     can_view_hidden,
     can_view_idea,
     can_view_workspace,
     membership_of,
     require,
 )
+from ..sanitize import clean_text
+from ..text.similar import similar_ideas
 from ..web import safe_next
 from ..workspaces import service as workspaces
 from . import service
@@ -75,9 +78,10 @@ def _listing(workspace, filters: BarrelFilterForm | None = None) -> service.Idea
 
 
 def _barrel_page(
-    workspace, barrel, form, filters, status=200, new_idea_id=None, template="ideas/barrel.html"
+    workspace, barrel, form, filters, status=200, new_idea_id=None, template="ideas/barrel.html", **extra
 ):
     context = {
+        **extra,
         "workspace": workspace,
         "barrel": barrel,
         "form": form,
@@ -121,7 +125,11 @@ def submit(slug: str):
     activity = next((a for a in barrel if str(a.id) == request.form.get("activity_id")), None)
     prefix = f"activity{activity.id}" if activity else ""
     form = _idea_form(workspace, barrel, prefix)
-    if form.validate_on_submit():
+    similar = []
+    if form.validate_on_submit() and not request.form.get("publish_anyway"):
+        # The check step: similar ideas first (support one instead, or publish anyway).
+        similar = similar_ideas(current_user, workspace, form.title.data, clean_text(form.body.data))
+    if form.validate_on_submit() and not similar:
         try:
             idea = service.submit_idea(
                 current_user,
@@ -147,17 +155,51 @@ def submit(slug: str):
                 return _fragment_after_submit(workspace, barrel, activity, message, idea)
             flash(message, "success")
             return redirect(url_for(".idea", slug=slug, idea_id=idea.id))
+    status = 200 if similar else 422
+    extra = {
+        "similar": similar,
+        "may_support_similar": bool(similar) and can_support_ideas(current_user, workspace, barrel),
+    }
     if htmx and activity is not None:
-        return _theme_fragment(workspace, barrel, activity, form, status=422)
+        return _theme_fragment(workspace, barrel, activity, form, status=status, **extra)
     filters = BarrelFilterForm(None)
     return _barrel_page(
         workspace,
         barrel,
         form,
         filters,
-        status=422,
+        status=status,
         template="ideas/_barrel.html" if htmx else "ideas/barrel.html",
+        **extra,
     )
+
+
+@bp.post("/w/<slug>/ideas/similar")
+@limiter.limit("120/minute")
+def similar(slug: str):
+    """Ideas like the one being typed (htmx, after a pause); without htmx, the barrel."""
+    workspace = workspaces.get_workspace(slug)
+    barrel = service.barrel(workspace)
+    require(can_submit_idea(current_user, workspace, barrel))
+    if not htmx:
+        return redirect(url_for(".index", slug=slug))
+    title = _field(request.form, "title")[: service.TITLE_MAX]
+    body = clean_text(_field(request.form, "body")[: service.BODY_MAX])
+    found = similar_ideas(current_user, workspace, title, body) if len(title) + len(body) >= 3 else []
+    return render_template(
+        "ideas/_similar.html",
+        workspace=workspace,
+        similar=found,
+        may_support=can_support_ideas(current_user, workspace, barrel),
+    )
+
+
+def _field(form, name: str) -> str:
+    """A field of an idea form, whatever its prefix (a theme page's form is "activity<id>-title")."""
+    for key, value in form.items():
+        if key == name or key.endswith(f"-{name}"):
+            return value or ""
+    return ""
 
 
 def _add_error(form, error: service.IdeaError) -> None:
@@ -185,10 +227,11 @@ def _fragment_after_submit(workspace, barrel, activity, message, idea):
     return render_template("ideas/_announce.html", message=message) + html, status
 
 
-def _theme_fragment(workspace, barrel, activity, form, status=200, new_idea_id=None):
+def _theme_fragment(workspace, barrel, activity, form, status=200, new_idea_id=None, **extra):
     theme = activity.theme
     html = render_template(
         "participation/_ideas.html",
+        **extra,
         workspace=workspace,
         theme=theme,
         activity=activity,
@@ -268,10 +311,24 @@ def support(slug: str, idea_id: int):
     workspace = workspaces.get_workspace(slug)
     idea = service.get_idea(workspace, idea_id, visible_only=True)
     barrel = service.barrel(workspace)
-    require(can_support_idea(current_user, idea, workspace, barrel))
     wanted = request.form.get("support")
     if wanted not in ("0", "1", None):
         abort(400)
+    kept = service.kept_idea(idea)
+    if kept is not idea:
+        # A merged idea's supporters moved to the idea it was merged into: support that one.
+        require(can_support_idea(current_user, kept, workspace, barrel))
+        if wanted != "0":
+            service.support(current_user, kept, workspace)
+        flash(
+            _("This idea was merged into “%(title)s”; your support counts there, once.", title=kept.title),
+            "info",
+        )
+        target = url_for(".idea", slug=slug, idea_id=kept.id)
+        if htmx:
+            return "", 204, {"HX-Redirect": target}
+        return redirect(target)
+    require(can_support_idea(current_user, idea, workspace, barrel))
     if wanted is None:  # a plain toggle
         wanted = "0" if idea.id in service.supports_of(current_user, [idea.id]) else "1"
     service.support(current_user, idea, workspace, supported=wanted == "1")

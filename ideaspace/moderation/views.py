@@ -20,6 +20,7 @@ from ..permissions import (
     can_report,
     require,
 )
+from ..text.similar import duplicates_of
 from ..web import safe_next
 from ..workspaces.manage import themes_of
 from ..workspaces.service import get_workspace
@@ -141,7 +142,16 @@ def _load(slug: str):
 def queue_context(workspace, show: str, page: int, **extra) -> dict:
     """What the queue page and its part swapped after a bulk action show."""
     listing = service.queue(workspace, show=show, page=page)
+    # Likely duplicates of the page's ideas that can still be merged: one statement for all of them.
+    mergeable = [
+        e.item
+        for e in listing.items
+        if e.kind == "idea"
+        and e.item.hidden_at is None
+        and IdeaStatus.MERGED in ideas.allowed_statuses(e.item)
+    ]
     return {
+        "duplicates": duplicates_of(current_user, workspace, mergeable) if mergeable else {},
         "workspace": workspace,
         "queue": listing,
         "clear_form": ClearForm(formdata=None, data=listing.latest),
@@ -314,7 +324,7 @@ def merge(slug: str, idea_id: int):
             "success",
         )
         _notified(idea, workspace, kept)
-        return redirect(_idea_url(workspace, idea))
+        return redirect(safe_next(request.form.get("next"), _idea_url(workspace, idea)))
     return _idea_form_page("moderation/merge.html", workspace, idea, form)
 
 
@@ -397,6 +407,8 @@ def idea_panel(workspace, idea) -> workflow.IdeaPanel:
     if can_change_idea_status(current_user, workspace):
         panel.decide_form = DecideForm(formdata=None, allowed=ideas.allowed_statuses(idea))
         panel.merge_form = MergeForm(formdata=None, candidates=panel.candidates) if panel.candidates else None
+        if panel.candidates and idea.hidden_at is None:
+            panel.duplicates = duplicates_of(current_user, workspace, [idea])[idea.id]
     return panel
 
 

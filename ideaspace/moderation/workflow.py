@@ -279,6 +279,7 @@ class IdeaPanel:
     notifies: bool = False
     decide_form: object | None = None
     merge_form: object | None = None
+    duplicates: list = field(default_factory=list)  # likely duplicates (ideaspace.text.similar)
 
 
 def idea_panel(user, workspace: Workspace, idea: Idea) -> IdeaPanel:

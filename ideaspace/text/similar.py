@@ -67,6 +67,7 @@ class Word:
     weight: float
     bases: frozenset[str]
     parts: frozenset[str]
+    generic: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,10 @@ def profile(title: str, body: str = "", fallback: str = "fi") -> Profile:
         if not bases or all(b in stop for b in bases):
             continue
         parts = [p for p in forms.parts if _clean(p) and p not in stop]
-        if any(b in GENERIC for b in bases):
+        generic = any(b in GENERIC for b in bases)
+        if generic:
             weight *= GENERIC_WEIGHT
-        result.append(Word(weight, frozenset(bases), frozenset(parts)))
+        result.append(Word(weight, frozenset(bases), frozenset(parts), generic))
         for term in (*bases, *parts):
             if term not in terms:
                 terms.add(term)
@@ -124,8 +126,10 @@ def score(a: Profile, b: Profile) -> float:
     total = sum(w.weight for w in a.words) + sum(w.weight for w in b.words)
     if not total:
         return 0.0
-    shared = sum(w.weight * _shared(w, b) for w in a.words) + sum(w.weight * _shared(w, a) for w in b.words)
-    return shared / total
+    pairs = [(w, _shared(w, b)) for w in a.words] + [(w, _shared(w, a)) for w in b.words]
+    if not any(found and not w.generic for w, found in pairs):
+        return 0.0  # "An idea" and "Idea 12" share only a word every idea has
+    return sum(w.weight * found for w, found in pairs) / total
 
 
 def idea_profile(idea: Idea, fallback: str = "fi") -> Profile:
@@ -141,14 +145,16 @@ def _postgresql() -> bool:
 
 def _ranked_entries(workspace_id: int, terms, column, name: str = "hits"):
     """(entry id, rank) of the workspace's entries holding any of `terms`, as a subquery."""
-    terms = list(terms)[:MAX_TERMS]
+    # Words every idea uses would make every idea a candidate: they only count in the score.
+    terms = [t for t in terms if t not in GENERIC][:MAX_TERMS] or list(terms)[:MAX_TERMS]
     if _postgresql():
         vector = sa.literal_column(f"{SearchEntry.__tablename__}.{DOCUMENT}")
         parsed = sa.func.to_tsquery(sa.literal_column("'simple'"), sa.literal(" | ".join(terms)))
         return (
             sa.select(SearchEntry.id.label("entry_id"), sa.func.ts_rank(vector, parsed).label("rank"))
             .where(vector.op("@@")(parsed), SearchEntry.workspace_id == workspace_id, column.is_not(None))
-            .subquery(name)
+            .cte(name)
+            .prefix_with("MATERIALIZED")  # the GIN match first, whatever the statistics say
         )
     fts = sa.table(FTS_TABLE, sa.column("rowid"))
     match = f'"{workspace_token(workspace_id)}" AND (' + " OR ".join(f'"{t}"' for t in terms) + ")"

@@ -136,6 +136,8 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "ideas.submit": {"POST": PARTICIPATE_POST},
     "ideas.support": {"POST": "login 403 redirect 403 403 redirect redirect"},  # a toggle
     "ideas.change_status": {"POST": MODERATE_POST},
+    # Suggestions while typing: an htmx fragment; a plain POST is sent to the barrel.
+    "ideas.similar": {"POST": "login 403 redirect 403 403 redirect redirect"},
     # moderation (the reported comment is the member's own, which they cannot report; the other
     # workspace's moderator may not read A)
     "moderation.report": {"GET": "login 403 404 403 403 403 403", "POST": "login 403 404 403 403 403 403"},
