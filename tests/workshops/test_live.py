@@ -305,3 +305,28 @@ def test_the_big_screen_shows_the_notes_as_a_word_cloud(app, client, session, ro
     assert "view=cloud" in cloud  # the live fragment keeps the view
     wall = client.get(f"/present/{workshop.id}?view=nonsense").get_data(as_text=True)
     assert "presenter__wall" in wall and "presenter__cloud" not in wall
+
+
+def test_the_answer_that_fills_a_batch_is_announced_after_the_batch_is_published(
+    app, session, room, local, monkeypatch
+):
+    """The screens refetch on the event: it must come after the ballot box's own commit."""
+    from ideaspace.models import Answer
+
+    workshop = service.start(room.supervisor, room.ws, room.theme, [room.secret.id])
+    session.commit()
+    published_when_sent = []
+
+    def record(changes):
+        count = select(func.count()).select_from(Answer).where(Answer.activity_id == room.secret.id)
+        published_when_sent.append(db.session.scalar(count))
+
+    monkeypatch.setattr(live, "send", record)
+    for _ in range(room.ws.min_group_size):
+        phone = _phone(app)
+        phone.post("/join", data={"code": workshop.code})
+        response = phone.post("/live/answer", data={"option": str(room.secret.options[0].id)})
+        assert response.status_code == 200
+    # join, answer for each phone; the fifth answer's event sees the batch of five published.
+    assert published_when_sent[-1] == room.ws.min_group_size
+    assert published_when_sent[:-1] == [0] * (2 * room.ws.min_group_size - 1)
