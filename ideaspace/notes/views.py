@@ -19,6 +19,7 @@ from ..permissions import (
     membership_of,
     require,
 )
+from ..text.similar import similar_notes
 from ..web import safe_next
 from ..workspaces import service as workspaces
 from . import service
@@ -91,6 +92,19 @@ def post(slug: str, activity_id: int):
         return _fragment(workspace, activity, back, focus=f"note-{note.id}", announcement=_("Note posted."))
     flash(_("Note posted."), "success")
     return redirect(f"{back}#note-{note.id}")
+
+
+@bp.post("/w/<slug>/activities/<int:activity_id>/notes/similar")
+@limiter.limit("120/minute")
+def similar(slug: str, activity_id: int):
+    """Notes of this wall like the one being typed (htmx, after a pause): "already said" hints."""
+    workspace, activity = _load(slug, activity_id)
+    require(can_post_in(current_user, activity, workspace))
+    if not htmx:
+        return redirect(url_for(".wall", slug=slug, activity_id=activity.id))
+    text = (request.form.get("text") or "")[: service.MAX_LENGTH]
+    hints = similar_notes(workspace, activity, text) if len(text.strip()) >= 3 else []
+    return render_template("notes/_similar.html", hints=hints)
 
 
 def _fragment(workspace, activity, next_url, *, status=200, **extra):

@@ -127,6 +127,7 @@ EXPECTATIONS: dict[str, dict[str, str]] = {
     "polls.results": {"GET": READ},
     "notes.wall": {"GET": READ},
     "notes.post": {"POST": PARTICIPATE_POST},
+    "notes.similar": {"POST": "login 403 redirect 403 403 redirect redirect"},  # htmx hints; plain: the wall
     "notes.create_group": {"POST": MODERATE_POST},
     "notes.assign": {"POST": MODERATE_DONE},  # no group: the note leaves its group
     "ideas.index": {"GET": READ},

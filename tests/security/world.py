@@ -176,6 +176,7 @@ def build(make, session) -> World:
 ACTIVITY_FOR = {
     "notes.wall": "notes",
     "notes.post": "notes",
+    "notes.similar": "notes",
     "notes.create_group": "notes",
 }
 # Which `kind`/`item_id` pair an endpoint takes.
