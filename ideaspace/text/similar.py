@@ -221,9 +221,7 @@ def _suggestions(user, scored: dict[int, list[tuple[int, float]]]) -> dict[int, 
     )
     loaded = {
         idea.id: (idea, count)
-        for idea, count in db.session.execute(
-            sa.select(Idea, supports).where(Idea.id.in_(ids))
-        )
+        for idea, count in db.session.execute(sa.select(Idea, supports).where(Idea.id.in_(ids)))
     }
     mine: set[int] = set()
     if getattr(user, "is_authenticated", False):
