@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from ideaspace.insight import service
-from ideaspace.insight.models import ClusterMove, ClusterName, ThemeHeard
+from ideaspace.insight.models import ClusterCache, ClusterMove, ClusterName, ThemeHeard
 from ideaspace.models import MemberRole, Role
 
 
@@ -159,3 +159,26 @@ def test_heard_shows_in_the_preview_and_the_markdown_export(client, login, setup
     assert markdown.status_code == 200, markdown.status_code
     text = markdown.get_data(as_text=True)
     assert "*paljon*" in text and "http" in text
+
+
+def test_the_page_takes_the_same_queries_for_more_items(client, login, setup, make, session, count_queries):
+    """No query per item or per cluster: 15 items and 75 items, cold (computed) and cached."""
+    s = setup
+    url = f"/w/{s.workspace.slug}/themes/{s.theme.id}/clusters"
+    login(s.moderator)
+    client.get(url)  # the sign-in's own first-request work out of the way
+
+    def counted() -> tuple[int, int]:
+        with count_queries() as cold:
+            assert client.get(url).status_code == 200
+        with count_queries() as cached:
+            assert client.get(url).status_code == 200
+        return len(cold), len(cached)
+
+    session.execute(sa.delete(ClusterCache))
+    session.commit()
+    small = counted()
+    for n in range(60):
+        make.note(s.wall, s.author, text=f"Vuorolistat ja yövuorot {n}")
+    session.commit()
+    assert counted() == small
