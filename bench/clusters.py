@@ -29,7 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 TOPICS = {
-    "orientation": "perehdytyksen perehdytykseen perehdytysalustan kummi uudelle työntekijälle ensimmäisenä päivänä",
+    "orientation": "perehdytyksen perehdytykseen perehdytysalustan kummi uudelle työntekijälle ensimmäisenä"
+    " päivänä",
     "safety": "työturvallisuutta turvallisuuskävely trukkien suojavarusteet varastossa kypärät läheltä piti",
     "shifts": "vuorolistat yövuorojen vuorosuunnittelu vuoronvaihdot viikonloppuvuorot lepoaika vuorotoiveet",
     "remote": "etätyöpäivät etätyötä kotoa verkkokokoukset tiimipäivä toimistolla joustava työaika",
@@ -116,7 +117,8 @@ def main() -> None:
             f"{len(docs)} notes (written and indexed in {written:.1f} s), load average {os.getloadavg()}"
         )
         for name, walls in (("cluster", algorithm), ("cold", cold_walls), ("cached", cached_walls)):
-            print(f"{name:8} median {statistics.median(walls):.2f} s, max {max(walls):.2f} s ({len(walls)} runs)")
+            median = statistics.median(walls)
+            print(f"{name:8} median {median:.2f} s, max {max(walls):.2f} s ({len(walls)} runs)")
         print(f"{len(views)} clusters:")
         for view in views:
             print(f"  {view.size:5}  {' · '.join(view.label) or '(not clustered)'}")
