@@ -103,6 +103,10 @@ SAFE_FIELDS = {
     "ws.introduction_html",  # programme.service and transfer.schema store clean_html(...)
     "theme.introduction_html",  # the same, per theme (also in published snapshots)
     "preview_html",  # preview.views: markdown.render output (clean_html inside), never stored
+    # a theme's "what we heard": insight.service.save_heard stores render_markdown (clean_html inside)
+    "current_heard.summary_html",
+    "found[0].summary_html",
+    "theme.heard.html",  # programme.service._heard cleans the stored summary again for the document
 }
 
 
