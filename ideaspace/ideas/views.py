@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -186,12 +188,19 @@ def similar(slug: str):
     title = _field(request.form, "title")[: service.TITLE_MAX]
     body = clean_text(_field(request.form, "body")[: service.BODY_MAX])
     found = similar_ideas(current_user, workspace, title, body) if len(title) + len(body) >= 3 else []
+    # Seen while typing, the suggestions are the check step: the answer joins publish_anyway to the
+    # idea form ("idea-form-" and the title field's id, as ideas/_similar_region.html names it).
+    title_key = next((key for key in request.form if _TITLE_KEY.fullmatch(key)), "title")
     return render_template(
         "ideas/_similar.html",
         workspace=workspace,
         similar=found,
         may_support=can_support_ideas(current_user, workspace, barrel),
+        form_id=f"idea-form-{title_key}",
     )
+
+
+_TITLE_KEY = re.compile(r"(?:activity\d+-)?title")
 
 
 def _field(form, name: str) -> str:

@@ -75,3 +75,18 @@ def test_without_javascript_the_check_step_keeps_the_draft(
     expect(page.locator("#body")).to_have_value("Lähdetään yhdessä kävelylle lounastauon aikana.")
     page.get_by_role("button", name="Julkaise silti").click()
     expect(page.locator("h1")).to_have_text("Kävelykerho lounastauolla")
+
+
+def test_having_seen_the_suggestions_while_typing_publishes_in_one_click(
+    page, live_server, sign_in, duplicate_workspace
+):
+    """The suggestions shown while typing are the check: no second step on submitting."""
+    sign_in(page, PEOPLE["participant"][0], PASSWORD)
+    page.goto(f"{live_server.url}/w/{SLUG}/ideas")
+    page.locator("#title").press_sequentially("Kävelykerho lounastauon ajaksi", delay=20)
+    page.locator("#body").press_sequentially("Kävellään yhdessä lounastauolla.", delay=10)
+    page.locator("#similar-title .similar-idea", has_text=EXISTING).wait_for()
+    page.locator(".idea-submit form:has(#title) button[type=submit]").click()
+    expect(page.locator("#similar-title")).not_to_contain_text(EXISTING)
+    expect(page.get_by_role("button", name="Julkaise silti")).to_have_count(0)
+    expect(page.get_by_text("Kiitos! Ideasi on nyt Ideatynnyrissä.").first).to_be_visible()

@@ -192,3 +192,35 @@ def test_moderators_see_likely_duplicates_and_merge_in_one_step(
     assert duplicate.status is IdeaStatus.MERGED and duplicate.status_reason == "Sama asia, jatketaan siellä."
     supporters = session.scalars(select(IdeaSupport.user_id).where(IdeaSupport.idea_id == walking.id)).all()
     assert sorted(supporters) == sorted([barrel.member.id, barrel.other_member.id])  # counted once
+
+
+def test_suggestions_seen_while_typing_are_the_check_step(client, barrel, login, session, walking):
+    """The typing answer joins publish_anyway to the idea form it came from (the form attribute), so
+    the JavaScript submission publishes at once; with nothing similar it adds nothing."""
+    login(barrel.member)
+    slug = barrel.ws.slug
+    barrel_page = client.get(f"/w/{slug}/ideas").text
+    assert 'id="idea-form-title"' in barrel_page
+    answer = _similar(client, barrel, {"title": TITLE, "body": BODY}).text
+    assert '<input type="hidden" name="publish_anyway" value="1" form="idea-form-title">' in answer
+    prefix = f"activity{barrel.activity.id}"
+    theme_page = client.get(f"/w/{slug}/themes/{barrel.theme.id}").text
+    assert f'id="idea-form-{prefix}-title"' in theme_page
+    prefixed = _similar(client, barrel, {f"{prefix}-title": TITLE, f"{prefix}-body": BODY}).text
+    assert f'form="idea-form-{prefix}-title"' in prefixed
+    nothing = _similar(client, barrel, {"title": "Työvuorot kuukautta ennen", "body": "Ajoissa."}).text
+    assert "publish_anyway" not in nothing
+    # What htmx then posts (the form's elements, the joined input among them) publishes at once.
+    published = client.post(
+        f"/w/{slug}/ideas",
+        data={
+            f"{prefix}-title": TITLE,
+            f"{prefix}-body": BODY,
+            f"{prefix}-theme_id": barrel.theme.id,
+            "activity_id": barrel.activity.id,
+            "publish_anyway": "1",
+        },
+        headers=HX,
+    )
+    assert published.status_code == 200 and "Publish anyway" not in published.text
+    assert session.scalar(select(func.count()).select_from(Idea)) == 2
