@@ -8,6 +8,7 @@ Every test runs on SQLite; when TEST_DATABASE_URL is set it runs on PostgreSQL t
 from __future__ import annotations
 
 import copy
+import io
 import os
 import uuid
 from contextlib import contextmanager
@@ -77,7 +78,16 @@ class CsrfClient(FlaskClient):
             headers = dict(kwargs.pop("headers", None) or {})
             headers.setdefault("X-CSRFToken", self.csrf_token())
             kwargs["headers"] = headers
-        return super().open(*args, **kwargs)
+        response = super().open(*args, **kwargs)
+        # Werkzeug's test client spools a request body over 500 kB (an upload) to a temporary file
+        # as `wsgi.input` and never closes it: the garbage collector would, later, with a
+        # ResourceWarning raised wherever it happens to run (it was seen in ideaspace/inputs.py, which
+        # reads the form). A server owns its input stream; here the client does, so it closes it.
+        for answered in (*getattr(response, "history", ()), response):
+            stream = getattr(answered, "request", None) and answered.request.environ.get("wsgi.input")
+            if stream is not None and not isinstance(stream, io.BytesIO):
+                stream.close()
+        return response
 
     def csrf_token(self) -> str:
         with self.session_transaction() as session:
