@@ -87,6 +87,20 @@ def cluster(documents: list[tuple[str, list[str]]]) -> list[Cluster]:
     return clusters
 
 
+def labels(documents: list[tuple[str, list[str]]], groups: list[list[str]]) -> list[list[str]]:
+    """The label of each group of document keys (a moderator's regrouping), chosen as cluster()
+    chooses one: against the same documents' weights."""
+    vectors = _tfidf([terms for _key, terms in documents])
+    index = {key: i for i, (key, _terms) in enumerate(documents)}
+    documents_with = _document_frequency(vectors)
+    n = sum(1 for vector in vectors if vector)
+    result = []
+    for group in groups:
+        members = [index[key] for key in group if key in index and vectors[index[key]]]
+        result.append(_label(vectors, members, documents_with, n) if members else [])
+    return result
+
+
 def central_count(size: int) -> int:
     """How many of a cluster's items are quoted: 2-3, or all of a smaller one."""
     return min(CENTRAL, size) if size != 4 else 2

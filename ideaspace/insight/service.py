@@ -251,6 +251,10 @@ def documents(scope: Scope) -> tuple[list[tuple[str, list[str]]], str]:
 def base_clusters(scope: Scope) -> list[dict]:
     """The scope's computed clusters ({"anchor", "items", "label"}), from the cache while the
     content is unchanged, else computed now and cached."""
+    return _base_clusters(scope)[0]
+
+
+def _base_clusters(scope: Scope) -> tuple[list[dict], list[tuple[str, list[str]]]]:
     docs, fingerprint = documents(scope)
     cache = db.session.scalar(
         sa.select(ClusterCache).where(
@@ -258,7 +262,7 @@ def base_clusters(scope: Scope) -> list[dict]:
         )
     )
     if cache is not None and cache.fingerprint == fingerprint:
-        return cache.clusters
+        return cache.clusters, docs
     computed = [{"anchor": c.anchor, "items": c.items, "label": c.label} for c in clustering.cluster(docs)]
     try:
         with db.session.begin_nested():  # two first readers at once: one of them keeps its result
@@ -275,13 +279,14 @@ def base_clusters(scope: Scope) -> list[dict]:
                 cache.fingerprint, cache.clusters, cache.computed_at = fingerprint, computed, utcnow()
     except IntegrityError:
         pass
-    return computed
+    return computed, docs
 
 
 def clusters(scope: Scope) -> list[ClusterView]:
     """The scope's clusters with the moderators' names and moves, largest first (the unsorted
-    last), their items loaded."""
-    base = base_clusters(scope)
+    last), their items loaded. A cluster that moderators' moves changed gets the label of its
+    members now (a name the moderators gave it is shown instead, see insight/clusters.html)."""
+    base, docs = _base_clusters(scope)
     home = {key: index for index, c in enumerate(base) for key in c["items"]}
     members: list[list[str]] = [list(c["items"]) for c in base]
     moves = db.session.scalars(
@@ -290,12 +295,20 @@ def clusters(scope: Scope) -> list[ClusterView]:
         .order_by(ClusterMove.id)
     ).all()
     moved_in: list[list[str]] = [[] for _ in base]
+    changed: set[int] = set()
     for move in moves:
         source, target = home.get(move.item), home.get(move.anchor)
         if source is None or target is None or source == target:
             continue
         members[source].remove(move.item)
         moved_in[target].append(move.item)
+        changed |= {source, target}
+    relabel = sorted(i for i in changed if base[i]["label"])  # the unsorted stay unlabelled
+    label = {i: c["label"] for i, c in enumerate(base)}
+    if relabel:
+        fresh = clustering.labels(docs, [members[i] + moved_in[i] for i in relabel])
+        # With no term shared by two members, the computed label rather than none.
+        label.update((i, terms or label[i]) for i, terms in zip(relabel, fresh, strict=True))
     names: dict[int, str] = {}
     for row in db.session.scalars(
         sa.select(ClusterName)
@@ -315,7 +328,7 @@ def clusters(scope: Scope) -> list[ClusterView]:
         views.append(
             ClusterView(
                 anchor=c["anchor"],
-                label=c["label"],
+                label=label[index],
                 name=names.get(index),
                 central=[_excerpted(loaded[k], EXCERPT) for k in keys[:quoted]],
                 rest=[_excerpted(loaded[k], SHORT_EXCERPT) for k in keys[quoted:]],

@@ -89,6 +89,31 @@ def test_rename_and_move_survive_a_recomputation(setup, make, session):
     assert session.scalar(sa.select(sa.func.count()).select_from(ClusterMove)) == 0
 
 
+def test_labels_follow_the_members_after_moves_unless_renamed(setup, session):
+    """Moving items between clusters relabels both by their members now; a moderator's name stays."""
+    scope = service.theme_scope(setup.workspace, setup.theme.id)
+    topics = topic_of(setup)
+    views = service.clusters(scope)
+    shifts = next(v for v in views if topics[v.anchor] == "shifts")
+    orientation = next(v for v in views if topics[v.anchor] == "orientation")
+    safety = next(v for v in views if topics[v.anchor] == "safety")
+    assert "vuoro" in shifts.label and "perehdytys" in orientation.label
+    for item in shifts.items[1:]:
+        service.move(setup.moderator, scope, item.key, orientation.anchor)
+    for item in orientation.items[1:]:
+        service.move(setup.moderator, scope, item.key, shifts.anchor)
+    service.rename(setup.moderator, scope, orientation.anchor, "Perehdytys")
+    views = service.clusters(scope)
+    now_shifts, now_orientation = service.find(views, shifts.anchor), service.find(views, orientation.anchor)
+    # the shifts' anchor and four orientation items: an orientation label now, and the other way round
+    assert "perehdytys" in now_shifts.label and "vuoro" not in now_shifts.label
+    assert "vuoro" in now_orientation.label and "perehdytys" not in now_orientation.label
+    assert now_orientation.name == "Perehdytys"  # the moderator's name is what the page shows
+    assert service.find(views, safety.anchor).label == safety.label  # untouched: the computed label
+    session.execute(sa.delete(ClusterCache))  # recomputed from scratch: the same
+    assert service.find(service.clusters(scope), shifts.anchor).label == now_shifts.label
+
+
 def test_renaming_again_replaces_the_name(setup):
     scope = service.theme_scope(setup.workspace, setup.theme.id)
     anchor = service.clusters(scope)[0].anchor
