@@ -8,6 +8,9 @@ Snowball stem and shown as the stem's most frequent word in the notes ("arbetsla
 every language and words shorter than three letters are dropped. A term counts once per note that
 mentions it, so one note repeating a word cannot outweigh many people using it. Ties are ranked
 alphabetically (å, ä, ö after z), so the order never depends on the order of the notes.
+
+Optionally (`heads=True`) a Finnish compound counts by its head, its last part: "yövuorojen" and
+"vuorolla" both count as "vuoro", "työturvallisuutta" as "turvallisuus".
 """
 
 from __future__ import annotations
@@ -55,37 +58,43 @@ def tokens(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=16384)
-def _terms(text: str, fallback: str = "fi") -> tuple[str, frozenset[tuple[str, str]]]:
+def _terms(text: str, fallback: str = "fi", heads: bool = False) -> tuple[str, frozenset[tuple[str, str]]]:
     """A note's language and its terms as (term, word) pairs, remembered: every view of a wall
-    counts every note, and notes do not change. The term is the first base form; the word is what
-    the cloud shows: the base form where the analyser knows the word, else the word itself."""
+    counts every note, and notes do not change. The term is the first base form (with `heads`, a
+    Finnish compound's last part); the word is what the cloud shows: the term where the analyser
+    knows the word, else the word itself."""
     lang = language.detect(text, fallback)
     pairs = set()
+    stop = language.stop_words(lang)
     for word in tokens(text):
         terms = word_terms(word, lang)
         if not terms:
             continue
-        known = analysers.word_forms(word, lang).known and lang == "fi"
-        pairs.add((terms[0], terms[0] if known else word))
+        forms = analysers.word_forms(word, lang)
+        known = forms.known and lang == "fi"
+        term = terms[0]
+        if heads and known and forms.parts and forms.parts[-1] not in stop:
+            term = forms.parts[-1]
+        pairs.add((term, term if known else word))
     return lang, frozenset(pairs)
 
 
-def frequencies(texts: Iterable[str], fallback: str = "fi") -> dict[str, Counter[str]]:
+def frequencies(texts: Iterable[str], fallback: str = "fi", heads: bool = False) -> dict[str, Counter[str]]:
     """Per language, how many of the texts mention each term (keyed by the word shown)."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for lang, _words, term_counts in _count(texts, fallback):
+    for lang, _words, term_counts in _count(texts, fallback, heads):
         counts[lang] = term_counts
     return dict(counts)
 
 
-def _count(texts: Iterable[str], fallback: str):
+def _count(texts: Iterable[str], fallback: str, heads: bool = False):
     """(language, notes, Counter of shown word) per language: a term is shown as its most
     frequent word (ties alphabetically)."""
     notes: Counter[str] = Counter()
     per_term: dict[str, Counter[str]] = defaultdict(Counter)
     seen: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for text in texts:
-        lang, pairs = _terms(text, fallback)
+        lang, pairs = _terms(text, fallback, heads)
         notes[lang] += 1
         for term, word in pairs:
             per_term[lang][term] += 1
@@ -99,11 +108,13 @@ def _count(texts: Iterable[str], fallback: str):
         yield lang, notes[lang], shown
 
 
-def clouds(texts: Iterable[str], fallback: str = "fi", limit: int = LIMIT) -> list[Cloud]:
+def clouds(
+    texts: Iterable[str], fallback: str = "fi", limit: int = LIMIT, heads: bool = False
+) -> list[Cloud]:
     """One cloud per language the notes are written in, the most used language first; each with
     its top terms, most mentioned first (ties alphabetically), each with a size class 1–5."""
     result = []
-    for lang, notes, counts in _count(texts, fallback):
+    for lang, notes, counts in _count(texts, fallback, heads):
         terms = cloud_terms(counts, limit)
         if terms:
             result.append(Cloud(lang, tuple(terms), notes))
@@ -118,10 +129,10 @@ def cloud_terms(counts: Counter[str], limit: int = LIMIT) -> list[Term]:
     return [Term(word, count, _size(count, low, high)) for word, count in ranked]
 
 
-def cloud(texts: Iterable[str], fallback: str = "fi", limit: int = LIMIT) -> list[Term]:
+def cloud(texts: Iterable[str], fallback: str = "fi", limit: int = LIMIT, heads: bool = False) -> list[Term]:
     """The terms of every language in one ranking (a wall written in one language has one cloud)."""
     merged: Counter[str] = Counter()
-    for _lang, _notes, counts in _count(texts, fallback):
+    for _lang, _notes, counts in _count(texts, fallback, heads):
         merged.update(counts)
     return cloud_terms(merged, limit)
 

@@ -60,10 +60,27 @@ def test_nordic_letters_sort_after_z():
 
 @needs_voikko
 def test_finnish_inflections_count_as_one_base_form():
-    notes = ["Lisää ideoita!", "Ideat esille", "Hyvä idea", "Perehdytysalustan uudistus", "Perehdytysalusta kuntoon"]
+    notes = [
+        "Lisää ideoita!",
+        "Ideat esille",
+        "Hyvä idea",
+        "Perehdytysalustan uudistus",
+        "Perehdytysalusta kuntoon",
+    ]
     counts = frequencies(notes)["fi"]
     assert counts["idea"] == 3 and counts["perehdytysalusta"] == 2
     assert "ideoita" not in counts and "ideat" not in counts
+
+
+@needs_voikko
+def test_compounds_optionally_count_by_their_head():
+    notes = ["Yövuorojen lepoaika", "Vuorolistat myöhässä", "Vuoro vaihtoon", "Työturvallisuutta lisää"]
+    plain = frequencies(notes)["fi"]
+    assert plain["yövuoro"] == 1 and plain["vuorolista"] == 1 and plain["vuoro"] == 1
+    by_head = frequencies(notes, heads=True)["fi"]
+    assert by_head["lista"] == 1 and by_head["vuoro"] == 2  # yövuoro → vuoro; vuorolista → lista
+    assert by_head["turvallisuus"] == 1 and "työturvallisuus" not in by_head
+    assert clouds(notes, heads=True)[0].terms[0].word == "vuoro"
 
 
 def test_each_language_gets_its_own_cloud_most_used_first():
