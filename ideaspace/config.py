@@ -66,6 +66,11 @@ class Settings:
     oidc_role_claim: str = ""
     oidc_role_map: str = ""
     oidc_clock_skew: int = 60
+    # Live workshops (docs/workshops.md); None: not set, the app's own default applies.
+    workshop_events_redis: str | None = None
+    workshop_events_channel: str = ""
+    workshop_max_guests: int = 500
+    workshop_stream_seconds: str = ""
 
     @classmethod
     def from_environ(cls, instance_path: str) -> Settings:
@@ -127,6 +132,13 @@ class Settings:
             oidc_role_claim=env_str("OIDC_ROLE_CLAIM"),
             oidc_role_map=env_str("OIDC_ROLE_MAP"),
             oidc_clock_skew=env_int("OIDC_CLOCK_SKEW", 60),
+            # The Redis whose pub/sub carries workshop changes between processes: unset, REDIS_URL's;
+            # set but empty, none (each process wakes only its own streams).
+            workshop_events_redis=os.environ.get("WORKSHOP_EVENTS_REDIS"),
+            workshop_events_channel=env_str("WORKSHOP_EVENTS_CHANNEL"),
+            workshop_max_guests=env_int("WORKSHOP_MAX_GUESTS", 500),
+            # How long an event stream is held open: unset, chosen by the server (gevent 50 s).
+            workshop_stream_seconds=env_str("WORKSHOP_STREAM_SECONDS"),
         )
 
     def as_flask_config(self) -> dict:
@@ -168,6 +180,18 @@ class Settings:
             "MIN_GROUP_SIZE": self.min_group_size,
             "COMMENT_EDIT_MINUTES": self.comment_edit_minutes,
             "WORKSHOP_HOURS": self.workshop_hours,
+            "WORKSHOP_MAX_GUESTS": self.workshop_max_guests,
+            "WORKSHOP_EVENTS_CHANNEL": self.workshop_events_channel,
+            **(
+                {}
+                if self.workshop_events_redis is None
+                else {"WORKSHOP_EVENTS_REDIS": self.workshop_events_redis}
+            ),
+            **(
+                {"WORKSHOP_STREAM_SECONDS": float(self.workshop_stream_seconds)}
+                if self.workshop_stream_seconds.strip()
+                else {}
+            ),
             "SIGNIN_LINK_HOURS": self.signin_link_hours,
             "REMINDER_INTERVAL_HOURS": self.reminder_interval_hours,
             # The people import carries the checked CSV (at most 2 MB) from preview to confirmation
@@ -190,7 +214,7 @@ def normalise_database_url(url: str) -> str:
     """Use psycopg 3 for every PostgreSQL URL."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

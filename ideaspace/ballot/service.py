@@ -249,6 +249,11 @@ def publish(workspace: Workspace, activity_id: int | None, *, now: datetime | No
     for ballot in ballots:
         db.session.expunge(ballot)
     db.session.flush()
+    # A live workshop's big screen showing this activity refetches once this commits (from a
+    # request or from `ideaspace publish` alike): no names, only "its count changed".
+    from ..workshops import live
+
+    live.announce_activities(db.session, [activity_id])
     return len(ballots)
 
 

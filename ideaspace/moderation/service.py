@@ -191,6 +191,7 @@ def hide(actor: User, item, reason: str | None) -> int:
         reports_resolved=resolved,
     )
     db.session.flush()
+    _announce_to_workshops(item)
     return resolved
 
 
@@ -211,6 +212,15 @@ def restore(actor: User, item, reason: str | None = None) -> None:
     item.hidden_by_id = None
     item.hidden_reason = None
     db.session.flush()
+    _announce_to_workshops(item)
+
+
+def _announce_to_workshops(item) -> None:
+    """A live workshop's big screen showing the item's activity drops (or shows again) the note
+    once this commits, without waiting for its backup poll."""
+    from ..workshops import live
+
+    live.announce_activities(db.session, [getattr(item, "activity_id", None)])
 
 
 def dismiss_reports(actor: User, item, reason: str | None = None) -> int:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,25 @@ def announce(session: Session, workshop_id: int, revision: int, kind: str) -> No
     session.info.setdefault(_PENDING, []).append(Change(workshop_id, revision, kind))
 
 
+def announce_activities(session: Session, activity_ids) -> None:
+    """What these activities show changed outside a session's own requests (a batch that
+    `ideaspace publish` published, a note a moderator hid or restored): each live session with
+    one of them as a step announces a count, once the transaction commits, as `announce` does."""
+    from .models import Workshop, WorkshopStatus, WorkshopStep
+
+    ids = {i for i in activity_ids if i is not None}
+    if not ids:
+        return
+    rows = session.execute(
+        select(Workshop.id, Workshop.revision)
+        .join(WorkshopStep, WorkshopStep.workshop_id == Workshop.id)
+        .where(WorkshopStep.activity_id.in_(ids), Workshop.status == WorkshopStatus.LIVE)
+        .distinct()
+    ).all()
+    for workshop_id, revision in rows:
+        announce(session, workshop_id, revision, COUNT)
+
+
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     changes = session.info.pop(_PENDING, None)
@@ -102,8 +121,8 @@ def send(changes: list[Change]) -> None:
             for change in unique:
                 client.publish(channel(), change.encode())
             return
-        except Exception:  # Redis down: this process's streams still hear it; others poll (30 s)
-            log.warning("publishing a workshop change to Redis failed", exc_info=True)
+        except Exception as error:  # Redis down: this process's streams still hear it; others poll (30 s)
+            _redis_failed(error)
     for change in unique:
         hub().dispatch(change)
 
@@ -111,6 +130,12 @@ def send(changes: list[Change]) -> None:
 # --- Redis ---------------------------------------------------------------------------------------
 
 _clients: dict[tuple[int, str], object] = {}
+# Redis down must not slow the request that changed something: a short connect and read timeout,
+# and after a failure no attempt for a while (this process's streams are still woken directly).
+CONNECT_TIMEOUT = 0.25
+SOCKET_TIMEOUT = 1.0
+BACKOFF_SECONDS = 30.0
+_down_until: dict[int, float] = {}  # per process: when to try Redis again
 
 
 def redis_url() -> str | None:
@@ -129,12 +154,26 @@ def _redis():
     url = redis_url()
     if url is None:
         return None
+    if time.monotonic() < _down_until.get(os.getpid(), 0.0):
+        return None  # failed a moment ago: not again on every request
     key = (os.getpid(), url)  # a forked worker makes its own connections
     if key not in _clients:
         import redis
 
-        _clients[key] = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+        _clients[key] = redis.Redis.from_url(
+            url, socket_timeout=SOCKET_TIMEOUT, socket_connect_timeout=CONNECT_TIMEOUT
+        )
     return _clients[key]
+
+
+def _redis_failed(error: Exception) -> None:
+    _down_until[os.getpid()] = time.monotonic() + BACKOFF_SECONDS
+    log.warning(
+        "publishing a workshop change to Redis failed (%s); only this process's streams hear "
+        "changes for the next %d s, the others catch up by their backup poll",
+        error,
+        BACKOFF_SECONDS,
+    )
 
 
 # --- waking the streams of this process ------------------------------------------------------------
@@ -208,18 +247,23 @@ class Hub:
     def _run(self, url: str, name: str) -> None:
         import redis
 
+        pause = 1.0
         while True:
             try:
-                client = redis.Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30)
+                client = redis.Redis.from_url(
+                    url, socket_connect_timeout=CONNECT_TIMEOUT, health_check_interval=30
+                )
                 pubsub = client.pubsub(ignore_subscribe_messages=True)
                 pubsub.subscribe(name)
+                pause = 1.0  # subscribed: the next loss is retried quickly again
                 for message in pubsub.listen():
                     change = Change.decode(message.get("data"))
                     if change is not None:
                         self.dispatch(change)
-            except Exception:  # Redis restarted or unreachable: try again; the streams poll meanwhile
-                log.warning("the workshop events listener lost Redis; retrying", exc_info=True)
-                time.sleep(1)
+            except Exception as error:  # Redis restarted or unreachable: the streams poll meanwhile
+                log.warning("the workshop events listener lost Redis (%s); retrying in %d s", error, pause)
+                time.sleep(pause)
+                pause = min(pause * 2, BACKOFF_SECONDS)
 
 
 _hubs: dict[int, Hub] = {}

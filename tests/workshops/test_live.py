@@ -104,6 +104,62 @@ def test_a_held_note_decided_changes_the_screens_only(app, session, room, local,
     assert [c.kind for c in sent] == [live.COUNT]
 
 
+def test_a_batch_published_by_the_cli_wakes_the_big_screen(app, session, room, local):
+    """`ideaspace publish` (cron) publishes a full pool outside any request: the screens showing
+    its activity hear it once that commits, not on their 30 s backup poll."""
+    from ideaspace.ballot.cli import publish_command
+    from ideaspace.models import Answer
+
+    workshop = service.start(room.supervisor, room.ws, room.theme, [room.secret.id])
+    session.commit()
+    for _ in range(room.ws.min_group_size):  # outside a request: sealed, not published yet
+        guest = service.join(workshop)
+        service.guest_answer(guest, workshop, room.secret, option_ids=[room.secret.options[0].id])
+        session.commit()
+    answers = select(func.count()).select_from(Answer).where(Answer.activity_id == room.secret.id)
+    assert session.scalar(answers) == 0
+    screen = local.subscribe(workshop.id)
+    try:
+        result = app.test_cli_runner().invoke(publish_command)
+        assert result.exit_code == 0, result.output
+        assert f"Published {room.ws.min_group_size}" in result.output
+        assert screen.wait(1) == {live.COUNT} and screen.revision == workshop.revision
+        assert session.scalar(answers) == room.ws.min_group_size
+        # Nothing to publish: nothing announced.
+        assert app.test_cli_runner().invoke(publish_command).exit_code == 0
+        assert screen.wait(0.1) == set()
+    finally:
+        local.unsubscribe(screen)
+
+
+def test_a_moderator_hiding_or_restoring_a_guests_note_wakes_the_big_screen(app, session, room, local):
+    from ideaspace.workshops.models import WorkshopPost
+
+    workshop = service.start(room.supervisor, room.ws, room.theme, [room.wall.id])
+    guest = service.join(workshop)
+    post = service.guest_note(guest, workshop, room.wall, "Lisää taukoja")
+    session.commit()
+    note_id = session.get(WorkshopPost, post.id).note_id
+    elsewhere = service.start(room.supervisor, room.ws, room.theme, [room.poll.id])
+    session.commit()
+    screen, other = local.subscribe(workshop.id), local.subscribe(elsewhere.id)
+    moderator = app.test_client()
+    sign_in(moderator, room.moderator)
+    try:
+        hidden = moderator.post(
+            f"/w/{room.ws.slug}/moderation/note/{note_id}/hide", data={"reason": "Asiaton"}
+        )
+        assert hidden.status_code == 302
+        assert screen.wait(1) == {live.COUNT}
+        assert other.wait(0) == set()  # a session without that activity sleeps on
+        restored = moderator.post(f"/w/{room.ws.slug}/moderation/note/{note_id}/restore", data={})
+        assert restored.status_code == 302
+        assert screen.wait(1) == {live.COUNT}
+    finally:
+        local.unsubscribe(screen)
+        local.unsubscribe(other)
+
+
 def test_messages_that_are_not_changes_are_ignored():
     assert live.Change.decode(b"12 3 pace") == live.Change(12, 3, "pace")
     for junk in (b"", b"12 3", b"12 x pace", b"12 3 who", b"\xff\xfe", None, b"1 2 pace extra"):
@@ -166,6 +222,7 @@ def test_a_change_published_in_another_process_wakes_a_stream_here(app, monkeypa
 def test_send_reaches_this_processs_streams_when_redis_is_down(app, monkeypatch):
     monkeypatch.setitem(app.config, "WORKSHOP_EVENTS_REDIS", "redis://127.0.0.1:1/0")
     monkeypatch.setattr(live, "_clients", {})
+    monkeypatch.setattr(live, "_down_until", {})
     waiter = live.hub().subscribe(777)
     try:
         with app.app_context():
@@ -173,6 +230,89 @@ def test_send_reaches_this_processs_streams_when_redis_is_down(app, monkeypatch)
         assert waiter.wait(0) == {live.PACE}
     finally:
         live.hub().unsubscribe(waiter)
+
+
+def test_a_redis_that_does_not_answer_fails_fast_and_is_left_alone_for_a_while(app, monkeypatch, caplog):
+    """A Redis that accepts the connection and never answers (hung, or a black hole behind a
+    firewall): the request that changed something waits at most the short timeout once, logs it,
+    and the next requests do not try again until the back-off is over."""
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # never accepted, never answered
+    port = silent.getsockname()[1]
+    monkeypatch.setitem(app.config, "WORKSHOP_EVENTS_REDIS", f"redis://127.0.0.1:{port}/0")
+    monkeypatch.setattr(live, "_clients", {})
+    monkeypatch.setattr(live, "_down_until", {})
+    waiter = live.hub().subscribe(778)
+    try:
+        with app.app_context(), caplog.at_level("WARNING", logger=live.__name__):
+            started = time.monotonic()
+            live.send([live.Change(778, 1, live.PACE)])
+            first = time.monotonic() - started
+            assert waiter.wait(0) == {live.PACE}  # this process's streams still hear it
+            started = time.monotonic()
+            for revision in range(2, 12):
+                live.send([live.Change(778, revision, live.COUNT)])
+            after = time.monotonic() - started
+        assert first < live.SOCKET_TIMEOUT + live.CONNECT_TIMEOUT + 0.5
+        assert after < 0.1  # ten more changes, no attempt at Redis
+        assert waiter.wait(0) == {live.COUNT} and waiter.revision == 11
+        failures = [r for r in caplog.records if "Redis failed" in r.getMessage()]
+        assert len(failures) == 1  # logged once, not once per request
+        live._down_until[os.getpid()] = 0.0  # the back-off is over: Redis is tried again
+        started = time.monotonic()
+        with app.app_context():
+            live.send([live.Change(778, 12, live.PACE)])
+        assert time.monotonic() - started >= live.SOCKET_TIMEOUT * 0.8
+    finally:
+        live.hub().unsubscribe(waiter)
+        silent.close()
+
+
+def test_operators_set_the_workshop_events_from_the_environment(monkeypatch, tmp_path):
+    from ideaspace.config import Settings
+
+    for name in (
+        "WORKSHOP_EVENTS_REDIS",
+        "WORKSHOP_EVENTS_CHANNEL",
+        "WORKSHOP_MAX_GUESTS",
+        "WORKSHOP_STREAM_SECONDS",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REDIS_URL", "redis://limits:6379/0")
+    default = Settings.from_environ(str(tmp_path)).as_flask_config()
+    assert "WORKSHOP_EVENTS_REDIS" not in default  # unset: the rate limits' Redis
+    assert "WORKSHOP_STREAM_SECONDS" not in default  # unset: the server decides (gevent: 50 s)
+    assert default["WORKSHOP_MAX_GUESTS"] == service.MAX_GUESTS and default["WORKSHOP_EVENTS_CHANNEL"] == ""
+    monkeypatch.setenv("WORKSHOP_EVENTS_REDIS", "redis://events:6379/2")
+    monkeypatch.setenv("WORKSHOP_EVENTS_CHANNEL", "kunta:workshops")
+    monkeypatch.setenv("WORKSHOP_MAX_GUESTS", "800")
+    monkeypatch.setenv("WORKSHOP_STREAM_SECONDS", "25")
+    config = Settings.from_environ(str(tmp_path)).as_flask_config()
+    assert config["WORKSHOP_EVENTS_REDIS"] == "redis://events:6379/2"
+    assert config["WORKSHOP_EVENTS_CHANNEL"] == "kunta:workshops"
+    assert config["WORKSHOP_MAX_GUESTS"] == 800 and config["WORKSHOP_STREAM_SECONDS"] == 25.0
+    monkeypatch.setenv("WORKSHOP_EVENTS_REDIS", "")  # set but empty: no pub/sub at all
+    assert Settings.from_environ(str(tmp_path)).as_flask_config()["WORKSHOP_EVENTS_REDIS"] == ""
+
+
+def test_the_environments_settings_reach_the_app(monkeypatch):
+    from ideaspace import create_app
+
+    monkeypatch.setenv("REDIS_URL", "redis://limits:6379/0")
+    monkeypatch.setenv("WORKSHOP_EVENTS_REDIS", "redis://events:6379/2")
+    monkeypatch.setenv("WORKSHOP_STREAM_SECONDS", "0")
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.test_request_context():
+        assert live.redis_url() == "redis://events:6379/2"
+        assert live.channel() == "ideaspace:workshops:redis://events:6379/2"
+        assert live.hold_seconds({"SERVER_SOFTWARE": "Werkzeug/3"}) == 0  # operators may turn holding off
+    monkeypatch.delenv("WORKSHOP_EVENTS_REDIS")
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.test_request_context():
+        assert live.redis_url() == "redis://limits:6379/0"
 
 
 # --- the streams ---------------------------------------------------------------------------------
