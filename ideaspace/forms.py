@@ -77,7 +77,8 @@ def localized_field(
             field_class(
                 LANGUAGE_NAMES[lang],
                 validators=[first, Length(max=max_length)] + ([] if textarea or rich else [single_line]),
-                render_kw={"lang": lang, **(MARKDOWN_ATTRS if rich else {})},
+                # maxlength here asks macros.field for a counter instead of the browser's cut.
+                render_kw={"lang": lang, "maxlength": max_length, **(MARKDOWN_ATTRS if rich else {})},
             ),
         )
 

@@ -44,7 +44,9 @@ class ReadingForm(FlaskForm):
         validators=[Length(max=40)],
         description=_l("A number such as 15 or 84,5; leave empty if there is no figure for the year."),
     )
-    note = StringField(_l("Note (optional)"), validators=[Length(max=500), single_line])
+    note = StringField(
+        _l("Note (optional)"), validators=[Length(max=500), single_line], render_kw={"maxlength": 500}
+    )
     submit = SubmitField(_l("Save the reading"))
 
     def validate_value(self, field):

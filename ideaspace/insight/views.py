@@ -110,6 +110,8 @@ def _page(scope: service.Scope, *, error: service.Refused | None = None, anchor=
             error_anchor=(anchor or "").strip(),
             values=values,
             current_heard=service.heard_for(scope.heard_theme),
+            name_max=service.NAME_LENGTH,
+            summary_max=service.SUMMARY_LENGTH,
         ),
         status,
     )

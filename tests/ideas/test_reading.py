@@ -36,3 +36,12 @@ def test_a_long_idea_is_counted_not_cut(client, barrel, login):
     area = re.search(r'<textarea[^>]*name="body"[^>]*>', html).group()
     assert "maxlength" not in area
     assert re.search(r'data-counter-for="body" data-max="5000"', html)
+
+
+def test_a_long_title_is_counted_not_cut(client, barrel, login):
+    """The title too: a pasted title over the limit is kept and refused with a clear error."""
+    login(barrel.member)
+    html = client.get(f"/w/{barrel.ws.slug}/ideas").text
+    title = re.search(r'<input[^>]*name="title"[^>]*>', html).group()
+    assert "maxlength" not in title
+    assert re.search(r'data-counter-for="title" data-max="\d+"', html)

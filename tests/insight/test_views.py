@@ -182,3 +182,21 @@ def test_the_page_takes_the_same_queries_for_more_items(client, login, setup, ma
         make.note(s.wall, s.author, text=f"Vuorolistat ja yövuorot {n}")
     session.commit()
     assert counted() == small
+
+
+@pytest.mark.parametrize(("action", "field", "limit"), [("rename", "name", 120), ("heard", "summary", 5000)])
+def test_a_long_paste_is_kept_with_a_counter_not_cut(client, login, setup, session, action, field, limit):
+    """No maxlength that would cut a pasted text without a word: a counter shows the limit, and the
+    server's error keeps what was written."""
+    s = setup
+    views = _clusters(s)
+    session.commit()
+    login(s.moderator)
+    page = client.get(f"/w/{s.workspace.slug}/themes/{s.theme.id}/clusters").get_data(as_text=True)
+    assert "maxlength" not in page
+    assert f'id="{field}-' in page and f'data-max="{limit}"' in page
+    too_long = "pasted " + "y" * limit
+    form = {"scope": f"theme:{s.theme.id}", "cluster": views[0].anchor, field: too_long}
+    response = client.post(f"/w/{s.workspace.slug}/clusters/{action}", data=form)
+    assert response.status_code == 400
+    assert too_long in response.get_data(as_text=True)

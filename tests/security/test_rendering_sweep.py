@@ -144,6 +144,8 @@ def _element_problems(tree) -> list[str]:
 
 
 _RCDATA = {"title", "textarea", "script", "style"}
+# Single-line inputs that take no text people write (their maxlength may stay).
+_NOT_WRITTEN = {"email", "code", "value", "username", "name", "slug"}
 
 
 def _unguarded(tree) -> list[str]:
@@ -193,6 +195,15 @@ def _check_html(html: str) -> tuple[list[str], list[str]]:
         "(use the counter of macros.html; the server's error keeps the text)"
         for area in tree.iter("textarea")
         if area.get("maxlength")
+    ]
+    # The same for a line of text people write (an idea's title, a cluster's name, a localized
+    # title); sign-in addresses, codes and searches are not what people write, and keep maxlength.
+    problems += [
+        f"<input name={line.get('name')!r} maxlength>: the browser would cut a long paste without a word"
+        for line in tree.iter("input")
+        if line.get("maxlength")
+        and line.get("type", "text") == "text"
+        and line.get("name", "").rsplit("-", 1)[-1] not in _NOT_WRITTEN
     ]
     return problems, _unguarded(tree) + _disabled_controls(tree)
 
