@@ -74,6 +74,26 @@ def test_the_whole_session_through_the_pages(app, client, session, room):
     assert refused.status_code == 422 and "has ended" in refused.get_data(as_text=True)
 
 
+def test_a_phone_without_javascript_follows_the_session_by_its_link(app, client, session, room):
+    """No script, no event stream: the page offers a plain link to the current step, and following
+    it after the facilitator moved on shows the new step."""
+    import re
+
+    workshop = service.start(room.supervisor, room.ws, room.theme, [room.poll.id, room.wall.id])
+    session.commit()
+    phone = _phone(app)
+    phone.post("/join", data={"code": workshop.code})
+    page = phone.get("/live").get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)">Go to the current step</a>', page)
+    assert link and link.group(1) == "/live"
+    assert "Send your answer" in page
+    service.pace(room.supervisor, session.get(Workshop, workshop.id), "next")
+    session.commit()
+    followed = phone.get(link.group(1)).get_data(as_text=True)
+    assert "Post the note" in followed and "Send your answer" not in followed
+    assert "Go to the current step" in followed
+
+
 def test_wrong_codes_get_a_clear_message_and_no_guest(app, client, session, room):
     for code in ("", "nonsense", "ACDE-FHJK-X", "ACDEFHJK"):
         response = client.post("/join", data={"code": code})
@@ -151,6 +171,26 @@ def test_the_statistics_count_work_communities(app, client, session, room, make)
     assert "Kotihoito" in page
     row = page.split("Kotihoito", 1)[1].split("</tr>", 1)[0]
     assert '<td class="number">1</td><td class="number">3</td>' in row
+
+
+def test_guests_are_never_counted_as_invited_people(app, client, session, room, make):
+    """The funnel counts invited people; guest devices that answered count only as their session's
+    work community's participants."""
+    from ideaspace.stats.service import workspace_funnel
+
+    before = workspace_funnel(room.ws)
+    workshop = service.start(room.supervisor, room.ws, room.theme, [room.poll.id])
+    session.commit()
+    for _ in range(3):
+        phone = _phone(app)
+        phone.post("/join", data={"code": workshop.code})
+        phone.post("/live/answer", data={"option": str(room.poll.options[0].id)})
+    session.expire_all()
+    after = workspace_funnel(room.ws)
+    assert before.invited == 1  # the supervisor (the moderator runs the workspace, is not invited)
+    assert after == before  # invited, visited, contributed, the uninvited: none moved
+    (community,) = screens.work_communities(room.ws)
+    assert community.guests == 3
 
 
 def test_the_theme_page_offers_a_workshop_to_whoever_may_run_one(app, client, session, room, make):
