@@ -1,8 +1,8 @@
 """A live workshop in a real browser: the facilitator starts it and paces it from the big screen by
-keyboard, two guest phones (390 px, no account) join by the QR link and by typing the code, answer
-and post, and the big screen and the control view show the count, the wall and the word cloud as
-they come, by their event streams (the backup poll is 30 s: the short waits below would miss it);
-axe on every page."""
+keyboard (both arrows, R, W), two guest phones (390 px, no account) join by the QR link and by
+typing the code, answer and post, and the big screen and the control view show the count, the wall
+and the word cloud as they come, by their event streams (the backup poll is 30 s: the short waits
+below would miss it); axe on every page."""
 
 from __future__ import annotations
 
@@ -123,5 +123,10 @@ def test_a_workshop_from_start_to_the_wall(new_page, live_server, sign_in, room,
     expect(screen.locator(".presenter__cloud")).to_contain_text("tauko")
     expect(screen.locator(".presenter__wall")).to_have_count(0)
     assert_accessible(screen, "the big screen's word cloud")
+    # The left arrow goes back a step, and the phones follow.
+    screen.wait_for_load_state()
+    screen.keyboard.press("ArrowLeft")
+    expect(screen.locator(".presenter__step")).to_have_text("Step 1 of 2")
+    expect(first.get_by_label("Your note")).to_have_count(0, timeout=LIVE)
     for page in (facilitator, screen, first, second):
         assert not page.js_errors, page.js_errors
