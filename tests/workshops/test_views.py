@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from ideaspace.models import Answer, Role
@@ -233,3 +235,24 @@ def test_the_statistics_downloads_and_command_carry_work_communities(app, client
     assert data["work_communities"] == [
         {"unit_id": room.unit.id, "unit": "Kotihoito", "sessions": 1, "guests": 2}
     ]
+
+
+def test_a_long_note_is_counted_not_cut_and_kept(app, client, session, room):
+    """A phone's note has a counter, not maxlength (which would cut a pasted note without a word);
+    a note over the limit is refused with the text kept in the field."""
+    sign_in(client, room.supervisor)
+    client.post(
+        f"/w/{room.ws.slug}/themes/{room.theme.id}/workshops/new",
+        data={"activities": [str(room.wall.id)], "language": "en"},
+    )
+    workshop = _workshop(session)
+    phone = _phone(app)
+    phone.post("/join", data={"code": workshop.code})
+    step = phone.get("/live").get_data(as_text=True)
+    area = re.search(r'<textarea[^>]*name="text"[^>]*>', step).group()
+    assert "maxlength" not in area
+    assert 'data-counter-for="text" data-max="280"' in step
+    too_long = "pasted " + "x" * 300
+    refused = phone.post("/live/note", data={"text": too_long})
+    assert refused.status_code == 422
+    assert too_long in refused.get_data(as_text=True)
