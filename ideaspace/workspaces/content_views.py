@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from .. import markdown
 from ..extensions import db, htmx
-from ..models import Activity, Measure, Theme
+from ..models import Activity, Indicator, Measure, Theme
 from ..permissions import can_moderate, require
 from . import activities, manage, measures, service
 from .activity_forms import activity_form
@@ -37,6 +37,31 @@ def _moderated(slug: str, get, item_id: int):
 
 def theme_url(workspace, theme_id: int, anchor: str = "") -> str:
     return url_for("workspaces.manage.theme", slug=workspace.slug, theme_id=theme_id) + anchor
+
+
+def _move(slug: str, get, item_id: int, theme_of, name_of):
+    """Move a measure, indicator or activity up or down among its siblings."""
+    workspace, item = _moderated(slug, get, item_id)
+    direction = move_direction()
+    manage.move(current_user, item, direction, workspace_id=workspace.id)
+    return _moved(workspace, theme_of(item), item, direction, name_of(item))
+
+
+def _delete(slug: str, get, item_id: int, delete, *, anchor: str, done: str, back):
+    """Delete a measure, indicator or activity; refused, back to it (`anchor`) with the reason;
+    deleted, the message `done` and back to `back(item)`, an anchor on its theme page."""
+    workspace, item = _moderated(slug, get, item_id)
+    theme_id, back_to = _theme_id(item), back(item)
+    try:
+        delete(current_user, workspace, item)
+    except manage.Refused as error:
+        return refused(error, theme_url(workspace, theme_id, anchor))
+    flash(done, "success")
+    return redirect(theme_url(workspace, theme_id, back_to))
+
+
+def _theme_id(item: Activity | Indicator | Measure) -> int:
+    return item.measure.theme_id if isinstance(item, Indicator) else item.theme_id  # the measure's theme
 
 
 def _moved(workspace, theme_id: int, obj, direction: str, name: dict):
@@ -128,22 +153,20 @@ def edit_measure(slug: str, measure_id: int):
 
 @bp.post("/w/<slug>/manage/measures/<int:measure_id>/move")
 def move_measure(slug: str, measure_id: int):
-    workspace, measure = _moderated(slug, measures.get_measure, measure_id)
-    direction = move_direction()
-    manage.move(current_user, measure, direction, workspace_id=workspace.id)
-    return _moved(workspace, measure.theme_id, measure, direction, measure.text)
+    return _move(slug, measures.get_measure, measure_id, _theme_id, lambda measure: measure.text)
 
 
 @bp.post("/w/<slug>/manage/measures/<int:measure_id>/delete")
 def delete_measure(slug: str, measure_id: int):
-    workspace, measure = _moderated(slug, measures.get_measure, measure_id)
-    theme_id = measure.theme_id
-    try:
-        measures.delete_measure(current_user, measure, workspace_id=workspace.id)
-    except manage.Refused as error:
-        return refused(error, theme_url(workspace, theme_id, f"#measure-{measure_id}"))
-    flash(_("The measure was deleted."), "success")
-    return redirect(theme_url(workspace, theme_id, "#measures-heading"))
+    return _delete(
+        slug,
+        measures.get_measure,
+        measure_id,
+        lambda user, workspace, measure: measures.delete_measure(user, measure, workspace_id=workspace.id),
+        anchor=f"#measure-{measure_id}",
+        done=_("The measure was deleted."),
+        back=lambda measure: "#measures-heading",
+    )
 
 
 # --- indicators --------------------------------------------------------------------------------
@@ -209,22 +232,24 @@ def edit_indicator(slug: str, indicator_id: int):
 
 @bp.post("/w/<slug>/manage/indicators/<int:indicator_id>/move")
 def move_indicator(slug: str, indicator_id: int):
-    workspace, indicator = _moderated(slug, measures.get_indicator, indicator_id)
-    direction = move_direction()
-    manage.move(current_user, indicator, direction, workspace_id=workspace.id)
-    return _moved(workspace, indicator.measure.theme_id, indicator, direction, indicator.description)
+    return _move(
+        slug, measures.get_indicator, indicator_id, _theme_id, lambda indicator: indicator.description
+    )
 
 
 @bp.post("/w/<slug>/manage/indicators/<int:indicator_id>/delete")
 def delete_indicator(slug: str, indicator_id: int):
-    workspace, indicator = _moderated(slug, measures.get_indicator, indicator_id)
-    measure = indicator.measure
-    try:
-        measures.delete_indicator(current_user, indicator, workspace_id=workspace.id)
-    except manage.Refused as error:
-        return refused(error, theme_url(workspace, measure.theme_id, f"#indicator-{indicator_id}"))
-    flash(_("The indicator was deleted."), "success")
-    return redirect(theme_url(workspace, measure.theme_id, f"#measure-{measure.id}"))
+    return _delete(
+        slug,
+        measures.get_indicator,
+        indicator_id,
+        lambda user, workspace, indicator: measures.delete_indicator(
+            user, indicator, workspace_id=workspace.id
+        ),
+        anchor=f"#indicator-{indicator_id}",
+        done=_("The indicator was deleted."),
+        back=lambda indicator: f"#measure-{indicator.measure_id}",
+    )
 
 
 # --- activities --------------------------------------------------------------------------------
@@ -308,19 +333,17 @@ def _activity_data(activity) -> dict:
 
 @bp.post("/w/<slug>/manage/activities/<int:activity_id>/move")
 def move_activity(slug: str, activity_id: int):
-    workspace, activity = _moderated(slug, activities.get_activity, activity_id)
-    direction = move_direction()
-    manage.move(current_user, activity, direction, workspace_id=workspace.id)
-    return _moved(workspace, activity.theme_id, activity, direction, activity.title)
+    return _move(slug, activities.get_activity, activity_id, _theme_id, lambda activity: activity.title)
 
 
 @bp.post("/w/<slug>/manage/activities/<int:activity_id>/delete")
 def delete_activity(slug: str, activity_id: int):
-    workspace, activity = _moderated(slug, activities.get_activity, activity_id)
-    theme_id = activity.theme_id
-    try:
-        activities.delete_activity(current_user, workspace, activity)
-    except manage.Refused as error:
-        return refused(error, theme_url(workspace, theme_id, f"#activity-{activity_id}"))
-    flash(_("The activity was deleted."), "success")
-    return redirect(theme_url(workspace, theme_id, "#activities-heading"))
+    return _delete(
+        slug,
+        activities.get_activity,
+        activity_id,
+        activities.delete_activity,
+        anchor=f"#activity-{activity_id}",
+        done=_("The activity was deleted."),
+        back=lambda activity: "#activities-heading",
+    )
