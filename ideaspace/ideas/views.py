@@ -38,6 +38,9 @@ from ..workspaces import service as workspaces
 from . import service
 from .forms import BarrelFilterForm, IdeaForm, StatusForm
 
+# An idea form's title field: the barrel's "title", a theme page's "activity<id>-title".
+_TITLE_KEY = re.compile(r"(?:activity\d+-)?title")
+
 bp = Blueprint("ideas", __name__)
 
 
@@ -198,9 +201,6 @@ def similar(slug: str):
         may_support=can_support_ideas(current_user, workspace, barrel),
         form_id=f"idea-form-{title_key}",
     )
-
-
-_TITLE_KEY = re.compile(r"(?:activity\d+-)?title")
 
 
 def _field(form, name: str) -> str:

@@ -39,12 +39,12 @@ def theme_url(workspace, theme_id: int, anchor: str = "") -> str:
     return url_for("workspaces.manage.theme", slug=workspace.slug, theme_id=theme_id) + anchor
 
 
-def _move(slug: str, get, item_id: int, theme_of, name_of):
+def _move(slug: str, get, item_id: int, name_of):
     """Move a measure, indicator or activity up or down among its siblings."""
     workspace, item = _moderated(slug, get, item_id)
     direction = move_direction()
     manage.move(current_user, item, direction, workspace_id=workspace.id)
-    return _moved(workspace, theme_of(item), item, direction, name_of(item))
+    return _moved(workspace, _theme_id(item), item, direction, name_of(item))
 
 
 def _delete(slug: str, get, item_id: int, delete, *, anchor: str, done: str, back):
@@ -153,7 +153,7 @@ def edit_measure(slug: str, measure_id: int):
 
 @bp.post("/w/<slug>/manage/measures/<int:measure_id>/move")
 def move_measure(slug: str, measure_id: int):
-    return _move(slug, measures.get_measure, measure_id, _theme_id, lambda measure: measure.text)
+    return _move(slug, measures.get_measure, measure_id, lambda measure: measure.text)
 
 
 @bp.post("/w/<slug>/manage/measures/<int:measure_id>/delete")
@@ -232,9 +232,7 @@ def edit_indicator(slug: str, indicator_id: int):
 
 @bp.post("/w/<slug>/manage/indicators/<int:indicator_id>/move")
 def move_indicator(slug: str, indicator_id: int):
-    return _move(
-        slug, measures.get_indicator, indicator_id, _theme_id, lambda indicator: indicator.description
-    )
+    return _move(slug, measures.get_indicator, indicator_id, lambda indicator: indicator.description)
 
 
 @bp.post("/w/<slug>/manage/indicators/<int:indicator_id>/delete")
@@ -333,7 +331,7 @@ def _activity_data(activity) -> dict:
 
 @bp.post("/w/<slug>/manage/activities/<int:activity_id>/move")
 def move_activity(slug: str, activity_id: int):
-    return _move(slug, activities.get_activity, activity_id, _theme_id, lambda activity: activity.title)
+    return _move(slug, activities.get_activity, activity_id, lambda activity: activity.title)
 
 
 @bp.post("/w/<slug>/manage/activities/<int:activity_id>/delete")

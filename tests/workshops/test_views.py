@@ -160,13 +160,18 @@ def test_held_notes_are_approved_from_the_control_view(app, client, session, roo
     assert service.held_posts(session.get(Workshop, workshop.id)) == []
 
 
+def _guests_answer(app, workshop, poll, count: int) -> None:
+    """`count` phones join the session and answer the poll's first option."""
+    for _ in range(count):
+        phone = _phone(app)
+        phone.post("/join", data={"code": workshop.code})
+        phone.post("/live/answer", data={"option": str(poll.options[0].id)})
+
+
 def test_the_statistics_count_work_communities(app, client, session, room, make):
     workshop = service.start(room.supervisor, room.ws, room.theme, [room.poll.id])
     session.commit()
-    for _ in range(3):
-        phone = _phone(app)
-        phone.post("/join", data={"code": workshop.code})
-        phone.post("/live/answer", data={"option": str(room.poll.options[0].id)})
+    _guests_answer(app, workshop, room.poll, 3)
     sign_in(client, room.moderator)
     page = client.get(f"/w/{room.ws.slug}/statistics").get_data(as_text=True)
     assert "Work communities in live workshops" in page
@@ -183,10 +188,7 @@ def test_guests_are_never_counted_as_invited_people(app, client, session, room, 
     before = workspace_funnel(room.ws)
     workshop = service.start(room.supervisor, room.ws, room.theme, [room.poll.id])
     session.commit()
-    for _ in range(3):
-        phone = _phone(app)
-        phone.post("/join", data={"code": workshop.code})
-        phone.post("/live/answer", data={"option": str(room.poll.options[0].id)})
+    _guests_answer(app, workshop, room.poll, 3)
     session.expire_all()
     after = workspace_funnel(room.ws)
     assert before.invited == 1  # the supervisor (the moderator runs the workspace, is not invited)
