@@ -533,6 +533,39 @@ def note(world: World, *, anonymous: bool = False) -> Race:
     return Race([(browser, "POST", path, {"text": text})] * PARALLEL, check)
 
 
+def guest_answer(world: World, *, anonymous: bool = False) -> Race:
+    """One guest's phone in a live workshop answers the step twelve times at once: one answer."""
+    with world.build() as make:
+        ws = make.workspace()
+        supervisor = make.user(Role.PARTICIPANT, unit=make.unit(), locale="en")
+        make.member(ws, supervisor)
+        theme = make.theme(ws)
+        poll = make.activity(theme, ActivityKind.SINGLE_CHOICE, options=3, is_anonymous=anonymous)
+        options = [o.id for o in poll.options]
+    facilitator = Browser(world.server.port)
+    facilitator.sign_in(world.token(supervisor))
+    start = f"/w/{ws.slug}/themes/{theme.id}/workshops/new"
+    facilitator.get(start)
+    started = facilitator.post(start, {"activities": str(poll.id), "language": "en"})
+    assert started.status == 302, started.body[-2000:]
+    code = world.scalar("SELECT code FROM workshop WHERE workspace_id = :w", w=ws.id)
+    phone = Browser(world.server.port)
+    phone.get("/join")
+    assert phone.post("/join", {"code": code}).status == 302
+    phone.get("/live")
+
+    def check(responses):
+        assert statuses(responses)[200] == 1, statuses(responses)
+        for refused in (r for r in responses if r.status == 422):
+            assert "already answered this step" in refused.body
+        assert world.scalar("SELECT count(*) FROM workshop_response WHERE activity_id = :a", a=poll.id) == 1
+        counted = "ballot" if anonymous else "answer"  # below k the anonymous answer waits sealed
+        assert world.scalar(f"SELECT count(*) FROM {counted} WHERE activity_id = :a", a=poll.id) == 1
+
+    requests = [(phone, "POST", "/live/answer", {"option": str(options[i % 3])}) for i in range(PARALLEL)]
+    return Race(requests, check, {200, 422})
+
+
 def idea(world: World, *, anonymous: bool = False) -> Race:
     """Twelve identical ideas at once: twelve ideas, each with the sanitized body."""
     with world.build() as make:
@@ -714,6 +747,8 @@ CASES: list[tuple[str, Callable[[World], Race]]] = [
     ("note-anonymous", lambda w: note(w, anonymous=True)),
     ("idea", idea),
     ("idea-anonymous", lambda w: idea(w, anonymous=True)),
+    ("workshop-guest-answer", guest_answer),
+    ("workshop-guest-answer-anonymous", lambda w: guest_answer(w, anonymous=True)),
     ("report", report),
     ("sign-in-link", redeem_link),
     ("password-reset-link", reset_password),
