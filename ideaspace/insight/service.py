@@ -35,6 +35,7 @@ from ..models import Activity, Comment, Idea, Measure, Note, Theme, Workspace, u
 from ..sanitize import clean_text, html_to_text
 from ..text.index import workspace_token
 from ..text.models import SearchEntry
+from ..workspaces.service import insert_if_new
 from . import clustering
 from .models import NAME_LENGTH, ClusterCache, ClusterMove, ClusterName, ThemeHeard
 
@@ -458,10 +459,12 @@ def rename(actor, scope: Scope, anchor: str | None, name: str | None) -> Cluster
             ClusterName.anchor.in_(cluster["items"]),
         )
     )
-    db.session.add(
-        ClusterName(workspace_id=scope.workspace.id, scope=scope.key, anchor=cluster["anchor"], name=name)
+    # An upsert: renames of the same cluster at once never collide; the last one written stays.
+    db.session.execute(
+        insert_if_new(ClusterName.__table__)
+        .values(workspace_id=scope.workspace.id, scope=scope.key, anchor=cluster["anchor"], name=name)
+        .on_conflict_do_update(index_elements=["workspace_id", "scope", "anchor"], set_={"name": name})
     )
-    db.session.flush()
     audit.record(
         actor,
         "cluster.rename",
@@ -531,15 +534,21 @@ def send_heard(actor, scope: Scope, anchor: str | None, theme_id, summary: str |
     cluster = find(clusters(scope), anchor)
     if cluster is None:
         raise Refused(_("That cluster is not among these clusters. Reload the page and try again."))
-    heard = db.session.get(ThemeHeard, theme.id)
-    if heard is None:
-        heard = ThemeHeard(theme_id=theme.id)
-        db.session.add(heard)
-    heard.summary_source, heard.summary_html = source, html
-    heard.sources = [item.key for item in cluster.central]
-    heard.updated_by_id = getattr(actor, "id", None)
-    heard.updated_at = utcnow()
-    db.session.flush()
+    values = {
+        "summary_source": source,
+        "summary_html": html,
+        "sources": [item.key for item in cluster.central],
+        "updated_by_id": getattr(actor, "id", None),
+        "updated_at": utcnow(),
+    }
+    # One statement, so that two moderators' (or one double click's) sends never collide: the
+    # last one written is the theme's.
+    db.session.execute(
+        insert_if_new(ThemeHeard.__table__)
+        .values(theme_id=theme.id, **values)
+        .on_conflict_do_update(index_elements=["theme_id"], set_=values)
+    )
+    heard = db.session.get(ThemeHeard, theme.id, populate_existing=True)
     audit.record(actor, "theme.heard", theme, workspace_id=scope.workspace.id, sources=heard.sources)
     return heard
 

@@ -566,6 +566,45 @@ def guest_answer(world: World, *, anonymous: bool = False) -> Race:
     return Race(requests, check, {200, 422})
 
 
+def cluster_write(world: World, *, action: str) -> Race:
+    """A moderator's double click, twelve times at once, on a cluster's name or on sending its
+    summary as the theme's "what we heard": each saved, one row in the end."""
+    with world.build() as make:
+        ws = make.workspace()
+        theme = make.theme(ws)
+        wall = make.activity(theme, ActivityKind.NOTES)
+        for text in NOTE_TOPICS:
+            make.note(wall, text=text)
+        _, browser = world.person(make, ws, role=Role.MODERATOR, as_=MemberRole.MODERATOR)
+    page = browser.get(f"/w/{ws.slug}/themes/{theme.id}/clusters")
+    assert page.status == 200, page.body[-2000:]
+    scope = re.search(r'name="scope" value="([^"]+)"', page.body).group(1)
+    anchor = re.search(r'name="cluster" value="([^"]+)"', page.body).group(1)
+    form = {"scope": scope, "cluster": anchor}
+    if action == "rename":
+        form["name"] = "Tauot ja liikunta"
+        table = "cluster_name"
+    else:
+        form |= {"theme_id": str(theme.id), "summary": "Tauoilla liikutaan yhdessä."}
+        table = "theme_heard"
+
+    def check(responses):
+        assert statuses(responses) == {302: PARALLEL}
+        assert world.scalar(f"SELECT count(*) FROM {table}") == 1
+
+    return Race([(browser, "POST", f"/w/{ws.slug}/clusters/{action}", form)] * PARALLEL, check)
+
+
+NOTE_TOPICS = [
+    "Taukoliikuntaa joka päivä yhdessä",
+    "Taukoliikunta piristää iltapäivää",
+    "Yhteinen taukoliikunta tiimille",
+    "Perehdytyksen tarkistuslista uusille",
+    "Perehdytys kestää liian vähän aikaa",
+    "Uuden työntekijän perehdytys kummin kanssa",
+]
+
+
 def idea(world: World, *, anonymous: bool = False) -> Race:
     """Twelve identical ideas at once: twelve ideas, each with the sanitized body."""
     with world.build() as make:
@@ -748,6 +787,8 @@ CASES: list[tuple[str, Callable[[World], Race]]] = [
     ("idea", idea),
     ("idea-anonymous", lambda w: idea(w, anonymous=True)),
     ("workshop-guest-answer", guest_answer),
+    ("cluster-rename", lambda w: cluster_write(w, action="rename")),
+    ("cluster-heard", lambda w: cluster_write(w, action="heard")),
     ("workshop-guest-answer-anonymous", lambda w: guest_answer(w, anonymous=True)),
     ("report", report),
     ("sign-in-link", redeem_link),
